@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pmm.accounts.roles import Role
+
+
+class User(AbstractUser):
+    """A person using the platform. What they may do comes from their role assignments."""
+
+    preferred_language = models.CharField(_("preferred language"), max_length=10, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+
+class RoleAssignment(models.Model):
+    """A user holds a role, for one member administration where the role needs one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="role_assignments",
+        verbose_name=_("member administration"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "member__iso3"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "member"], name="unique_role_per_member"),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=models.Q(member__isnull=True),
+                name="unique_role_without_member",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = Role(self.role).label
+        return f"{label} ({self.member.iso3})" if self.member_id and self.member else str(label)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API. Only its SHA-256 hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from pmm.audit.models import AuditEvent
+
+
+def audit_events_list(
+    *, verb: str = "", actor: str = "", target: str = "", since: date | None = None
+) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.select_related(None)
+    if verb:
+        events = events.filter(verb__startswith=verb)
+    if actor:
+        events = events.filter(actor_label__icontains=actor)
+    if target:
+        events = events.filter(Q(target_label__icontains=target) | Q(target_id=target))
+    if since:
+        events = events.filter(created_at__date__gte=since)
+    return events
+
+
+def audit_verbs() -> list[str]:
+    return list(AuditEvent.objects.order_by("verb").values_list("verb", flat=True).distinct())

@@ -1,0 +1,39 @@
+"""Every action the platform authorises, declared once, as data.
+
+`scope` says what an allowed role still needs:
+- "any": nothing more;
+- "member": the object must belong to the member administration of the actor's role assignment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Action:
+    code: str
+    description: str
+    scope: str = "any"
+
+
+ACTIONS: dict[str, Action] = {
+    a.code: a
+    for a in [
+        Action("framework.view", "Browse frameworks, their KPIs, formulas and mappings"),
+        Action("framework.export", "Download a framework file"),
+        Action("framework.load", "Load or replace a framework from a file"),
+        Action("framework.change_status", "Activate or retire a framework version"),
+        Action("member.view", "Browse member administrations and their groups"),
+        Action("member.load", "Load the members file"),
+        Action("group.view", "Browse groups"),
+        Action("group.manage", "Create and change custom groups"),
+        Action("me.view", "See one's own account and roles"),
+        Action("token.manage_own", "Create and revoke one's own API tokens"),
+        Action("user.list", "List user accounts and their roles"),
+        Action("user.create", "Create user accounts with any role"),
+        Action("user.change_roles", "Grant and remove roles, activate and deactivate accounts"),
+        Action("user.invite_contributor", "Invite contributors for a member administration", scope="member"),
+        Action("audit.view", "Browse the audit log"),
+    ]
+}

@@ -1,0 +1,34 @@
+"""Which role may do which action. docs/permissions.md is generated from this table."""
+
+from __future__ import annotations
+
+from pmm.accounts.roles import ANONYMOUS, Role
+
+_READ_PUBLIC = {"framework.view", "framework.export", "member.view", "group.view"}
+_SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own"}
+
+MATRIX: dict[str, frozenset[str]] = {
+    ANONYMOUS: frozenset(_READ_PUBLIC),
+    Role.BASIC: frozenset(_SIGNED_IN),
+    Role.CONTRIBUTOR: frozenset(_SIGNED_IN),
+    Role.NCP: frozenset(_SIGNED_IN | {"user.invite_contributor"}),
+    Role.PEER_REVIEWER: frozenset(_SIGNED_IN),
+    Role.SECRETARIAT_ANALYST: frozenset(_SIGNED_IN | {"user.list", "audit.view"}),
+    Role.SECRETARIAT_ADMIN: frozenset(
+        _SIGNED_IN
+        | {
+            "framework.load",
+            "framework.change_status",
+            "member.load",
+            "group.manage",
+            "user.list",
+            "user.create",
+            "user.change_roles",
+            "user.invite_contributor",
+            "audit.view",
+        }
+    ),
+}
+
+# Roles whose "member"-scoped actions apply to any member rather than their own.
+ALL_MEMBERS_ROLES = frozenset({Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_ANALYST})

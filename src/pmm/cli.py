@@ -1,0 +1,448 @@
+"""The `pmm` command: run the server and operate the platform from a shell on the server.
+
+Every command is a thin wrapper over a service (the rules live in the services), acts as the
+system actor and prints what it did in plain language. A refused request prints `Error: …` and
+each problem on its own line to stderr, and exits with code 1; a mistake in the command line
+itself (unknown option, missing argument) exits with code 2.
+
+Django is set up inside the commands that need it, so `pmm --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from pmm.core.errors import ApplicationError
+
+SETTINGS_MODULE = "pmm.config.settings"
+
+app = typer.Typer(
+    name="pmm",
+    help="Operate the WCO Performance Measurement Mechanism platform: database, server, framework, "
+    "members, accounts and API tokens.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold passwords and tokens
+)
+framework_app = typer.Typer(
+    help="Validate, load, export and activate or retire frameworks.", no_args_is_help=True
+)
+members_app = typer.Typer(help="Load the WCO members and their groups.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Issue and revoke API tokens.", no_args_is_help=True)
+app.add_typer(framework_app, name="framework")
+app.add_typer(members_app, name="members")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# --------------------------------------------------------------------------------------------
+# Plumbing
+
+
+def _setup() -> None:
+    """Set Django up (once); a configuration problem is reported like any other error."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    from django.apps import apps
+
+    if apps.ready:
+        return
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as error:
+        typer.echo(f"Error: the configuration is not valid: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _fail(error: ApplicationError | str) -> typer.Exit:
+    """Print the error (its message, then each problem on its own line) to stderr; return the exit."""
+    typer.echo(f"Error: {error}", err=True)
+    return typer.Exit(1)
+
+
+def _reports_errors(command: F) -> F:
+    """Turn an ApplicationError raised by a service into `Error: …` on stderr and exit code 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pmm.core.errors import ApplicationError
+
+        try:
+            return command(*args, **kwargs)
+        except ApplicationError as error:
+            raise _fail(error) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise _fail(f"{path} is not a UTF-8 text file.") from None
+    except OSError as error:
+        raise _fail(f"cannot read {path}: {error.strerror or error}.") from None
+
+
+def _system() -> Any:
+    from pmm.core.actors import SYSTEM
+
+    return SYSTEM
+
+
+def _stdin_is_tty() -> bool:
+    return sys.stdin.isatty()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    call_command("migrate", interactive=False, verbosity=0)
+    database = connection.settings_dict["NAME"]
+    if not plan:
+        typer.echo(f"The database ({connection.vendor}: {database}) is up to date; no migrations to apply.")
+        return
+    for migration, backwards in plan:
+        typer.echo(f"{'unapplied' if backwards else 'applied'} {migration.app_label}.{migration.name}")
+    typer.echo(
+        f"The database ({connection.vendor}: {database}) is up to date; "
+        f"{len(plan)} migration{'s' if len(plan) != 1 else ''} applied."
+    )
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return f"http://{shown}:{port}/"
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    """Collect the static files, then replace this process with gunicorn."""
+    from django.core.management import call_command
+
+    typer.echo("Collecting static files…")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pmm.config.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+    ]
+    typer.echo(
+        f"Serving {_url(host, port)} with gunicorn ({workers} worker{'s' if workers != 1 else ''}); "
+        "press Ctrl+C to stop."
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvp(argv[0], argv)  # noqa: S606 - fixed argument list, no shell
+
+
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[
+    int, typer.Option(envvar="PORT", min=1, max=65535, help="Port to listen on (default: $PORT, else 8000).")
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Database and server
+
+
+@app.command()
+@_reports_errors
+def migrate() -> None:
+    """Create or update the database tables (run after installing or upgrading)."""
+    _setup()
+    _migrate()
+
+
+@app.command()
+@_reports_errors
+def serve(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Number of gunicorn worker processes.")] = 2,
+) -> None:
+    """Serve the platform with gunicorn (a production server), after collecting the static files."""
+    _setup()
+    _serve(host, port, workers)
+
+
+@app.command()
+@_reports_errors
+def demo(
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Set up the demo but do not start the server.")
+    ] = False,
+) -> None:
+    """Set up a demo: the database, the PMM framework, the members and one account per role; then serve.
+
+    Safe to run again: what already exists is left as it is.
+    """
+    _setup()
+    from pmm.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_setup
+
+    _migrate()
+    for line in demo_setup():
+        typer.echo(line)
+    headers = ("Username", "Password", "Role", "Member", "Who")
+    rows = [(a.username, DEMO_PASSWORD, a.role, a.member or "-", a.description) for a in DEMO_ACCOUNTS]
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    typer.echo("\nDemo accounts (all with the same password):")
+    for row in [headers, tuple("-" * w for w in widths), *rows]:
+        typer.echo(
+            "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    typer.echo(f"\nOpen {_url(host, port)} and sign in with one of these accounts.")
+    if not no_serve:
+        _serve(host, port, workers=2)
+
+
+# --------------------------------------------------------------------------------------------
+# Framework
+
+ExistingFile = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, metavar="FILE", show_default=False)
+]
+ReasonOption = Annotated[str, typer.Option(help="Why; recorded in the audit log.")]
+
+
+class StatusAction(StrEnum):
+    activate = "activate"
+    retire = "retire"
+
+
+@framework_app.command("validate")
+@_reports_errors
+def framework_validate(file: ExistingFile) -> None:
+    """Check a framework file and list every problem with its place in the file. Changes nothing."""
+    from pmm.framework.loader import framework_parse
+
+    checked = framework_parse(_read_text(file))
+    dimensions = checked.document["dimensions"]
+    outcomes = sum(len(d["outcomes"]) for d in dimensions)
+    kpis = sum(1 for _ in checked.kpis())
+    typer.echo(
+        f"{file} is valid: {checked.code} {checked.version}, {len(dimensions)} dimensions, "
+        f"{outcomes} outcomes, {kpis} KPIs, {len(checked.document['data_elements'])} data elements; "
+        f"fingerprint {checked.fingerprint[:12]}"
+    )
+
+
+@framework_app.command("load")
+@_reports_errors
+def framework_load(file: ExistingFile, reason: ReasonOption = "") -> None:
+    """Check a framework file and load it. Loading the same file again changes nothing."""
+    _setup()
+    from pmm.framework.services import framework_load as load
+
+    result = load(actor=_system(), text=_read_text(file), reason=reason)
+    typer.echo(result.summary())
+
+
+@framework_app.command("export")
+@_reports_errors
+def framework_export(
+    code: Annotated[str, typer.Argument(help="Framework code, e.g. pmm-v1.")],
+    version: Annotated[str | None, typer.Option(help="Version to export (default: the active one).")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", dir_okay=False, help="Write to this file instead of the screen."),
+    ] = None,
+) -> None:
+    """Write a loaded framework back as a framework file (it validates and loads as the same content)."""
+    _setup()
+    from pmm.framework.loader import document_to_yaml
+    from pmm.framework.selectors import framework_get
+
+    framework = framework_get(code, version)
+    text = document_to_yaml(framework.document)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise _fail(f"cannot write {output}: {error.strerror or error}.") from None
+    typer.echo(f"Wrote {framework.code} {framework.version} ({framework.status}) to {output}.")
+
+
+@framework_app.command("status")
+@_reports_errors
+def framework_status(
+    code: Annotated[str, typer.Argument(help="Framework code, e.g. pmm-v1.")],
+    version: Annotated[str, typer.Argument(help="Framework version.")],
+    action: Annotated[StatusAction, typer.Argument(help="activate or retire.")],
+    reason: ReasonOption = "",
+) -> None:
+    """Activate or retire a framework version (activating one retires the code's other active version)."""
+    _setup()
+    from pmm.framework.selectors import framework_get
+    from pmm.framework.services import framework_change_status
+
+    framework = framework_get(code, version)
+    framework = framework_change_status(
+        actor=_system(), framework=framework, action=action.value, reason=reason
+    )
+    typer.echo(f"{framework.code} {framework.version} is now {framework.status}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Members
+
+
+@members_app.command("load")
+@_reports_errors
+def members_load(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            metavar="[FILE]",
+            help="Members CSV (default: the file shipped with pmm).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Create or update the members and their predefined groups from a CSV file. Safe to run again."""
+    _setup()
+    from django.conf import settings
+
+    from pmm.members.services import members_load as load
+
+    path = file if file is not None else Path(settings.PMM_DEFAULT_MEMBERS_FILE)
+    report = load(text=_read_text(path), actor=_system())
+    typer.echo(report.summary())
+
+
+# --------------------------------------------------------------------------------------------
+# Users and tokens
+
+
+def _read_password() -> str:
+    """The first line of stdin when it is not a terminal; otherwise ask twice without echoing."""
+    if not _stdin_is_tty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt="Repeat the password"))
+
+
+@user_app.command("create")
+@_reports_errors
+def user_create(
+    username: Annotated[str, typer.Option(help="Sign-in name.", show_default=False)],
+    email: Annotated[str, typer.Option(help="E-mail address.", show_default=False)],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="secretariat_admin, secretariat_analyst, ncp, contributor, peer_reviewer or basic.",
+            show_default=False,
+        ),
+    ],
+    member: Annotated[
+        str | None,
+        typer.Option(
+            help="ISO3 code of the member administration the role is for (ncp and contributor need one)."
+        ),
+    ] = None,
+    first_name: Annotated[str, typer.Option(help="First name.")] = "",
+    last_name: Annotated[str, typer.Option(help="Last name.")] = "",
+) -> None:
+    """Create an account with one role.
+
+    The password is read from the first line of standard input when it is piped in
+    (e.g. `printf '%s\\n' "$PASSWORD" | pmm user create …`); otherwise it is asked for twice.
+    """
+    _setup()
+    from pmm.accounts.services import RoleSpec
+    from pmm.accounts.services import user_create as create
+
+    member_iso3 = member.strip().upper() if member and member.strip() else None
+    password = _read_password()
+    user = create(
+        actor=_system(),
+        username=username,
+        email=email,
+        password=password,
+        roles=[RoleSpec(role, member_iso3)],
+        first_name=first_name,
+        last_name=last_name,
+        reason="created with the pmm command",
+    )
+    typer.echo(f"Created user {user.username} ({role}{', ' + member_iso3 if member_iso3 else ''})")
+
+
+@token_app.command("create")
+@_reports_errors
+def token_create(
+    username: Annotated[str, typer.Option(help="The user the token acts as.", show_default=False)],
+    name: Annotated[str, typer.Option(help="A name to recognise the token by.")] = "cli",
+) -> None:
+    """Issue an API token for a user. The token is printed once, alone on the last line."""
+    _setup()
+    from pmm.accounts.selectors import user_get
+    from pmm.accounts.services import token_create as create
+
+    user = user_get(username)
+    token, secret = create(actor=_system(), user=user, name=name)
+    typer.echo(
+        f"Created API token {token.pk} '{token.name}' for {user.username}. "
+        "It is shown only this once and cannot be recovered; store it now:"
+    )
+    typer.echo(secret)
+
+
+@token_app.command("revoke")
+@_reports_errors
+def token_revoke(
+    token_id: Annotated[
+        int, typer.Argument(metavar="TOKEN_ID", help="The token's number.", show_default=False)
+    ],
+    reason: ReasonOption = "",
+) -> None:
+    """Revoke an API token: it stops working at once. Revoking it again changes nothing."""
+    _setup()
+    from pmm.accounts.services import token_revoke as revoke
+
+    token = revoke(actor=_system(), token_id=token_id, reason=reason)
+    typer.echo(f"Token {token.pk} '{token.name}' of {token.user.username} is revoked.")
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Entry point of the `pmm` console script."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    app(prog_name="pmm")
+
+
+if __name__ == "__main__":
+    main()

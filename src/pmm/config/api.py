@@ -1,0 +1,28 @@
+"""The REST API under /api/v1: OpenAPI at /api/v1/openapi.json, interactive docs at /api/v1/docs."""
+
+from ninja import NinjaAPI
+
+from pmm.accounts.api import router as accounts_router
+from pmm.audit.api import router as audit_router
+from pmm.core.api import install_error_handlers
+from pmm.framework.api import router as framework_router
+from pmm.members.api import router as members_router
+
+api = NinjaAPI(
+    title="WCO PMM platform API",
+    version="1",
+    description=(
+        "Read frameworks, members and groups without signing in. Everything else needs an API token: "
+        "create one on your account page or with `pmm token create`, "
+        "then send `Authorization: Bearer <token>`. "
+        'Errors always have the shape {"error": {"code", "message", "fields": [{"field", "message"}]}}.'
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("", framework_router)
+api.add_router("", members_router)
+api.add_router("", accounts_router)
+api.add_router("", audit_router)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from pmm.config.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("pmm.web.urls")),
+    path("", include("pmm.accounts.urls")),
+    path("", include("pmm.framework.urls")),
+    path("", include("pmm.members.urls")),
+    path("", include("pmm.audit.urls")),
+]

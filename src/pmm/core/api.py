@@ -1,0 +1,137 @@
+"""The API's shared plumbing: who is asking, and one JSON error shape for every failure.
+
+Error shape: {"error": {"code": "...", "message": "...", "fields": [{"field": "...", "message": "..."}]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from pmm.core.errors import ApplicationError, FieldProblem, NotFound, PermissionDenied
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+STATUS_BY_CODE = {
+    "not_found": 404,
+    "forbidden": 403,
+    "framework_locked": 409,
+    "illegal_transition": 409,
+    "conflict": 409,
+}
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: list[FieldError] = []
+
+
+class Error(Schema):
+    error: ErrorBody
+
+
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    422: Error,
+}
+
+
+def actor_of(request: HttpRequest) -> Any:
+    """The user behind a request: a bearer token, or the session for reads (writes need a token)."""
+    cached = getattr(request, "pmm_actor", None)
+    if cached is not None:
+        return cached
+    from pmm.accounts.services import token_authenticate
+
+    header = request.headers.get("Authorization", "")
+    actor: Any = AnonymousUser()
+    if header:
+        scheme, _, secret = header.partition(" ")
+        user = token_authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise AuthenticationError()
+        actor = user
+    elif request.method in SAFE_METHODS and request.user.is_authenticated:
+        actor = request.user
+    request.pmm_actor = actor  # type: ignore[attr-defined]
+    return actor
+
+
+def error_response(
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: list[FieldProblem] | None = None,
+) -> HttpResponse:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "fields": [{"field": f.field, "message": f.message} for f in fields or []],
+        }
+    }
+    return api.create_response(request, body, status=status)
+
+
+def _loc_to_path(loc: Any) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    return path
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ApplicationError)
+    def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        if isinstance(exc, PermissionDenied) and not actor_of(request).is_authenticated:
+            return error_response(
+                api,
+                request,
+                401,
+                "not_authenticated",
+                "Sign in first: send an API token as 'Authorization: Bearer <token>'.",
+            )
+        status = STATUS_BY_CODE.get(exc.code, 400)
+        return error_response(api, request, status, exc.code, exc.message, exc.problems)
+
+    @api.exception_handler(NinjaValidationError)
+    def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields = [
+            FieldProblem(_loc_to_path(e.get("loc", ())), str(e.get("msg", "is not valid")))
+            for e in exc.errors
+        ]
+        return error_response(api, request, 422, "invalid", "Some input is not valid.", fields)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(
+            api, request, 401, "not_authenticated", "The API token is not valid, or has been revoked."
+        )
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, 404, "not_found", "Not found.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return error_response(api, request, exc.status_code, "http_error", str(exc))
+
+
+__all__ = ["ERROR_RESPONSES", "Error", "NotFound", "actor_of", "install_error_handlers"]

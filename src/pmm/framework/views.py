@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from pmm.authz import can, require
+from pmm.core.errors import ApplicationError
+from pmm.framework import selectors
+from pmm.framework.kinds import KPI_KINDS
+from pmm.framework.loader import document_to_yaml
+from pmm.framework.services import STATUS_TRANSITIONS, framework_change_status, framework_load
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Framework file (YAML)"),
+        help_text=gettext_lazy("The format is described in the documentation: docs/framework-format.md."),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), required=False)
+
+
+def framework_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "framework.view")
+    return render(
+        request,
+        "framework/framework_list.html",
+        {"frameworks": selectors.frameworks_list(), "may_load": can(request.user, "framework.load")},
+    )
+
+
+def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
+    require(request.user, "framework.view")
+    framework = selectors.framework_get(code, request.GET.get("version") or None)
+    dimensions = selectors.framework_tree(framework)
+    kpi_count = sum(len(o.kpis.all()) for d in dimensions for o in d.outcomes.all())
+    official = sum(1 for d in dimensions for o in d.outcomes.all() for k in o.kpis.all() if k.is_official)
+    actions = sorted({a for (s, a) in STATUS_TRANSITIONS if s == framework.status})
+    return render(
+        request,
+        "framework/framework_detail.html",
+        {
+            "framework": framework,
+            "dimensions": dimensions,
+            "kpi_count": kpi_count,
+            "official_count": official,
+            "outcome_count": sum(len(d.outcomes.all()) for d in dimensions),
+            "status_actions": actions if can(request.user, "framework.change_status") else [],
+        },
+    )
+
+
+def kpi_detail(request: HttpRequest, code: str, kpi: str) -> HttpResponse:
+    require(request.user, "framework.view")
+    framework = selectors.framework_get(code, request.GET.get("version") or None)
+    item = selectors.kpi_get(framework, kpi)
+    kind = KPI_KINDS.get(item.kind)
+    return render(
+        request,
+        "framework/kpi_detail.html",
+        {"framework": framework, "kpi": item, "kind_label": kind.label if kind else item.kind},
+    )
+
+
+def element_list(request: HttpRequest, code: str) -> HttpResponse:
+    require(request.user, "framework.view")
+    framework = selectors.framework_get(code, request.GET.get("version") or None)
+    return render(
+        request,
+        "framework/element_list.html",
+        {
+            "framework": framework,
+            "elements": selectors.framework_elements(framework),
+            "rules": framework.consistency_rules.all(),
+        },
+    )
+
+
+def framework_export(request: HttpRequest, code: str) -> HttpResponse:
+    require(request.user, "framework.export")
+    framework = selectors.framework_get(code, request.GET.get("version") or None)
+    response = HttpResponse(
+        document_to_yaml(framework.document), content_type="application/yaml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{framework.code}-{framework.version}.yaml"'
+    return response
+
+
+@login_required
+def framework_upload(request: HttpRequest) -> HttpResponse:
+    require(request.user, "framework.load")
+    form = UploadForm(request.POST or None, request.FILES or None)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        text = form.cleaned_data["file"].read().decode("utf-8", errors="replace")
+        try:
+            result = framework_load(actor=request.user, text=text, reason=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            problems = error.problems
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, result.summary())
+            return redirect("framework:framework_list")
+    return render(request, "framework/framework_upload.html", {"form": form, "problems": problems})
+
+
+@login_required
+@require_POST
+def framework_status(request: HttpRequest, code: str) -> HttpResponse:
+    require(request.user, "framework.change_status")
+    framework = selectors.framework_get(code, request.POST.get("version") or None)
+    try:
+        framework_change_status(
+            actor=request.user,
+            framework=framework,
+            action=request.POST.get("action", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(framework)s is now %(status)s.")
+            % {"framework": framework, "status": framework.get_status_display()},
+        )
+    return redirect(
+        reverse("framework:framework_detail", args=[framework.code]) + f"?version={framework.version}"
+    )

@@ -1,0 +1,35 @@
+"""Navigation for the base layout: the links each visitor may follow, from the authorisation matrix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from pmm.authz import can, roles_of
+
+# (label, URL name, action that makes the link appear)
+NAV_LINKS = [
+    (_("Frameworks"), "framework:framework_list", "framework.view"),
+    (_("Members"), "members:member_list", "member.view"),
+    (_("Groups"), "members:group_list", "group.view"),
+    (_("Contributors"), "accounts:contributor_list", "user.invite_contributor"),
+    (_("Users"), "accounts:user_list", "user.list"),
+    (_("Audit log"), "audit:audit_list", "audit.view"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    links = []
+    for label, url_name, action in NAV_LINKS:
+        if action == "user.invite_contributor":
+            allowed = any(role == "ncp" for role, _member in roles_of(user))
+        else:
+            allowed = can(user, action)
+        if allowed:
+            url = reverse(url_name)
+            links.append({"label": label, "url": url, "current": request.path.startswith(url)})
+    return {"nav_links": links}

@@ -1,0 +1,31 @@
+"""Turn the services' NotFound and PermissionDenied into 404, 403 or a sign-in redirect on web pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from pmm.core.errors import NotFound, PermissionDenied
+
+
+class ApplicationErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, NotFound):
+            raise Http404(exception.message)
+        if isinstance(exception, PermissionDenied):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            response = TemplateResponse(request, "403.html", status=403)
+            return response.render()
+        return None
