@@ -79,12 +79,18 @@ def _reports_errors(command: F) -> F:
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from django.db import DatabaseError
+
         from pmm.core.errors import ApplicationError
 
         try:
             return command(*args, **kwargs)
         except ApplicationError as error:
             raise _fail(error) from None
+        except DatabaseError as error:
+            raise _fail(
+                f"the database refused the request ({error}). Is it reachable and up to date (pmm migrate)?"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 

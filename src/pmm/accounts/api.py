@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from pmm.accounts import selectors
 from pmm.accounts.models import ApiToken, User
@@ -15,7 +15,7 @@ from pmm.accounts.services import (
     user_invite_contributor,
     user_set_roles,
 )
-from pmm.authz import ACTIONS, can, require
+from pmm.authz import actions_of, require
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.members.selectors import member_get
 
@@ -112,7 +112,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     actor = actor_of(request)
     require(actor, "me.view")
     user = selectors.user_get(actor.username)
-    return {**user_out(user), "actions": sorted(a for a in ACTIONS if can(actor, a))}
+    return {**user_out(user), "actions": actions_of(actor)}
 
 
 @router.get("/me/tokens", response={200: list[TokenOut], **ERROR_RESPONSES})
@@ -127,11 +127,11 @@ def my_tokens(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: NewTokenOut, **ERROR_RESPONSES},
     summary="Create an API token (the token is shown once)",
 )
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     actor = actor_of(request)
     require(actor, "token.manage_own")
     token, secret = token_create(actor=actor, user=actor, name=payload.name)
-    return 201, {**token_out(token), "token": secret}
+    return Status(201, {**token_out(token), "token": secret})
 
 
 @router.delete("/me/tokens/{token_id}", response={200: TokenOut, **ERROR_RESPONSES})
@@ -150,7 +150,7 @@ def list_users(
 
 
 @router.post("/users", response={201: UserOut, **ERROR_RESPONSES}, summary="Create an account (Secretariat)")
-def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, Any]]:
+def create_user(request: HttpRequest, payload: UserIn) -> Status:
     actor = actor_of(request)
     require(actor, "user.create")
     user = user_create(
@@ -163,7 +163,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, dict[str, A
         last_name=payload.last_name,
         reason=payload.reason,
     )
-    return 201, user_out(selectors.user_get(user.username))
+    return Status(201, user_out(selectors.user_get(user.username)))
 
 
 @router.put(
@@ -185,7 +185,7 @@ def set_roles(request: HttpRequest, username: str, payload: RolesIn) -> dict[str
     response={201: UserOut, **ERROR_RESPONSES},
     summary="Invite a contributor for a member (its NCP, or the Secretariat)",
 )
-def invite_contributor(request: HttpRequest, iso3: str, payload: InviteIn) -> tuple[int, dict[str, Any]]:
+def invite_contributor(request: HttpRequest, iso3: str, payload: InviteIn) -> Status:
     actor = actor_of(request)
     member = member_get(iso3)
     require(actor, "user.invite_contributor", member)
@@ -197,4 +197,4 @@ def invite_contributor(request: HttpRequest, iso3: str, payload: InviteIn) -> tu
         first_name=payload.first_name,
         last_name=payload.last_name,
     )
-    return 201, user_out(selectors.user_get(user.username))
+    return Status(201, user_out(selectors.user_get(user.username)))

@@ -13,7 +13,7 @@ from pmm.authz.matrix import ALL_MEMBERS_ROLES, MATRIX
 from pmm.core.actors import is_system
 from pmm.core.errors import PermissionDenied
 
-__all__ = ["ACTIONS", "MATRIX", "can", "require", "roles_of"]
+__all__ = ["ACTIONS", "MATRIX", "actions_of", "can", "require", "roles_of"]
 
 
 def roles_of(actor: Any) -> list[tuple[str, int | None]]:
@@ -56,3 +56,11 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
 def require(actor: Any, action: str, obj: Any = None) -> None:
     if not can(actor, action, obj):
         raise PermissionDenied()
+
+
+def actions_of(actor: Any) -> list[str]:
+    """Every action the actor may do at least somewhere (member-scoped ones: for its own members)."""
+    allowed = set()
+    for role, _member_id in roles_of(actor):
+        allowed |= MATRIX.get(role, frozenset())
+    return sorted(a for a in allowed if a in ACTIONS)

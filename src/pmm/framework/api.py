@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pmm.authz import require
@@ -251,16 +251,14 @@ def export_framework(request: HttpRequest, code: str, version: str | None = None
     response={200: LoadOut, 201: LoadOut, **ERROR_RESPONSES},
     summary="Load a framework file (Secretariat)",
 )
-def load_framework(
-    request: HttpRequest, file: File[UploadedFile], reason: str = ""
-) -> tuple[int, dict[str, Any]]:
+def load_framework(request: HttpRequest, file: File[UploadedFile], reason: str = "") -> Status:
     """Upload a framework YAML file. 201 when a version is created, 200 when replaced or unchanged."""
     actor = actor_of(request)
     require(actor, "framework.load")
     text = file.read().decode("utf-8", errors="replace")
     result = framework_load(actor=actor, text=text, reason=reason)
     body = {"result": result.outcome, "summary": result.summary(), "framework": _summary(result.framework)}
-    return (201 if result.outcome == "created" else 200), body
+    return Status(201 if result.outcome == "created" else 200, body)
 
 
 @router.post(

@@ -48,6 +48,17 @@ ELEMENT_TYPES: dict[str, tuple[bool, float | None, float | None, bool]] = {
     "choice": (True, None, None, False),
     "text": (False, None, None, False),
 }
+ELEMENT_TYPE_LABELS: dict[str, str | Promise] = {
+    "count": _("count"),
+    "amount": _("amount"),
+    "percent": _("percentage"),
+    "hours": _("hours"),
+    "days": _("days"),
+    "year": _("year"),
+    "yes_no": _("yes/no"),
+    "choice": _("choice"),
+    "text": _("text"),
+}
 DERIVABLE_TYPES = frozenset({"count", "amount", "percent", "hours", "days"})
 
 DIRECTIONS = ("higher_is_better", "lower_is_better", "context_only")

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pmm.core.translated import pick
+from pmm.framework.kinds import ELEMENT_TYPE_LABELS
 
 
 class FrameworkStatus(models.TextChoices):
@@ -114,6 +115,12 @@ class DataElement(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def type_label(self) -> str:
+        label = ELEMENT_TYPE_LABELS.get(self.value_type, self.value_type)
+        currency = _("national currency") if self.currency == "national" else self.currency
+        return f"{label} ({currency})" if currency else str(label)
 
     @property
     def is_derived(self) -> bool:

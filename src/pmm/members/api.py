@@ -91,12 +91,6 @@ def list_members(
     return [member_out(m) for m in members]
 
 
-@router.get("/members/{iso3}", response={200: MemberOut, **ERROR_RESPONSES})
-def get_member(request: HttpRequest, iso3: str) -> dict[str, Any]:
-    require(actor_of(request), "member.view")
-    return member_out(selectors.member_get(iso3))
-
-
 @router.post(
     "/members/load",
     response={200: MembersLoadOut, **ERROR_RESPONSES},
@@ -112,6 +106,12 @@ def load_members(request: HttpRequest, file: File[UploadedFile]) -> dict[str, An
         "unchanged": report.unchanged,
         "groups_created": report.groups_created,
     }
+
+
+@router.get("/members/{iso3}", response={200: MemberOut, **ERROR_RESPONSES})
+def get_member(request: HttpRequest, iso3: str) -> dict[str, Any]:
+    require(actor_of(request), "member.view")
+    return member_out(selectors.member_get(iso3))
 
 
 @router.get(

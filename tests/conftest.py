@@ -1,0 +1,55 @@
+"""Shared fixtures: the test database holds the shipped PMM v.1 framework and all 187 members,
+loaded once per run; each test gets users made by `make_user`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from pmm.accounts.models import User
+from pmm.accounts.services import RoleSpec, token_create, user_create
+from pmm.core.actors import SYSTEM
+from pmm.framework.services import framework_load
+from pmm.members.services import members_load
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 - pytest-django's fixture
+    with django_db_blocker.unblock():
+        framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
+        members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:  # noqa: ANN001
+    counter = iter(range(1, 10_000))
+
+    def make(role: str | None = None, member: str | None = None, username: str | None = None) -> User:
+        name = username or f"{role or 'norole'}-{member or 'x'}-{next(counter)}".lower()
+        roles = [RoleSpec(role, member)] if role else []
+        if not roles:
+            user = User.objects.create_user(name, f"{name}@example.org", PASSWORD)
+            return user
+        return user_create(actor=SYSTEM, username=name, email=f"{name}@example.org", password=PASSWORD,
+                           roles=roles)
+
+    return make
+
+
+@pytest.fixture
+def bearer(make_user) -> Callable[[User], dict[str, str]]:  # noqa: ANN001
+    def headers(user: User) -> dict[str, str]:
+        _token, secret = token_create(actor=SYSTEM, user=user, name="test")
+        return {"Authorization": f"Bearer {secret}"}
+
+    return headers
+
+
+@pytest.fixture
+def api_client() -> Client:
+    return Client()

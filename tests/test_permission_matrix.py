@@ -1,0 +1,163 @@
+"""Every declared action, for every role, against the real endpoints that perform it.
+
+An allowed role must succeed; any other signed-in role gets 403 and the anonymous public 401 (API)
+or a redirect to the sign-in page (web). Adding an action without a probe here fails the suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pmm.accounts.roles import ANONYMOUS, Role
+from pmm.authz import ACTIONS, MATRIX
+from pmm.core.actors import SYSTEM
+from pmm.framework.services import framework_load
+
+TINY = Path(__file__).parent / "data" / "tiny-framework.yaml"
+ROLES = [ANONYMOUS, *Role.values]
+MEMBER_OF = {Role.NCP: "KEN", Role.CONTRIBUTOR: "KEN", Role.PEER_REVIEWER: "CAN"}
+_unique = count(1)
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    path: str
+    success: int
+    body: Any = None
+    files: dict[str, str] | None = None  # field -> path of the file to upload
+
+
+def _new_name() -> str:
+    return f"probe{next(_unique)}"
+
+
+def api_probe(action: str) -> Probe:
+    """The API call that performs `action`; built fresh per test so it can create unique things."""
+    name = _new_name()
+    probes = {
+        "framework.view": Probe("get", "/api/v1/frameworks/pmm-v1", 200),
+        "framework.export": Probe("get", "/api/v1/frameworks/pmm-v1/export", 200),
+        "framework.load": Probe("post", "/api/v1/frameworks", 200,
+                                files={"file": str(settings.PMM_DEFAULT_FRAMEWORK_FILE)}),
+        "framework.change_status": Probe("post", "/api/v1/frameworks/tiny/versions/0.1/status", 200,
+                                         body={"action": "activate", "reason": "probe"}),
+        "member.view": Probe("get", "/api/v1/members/KEN", 200),
+        "member.load": Probe("post", "/api/v1/members/load", 200,
+                             files={"file": str(settings.PMM_DEFAULT_MEMBERS_FILE)}),
+        "group.view": Probe("get", "/api/v1/groups/union-eu", 200),
+        "group.manage": Probe("put", f"/api/v1/groups/{name}", 200,
+                              body={"name": {"en": "Probe", "fr": "Sonde"}, "members": ["KEN", "UGA"]}),
+        "me.view": Probe("get", "/api/v1/me", 200),
+        "token.manage_own": Probe("post", "/api/v1/me/tokens", 201, body={"name": "probe"}),
+        "user.list": Probe("get", "/api/v1/users", 200),
+        "user.create": Probe("post", "/api/v1/users", 201,
+                             body={"username": name, "email": f"{name}@example.org", "roles": [{"role": "basic"}]}),
+        "user.change_roles": Probe("put", "/api/v1/users/target/roles", 200,
+                                   body={"roles": [{"role": "basic"}], "reason": "probe"}),
+        "user.invite_contributor": Probe("post", "/api/v1/members/KEN/contributors", 201,
+                                         body={"username": name, "email": f"{name}@example.org"}),
+        "audit.view": Probe("get", "/api/v1/audit", 200),
+    }
+    return probes[action]
+
+
+WEB_PAGES = {
+    "framework.view": "/frameworks/pmm-v1/",
+    "framework.load": "/frameworks/upload/",
+    "member.view": "/members/",
+    "group.view": "/groups/",
+    "group.manage": "/groups/new/",
+    "token.manage_own": "/account/",
+    "user.list": "/users/",
+    "audit.view": "/audit/",
+}
+
+
+def test_every_action_has_a_probe():
+    assert {a for a in ACTIONS if api_probe(a)} == set(ACTIONS)
+    assert set(MATRIX) == set(ROLES)
+
+
+@pytest.fixture
+def actor_headers(make_user, bearer):
+    def for_role(role: str) -> dict[str, str]:
+        if role == ANONYMOUS:
+            return {}
+        return bearer(make_user(role, MEMBER_OF.get(role)))
+
+    return for_role
+
+
+def _call(client, probe: Probe, headers: dict[str, str]):
+    if probe.files:
+        data = {k: SimpleUploadedFile(Path(p).name, Path(p).read_bytes()) for k, p in probe.files.items()}
+        return client.post(probe.path, data=data, headers=headers)
+    method = getattr(client, probe.method)
+    if probe.body is None:
+        return method(probe.path, headers=headers)
+    return method(probe.path, data=probe.body, content_type="application/json", headers=headers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_api_permission_matrix(client, make_user, actor_headers, action, role):
+    framework_load(actor=SYSTEM, text=TINY.read_text())
+    make_user("basic", username="target")
+    probe = api_probe(action)
+    response = _call(client, probe, actor_headers(role))
+    if action in MATRIX[role]:
+        assert response.status_code == probe.success, response.content
+    else:
+        expected = 401 if role == ANONYMOUS else 403
+        assert response.status_code == expected, response.content
+        assert response.json()["error"]["code"] in {"not_authenticated", "forbidden"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(WEB_PAGES))
+def test_web_permission_matrix(client, make_user, action, role):
+    if role != ANONYMOUS:
+        client.force_login(make_user(role, MEMBER_OF.get(role)))
+    response = client.get(WEB_PAGES[action])
+    if action in MATRIX[role]:
+        assert response.status_code == 200
+    elif role == ANONYMOUS:
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
+    else:
+        assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_ncp_invites_only_for_its_own_member(client, make_user, bearer):
+    headers = bearer(make_user("ncp", "KEN"))
+    body = {"username": "someone", "email": "someone@example.org"}
+    other = client.post("/api/v1/members/UGA/contributors", data=body, content_type="application/json",
+                        headers=headers)
+    assert other.status_code == 403
+    own = client.post("/api/v1/members/KEN/contributors", data=body, content_type="application/json",
+                      headers=headers)
+    assert own.status_code == 201
+    assert own.json()["roles"] == [{"role": "contributor", "member": "KEN"}]
+
+
+@pytest.mark.django_db
+def test_contributor_page_uses_the_ncps_own_member(client, make_user):
+    client.force_login(make_user("ncp", "KEN"))
+    response = client.post("/contributors/", {"username": "newbie", "email": "newbie@example.org",
+                                              "member": "UGA"})
+    assert response.status_code == 302
+    from pmm.accounts.models import RoleAssignment
+
+    assignment = RoleAssignment.objects.get(user__username="newbie")
+    assert (assignment.role, assignment.member.iso3) == ("contributor", "KEN")
