@@ -19,14 +19,14 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # noqa: ANN001 - pytest-django's fixture
+def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
         members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
 
 
 @pytest.fixture
-def make_user(db) -> Callable[..., User]:  # noqa: ANN001
+def make_user(db) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
     def make(role: str | None = None, member: str | None = None, username: str | None = None) -> User:
@@ -35,14 +35,15 @@ def make_user(db) -> Callable[..., User]:  # noqa: ANN001
         if not roles:
             user = User.objects.create_user(name, f"{name}@example.org", PASSWORD)
             return user
-        return user_create(actor=SYSTEM, username=name, email=f"{name}@example.org", password=PASSWORD,
-                           roles=roles)
+        return user_create(
+            actor=SYSTEM, username=name, email=f"{name}@example.org", password=PASSWORD, roles=roles
+        )
 
     return make
 
 
 @pytest.fixture
-def bearer(make_user) -> Callable[[User], dict[str, str]]:  # noqa: ANN001
+def bearer(make_user) -> Callable[[User], dict[str, str]]:
     def headers(user: User) -> dict[str, str]:
         _token, secret = token_create(actor=SYSTEM, user=user, name="test")
         return {"Authorization": f"Bearer {secret}"}

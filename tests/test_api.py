@@ -50,8 +50,13 @@ def test_members_list_has_all_187_members_with_their_groups(client):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "query,expected",
-    [("union=union-eu", 27), ("region=region-west-central-africa", 24), ("geography=geo-landlocked", 42),
-     ("union=union-eu&geography=geo-landlocked", 5), ("search=kenya", 1)],
+    [
+        ("union=union-eu", 27),
+        ("region=region-west-central-africa", 24),
+        ("geography=geo-landlocked", 42),
+        ("union=union-eu&geography=geo-landlocked", 5),
+        ("search=kenya", 1),
+    ],
 )
 def test_members_filters(client, query, expected):
     assert len(client.get(f"/api/v1/members?{query}").json()) == expected
@@ -75,13 +80,18 @@ def test_unknown_things_answer_404_in_the_error_shape(client):
 @pytest.mark.django_db
 def test_validation_errors_name_each_bad_field(client, make_user, bearer):
     headers = bearer(make_user("secretariat_admin"))
-    response = client.post("/api/v1/users", data={"username": "x y", "email": "nope", "roles": [{"role": "king"}]},
-                           content_type="application/json", headers=headers)
+    response = client.post(
+        "/api/v1/users",
+        data={"username": "x y", "email": "nope", "roles": [{"role": "king"}]},
+        content_type="application/json",
+        headers=headers,
+    )
     assert response.status_code == 400
     fields = {f["field"] for f in response.json()["error"]["fields"]}
     assert {"username", "email", "roles"} <= fields
-    missing = client.post("/api/v1/users", data={"email": "a@example.org"}, content_type="application/json",
-                          headers=headers)
+    missing = client.post(
+        "/api/v1/users", data={"email": "a@example.org"}, content_type="application/json", headers=headers
+    )
     assert missing.status_code == 422
     body = missing.json()["error"]
     assert body["code"] == "invalid"
@@ -91,7 +101,9 @@ def test_validation_errors_name_each_bad_field(client, make_user, bearer):
 @pytest.mark.django_db
 def test_malformed_json_gets_a_clear_error(client, make_user, bearer):
     headers = bearer(make_user("secretariat_admin"))
-    response = client.post("/api/v1/users", data="{not json", content_type="application/json", headers=headers)
+    response = client.post(
+        "/api/v1/users", data="{not json", content_type="application/json", headers=headers
+    )
     assert response.status_code in (400, 422)
     assert "error" in response.json()
 
@@ -107,8 +119,9 @@ def test_bad_token_is_rejected(client):
 def test_tokens_are_hashed_shown_once_revocable_and_record_last_use(client, make_user, bearer):
     user = make_user("basic")
     headers = bearer(user)
-    created = client.post("/api/v1/me/tokens", data={"name": "laptop"}, content_type="application/json",
-                          headers=headers)
+    created = client.post(
+        "/api/v1/me/tokens", data={"name": "laptop"}, content_type="application/json", headers=headers
+    )
     assert created.status_code == 201
     secret = created.json()["token"]
     stored = ApiToken.objects.get(pk=created.json()["id"])
@@ -142,7 +155,10 @@ def test_a_user_cannot_revoke_someone_elses_token(client, make_user, bearer):
 def test_session_reads_work_but_session_writes_need_a_token(client, make_user):
     client.force_login(make_user("basic"))
     assert client.get("/api/v1/me").status_code == 200
-    assert client.post("/api/v1/me/tokens", data={"name": "x"}, content_type="application/json").status_code == 401
+    assert (
+        client.post("/api/v1/me/tokens", data={"name": "x"}, content_type="application/json").status_code
+        == 401
+    )
 
 
 @pytest.mark.django_db
@@ -156,8 +172,16 @@ def test_me_lists_the_actions_of_the_users_roles(client, make_user, bearer):
 def test_openapi_schema_lists_every_endpoint(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.")
-    for path in ("/api/v1/me", "/api/v1/frameworks", "/api/v1/frameworks/{code}", "/api/v1/members",
-                 "/api/v1/groups", "/api/v1/audit", "/api/v1/users", "/api/v1/me/tokens"):
+    for path in (
+        "/api/v1/me",
+        "/api/v1/frameworks",
+        "/api/v1/frameworks/{code}",
+        "/api/v1/members",
+        "/api/v1/groups",
+        "/api/v1/audit",
+        "/api/v1/users",
+        "/api/v1/me/tokens",
+    ):
         assert path in schema["paths"], path
 
 

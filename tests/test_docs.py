@@ -7,7 +7,8 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 def test_permissions_doc_is_generated_from_the_matrix():
     assert (DOCS / "permissions.md").read_text() == permissions_markdown(), (
-        "docs/permissions.md is out of date: run `python -m pmm.authz.docs > docs/permissions.md`")
+        "docs/permissions.md is out of date: run `python -m pmm.authz.docs > docs/permissions.md`"
+    )
 
 
 def test_required_documents_exist():

@@ -256,9 +256,7 @@ def _duplicate_kpi_code(doc: Doc) -> None:
 
 
 def _duplicate_element_code(doc: Doc) -> None:
-    doc["data_elements"].append(
-        {"code": "DECL_TOTAL", "name": tr("Declarations again"), "type": "count"}
-    )
+    doc["data_elements"].append({"code": "DECL_TOTAL", "name": tr("Declarations again"), "type": "count"})
 
 
 def _cycle(doc: Doc) -> None:
@@ -572,7 +570,9 @@ def test_duplicate_yaml_key_is_reported() -> None:
 
 
 def test_duplicate_yaml_key_in_a_kpi_is_reported() -> None:
-    text, count = re.subn(r"(?m)^( +)kind: variation$", r"\1kind: variation\n\1kind: ratio", dump(valid_document()))
+    text, count = re.subn(
+        r"(?m)^( +)kind: variation$", r"\1kind: variation\n\1kind: ratio", dump(valid_document())
+    )
     assert count == 1
     assert_problem(text, f"{KPIS}[1].kind", "the key 'kind' appears twice")
 
@@ -585,8 +585,8 @@ def test_unquoted_sdg_code_in_yaml_text_is_rejected() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="loader bug: an unquoted SDG reference (sdg_targets: [17.8], a YAML float) is accepted because "
-    "references() compares str(code); the float then reaches the database layer (KeyError in _store_catalogue)",
+    reason="loader bug: an unquoted SDG reference (sdg_targets: [17.8], a YAML float) is accepted "
+    "because references() compares str(code); framework_load then fails with KeyError in _store_catalogue",
 )
 def test_unquoted_sdg_reference_is_rejected() -> None:
     document = valid_document()
@@ -719,7 +719,7 @@ def test_empty_file_is_rejected() -> None:
 
 
 def test_top_level_list_is_rejected() -> None:
-    field, message = problems_of("- a\n- b\n")[0]
+    _field, message = problems_of("- a\n- b\n")[0]
     assert "must be a mapping" in message
 
 

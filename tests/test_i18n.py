@@ -11,8 +11,17 @@ from django.conf import settings
 from django.utils.html import strip_tags
 
 PO_FILE = Path(settings.LOCALE_PATHS[0]) / "fr" / "LC_MESSAGES" / "django.po"
-PAGES = ["/", "/frameworks/", "/frameworks/pmm-v1/", "/frameworks/pmm-v1/kpis/D1.O1.K1/",
-         "/frameworks/pmm-v1/elements/", "/members/", "/members/DEU/", "/groups/", "/accounts/login/"]
+PAGES = [
+    "/",
+    "/frameworks/",
+    "/frameworks/pmm-v1/",
+    "/frameworks/pmm-v1/kpis/D1.O1.K1/",
+    "/frameworks/pmm-v1/elements/",
+    "/members/",
+    "/members/DEU/",
+    "/groups/",
+    "/accounts/login/",
+]
 SIGNED_IN_PAGES = ["/", "/account/", "/users/", "/audit/", "/groups/new/", "/frameworks/upload/"]
 
 

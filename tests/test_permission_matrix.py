@@ -45,25 +45,44 @@ def api_probe(action: str) -> Probe:
     probes = {
         "framework.view": Probe("get", "/api/v1/frameworks/pmm-v1", 200),
         "framework.export": Probe("get", "/api/v1/frameworks/pmm-v1/export", 200),
-        "framework.load": Probe("post", "/api/v1/frameworks", 200,
-                                files={"file": str(settings.PMM_DEFAULT_FRAMEWORK_FILE)}),
-        "framework.change_status": Probe("post", "/api/v1/frameworks/tiny/versions/0.1/status", 200,
-                                         body={"action": "activate", "reason": "probe"}),
+        "framework.load": Probe(
+            "post", "/api/v1/frameworks", 200, files={"file": str(settings.PMM_DEFAULT_FRAMEWORK_FILE)}
+        ),
+        "framework.change_status": Probe(
+            "post",
+            "/api/v1/frameworks/tiny/versions/0.1/status",
+            200,
+            body={"action": "activate", "reason": "probe"},
+        ),
         "member.view": Probe("get", "/api/v1/members/KEN", 200),
-        "member.load": Probe("post", "/api/v1/members/load", 200,
-                             files={"file": str(settings.PMM_DEFAULT_MEMBERS_FILE)}),
+        "member.load": Probe(
+            "post", "/api/v1/members/load", 200, files={"file": str(settings.PMM_DEFAULT_MEMBERS_FILE)}
+        ),
         "group.view": Probe("get", "/api/v1/groups/union-eu", 200),
-        "group.manage": Probe("put", f"/api/v1/groups/{name}", 200,
-                              body={"name": {"en": "Probe", "fr": "Sonde"}, "members": ["KEN", "UGA"]}),
+        "group.manage": Probe(
+            "put",
+            f"/api/v1/groups/{name}",
+            200,
+            body={"name": {"en": "Probe", "fr": "Sonde"}, "members": ["KEN", "UGA"]},
+        ),
         "me.view": Probe("get", "/api/v1/me", 200),
         "token.manage_own": Probe("post", "/api/v1/me/tokens", 201, body={"name": "probe"}),
         "user.list": Probe("get", "/api/v1/users", 200),
-        "user.create": Probe("post", "/api/v1/users", 201,
-                             body={"username": name, "email": f"{name}@example.org", "roles": [{"role": "basic"}]}),
-        "user.change_roles": Probe("put", "/api/v1/users/target/roles", 200,
-                                   body={"roles": [{"role": "basic"}], "reason": "probe"}),
-        "user.invite_contributor": Probe("post", "/api/v1/members/KEN/contributors", 201,
-                                         body={"username": name, "email": f"{name}@example.org"}),
+        "user.create": Probe(
+            "post",
+            "/api/v1/users",
+            201,
+            body={"username": name, "email": f"{name}@example.org", "roles": [{"role": "basic"}]},
+        ),
+        "user.change_roles": Probe(
+            "put", "/api/v1/users/target/roles", 200, body={"roles": [{"role": "basic"}], "reason": "probe"}
+        ),
+        "user.invite_contributor": Probe(
+            "post",
+            "/api/v1/members/KEN/contributors",
+            201,
+            body={"username": name, "email": f"{name}@example.org"},
+        ),
         "audit.view": Probe("get", "/api/v1/audit", 200),
     }
     return probes[action]
@@ -142,11 +161,13 @@ def test_web_permission_matrix(client, make_user, action, role):
 def test_ncp_invites_only_for_its_own_member(client, make_user, bearer):
     headers = bearer(make_user("ncp", "KEN"))
     body = {"username": "someone", "email": "someone@example.org"}
-    other = client.post("/api/v1/members/UGA/contributors", data=body, content_type="application/json",
-                        headers=headers)
+    other = client.post(
+        "/api/v1/members/UGA/contributors", data=body, content_type="application/json", headers=headers
+    )
     assert other.status_code == 403
-    own = client.post("/api/v1/members/KEN/contributors", data=body, content_type="application/json",
-                      headers=headers)
+    own = client.post(
+        "/api/v1/members/KEN/contributors", data=body, content_type="application/json", headers=headers
+    )
     assert own.status_code == 201
     assert own.json()["roles"] == [{"role": "contributor", "member": "KEN"}]
 
@@ -154,8 +175,9 @@ def test_ncp_invites_only_for_its_own_member(client, make_user, bearer):
 @pytest.mark.django_db
 def test_contributor_page_uses_the_ncps_own_member(client, make_user):
     client.force_login(make_user("ncp", "KEN"))
-    response = client.post("/contributors/", {"username": "newbie", "email": "newbie@example.org",
-                                              "member": "UGA"})
+    response = client.post(
+        "/contributors/", {"username": "newbie", "email": "newbie@example.org", "member": "UGA"}
+    )
     assert response.status_code == 302
     from pmm.accounts.models import RoleAssignment
 

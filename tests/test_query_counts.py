@@ -15,24 +15,53 @@ from pmm.members.models import Group, Member
 def synthetic_framework(code: str, outcomes: int, kpis_per_outcome: int) -> str:
     text = {"en": "x", "fr": "x"}
     elements = [{"code": f"E{i}", "name": text, "type": "count", "periods": ["T", "T-1"]} for i in range(4)]
-    dimensions = [{
-        "code": "D1", "name": text,
-        "outcomes": [{
-            "code": f"D1.O{o}", "name": text, "instruments": ["I1"], "sdg_targets": ["17.1"],
-            "kpis": [{"code": f"D1.O{o}.K{k}", "name": text, "kind": "percentage", "unit": "percent",
-                      "direction": "higher_is_better", "formula": f"pct(E{k % 4}, E{(k + 1) % 4})",
-                      "disclosure_default": "wco", "instruments": ["I1"], "sdg_targets": ["17.1"]}
-                     for k in range(kpis_per_outcome)]} for o in range(outcomes)]}]
-    return yaml.safe_dump({
-        "format": "pmm-framework/1",
-        "framework": {"code": code, "version": "1", "status": "active", "title": text, "languages": ["en", "fr"],
-                      "provenance": {"status": "reconstructed", "source": "test"}},
-        "units": [{"code": "percent", "name": text}],
-        "instruments": [{"code": "I1", "name": text}],
-        "sdg_targets": [{"code": "17.1", "name": text}],
-        "data_elements": elements,
-        "dimensions": dimensions,
-    })
+    dimensions = [
+        {
+            "code": "D1",
+            "name": text,
+            "outcomes": [
+                {
+                    "code": f"D1.O{o}",
+                    "name": text,
+                    "instruments": ["I1"],
+                    "sdg_targets": ["17.1"],
+                    "kpis": [
+                        {
+                            "code": f"D1.O{o}.K{k}",
+                            "name": text,
+                            "kind": "percentage",
+                            "unit": "percent",
+                            "direction": "higher_is_better",
+                            "formula": f"pct(E{k % 4}, E{(k + 1) % 4})",
+                            "disclosure_default": "wco",
+                            "instruments": ["I1"],
+                            "sdg_targets": ["17.1"],
+                        }
+                        for k in range(kpis_per_outcome)
+                    ],
+                }
+                for o in range(outcomes)
+            ],
+        }
+    ]
+    return yaml.safe_dump(
+        {
+            "format": "pmm-framework/1",
+            "framework": {
+                "code": code,
+                "version": "1",
+                "status": "active",
+                "title": text,
+                "languages": ["en", "fr"],
+                "provenance": {"status": "reconstructed", "source": "test"},
+            },
+            "units": [{"code": "percent", "name": text}],
+            "instruments": [{"code": "I1", "name": text}],
+            "sdg_targets": [{"code": "17.1", "name": text}],
+            "data_elements": elements,
+            "dimensions": dimensions,
+        }
+    )
 
 
 def queries_for(client, url: str) -> int:
@@ -65,13 +94,23 @@ def test_framework_endpoints_do_not_grow_with_kpis(client, url):
 def _add_members(n: int) -> None:
     groups = list(Group.objects.filter(code__in=["region-europe", "income-high", "geo-coastal", "union-eu"]))
     for i in range(n):
-        member = Member.objects.create(iso3=f"Q{i:02d}", iso2=f"{i:02d}",
-                                       name={"en": f"Test {i}", "fr": f"Essai {i}"}, sort_name=f"Test {i}")
+        member = Member.objects.create(
+            iso3=f"Q{i:02d}",
+            iso2=f"{i:02d}",
+            name={"en": f"Test {i}", "fr": f"Essai {i}"},
+            sort_name=f"Test {i}",
+        )
         member.groups.set(groups)
 
 
-MEMBER_URLS = ["/api/v1/members", "/members/", "/members/?region=region-europe", "/api/v1/groups", "/groups/",
-               "/groups/union-eu/"]
+MEMBER_URLS = [
+    "/api/v1/members",
+    "/members/",
+    "/members/?region=region-europe",
+    "/api/v1/groups",
+    "/groups/",
+    "/groups/union-eu/",
+]
 
 
 @pytest.mark.django_db

@@ -60,7 +60,7 @@ def require(actor: Any, action: str, obj: Any = None) -> None:
 
 def actions_of(actor: Any) -> list[str]:
     """Every action the actor may do at least somewhere (member-scoped ones: for its own members)."""
-    allowed = set()
+    allowed: set[str] = set()
     for role, _member_id in roles_of(actor):
         allowed |= MATRIX.get(role, frozenset())
     return sorted(a for a in allowed if a in ACTIONS)

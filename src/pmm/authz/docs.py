@@ -26,8 +26,15 @@ Disclosure levels (Public, WCO, Union, Country) on KPI values are enforced by th
 on top of this table, once results exist.
 """
 
-ROLE_ORDER = [ANONYMOUS, Role.BASIC, Role.CONTRIBUTOR, Role.NCP, Role.PEER_REVIEWER, Role.SECRETARIAT_ANALYST,
-              Role.SECRETARIAT_ADMIN]
+ROLE_ORDER = [
+    ANONYMOUS,
+    Role.BASIC,
+    Role.CONTRIBUTOR,
+    Role.NCP,
+    Role.PEER_REVIEWER,
+    Role.SECRETARIAT_ANALYST,
+    Role.SECRETARIAT_ADMIN,
+]
 
 
 def _role_titles() -> dict[str, str]:
@@ -37,7 +44,7 @@ def _role_titles() -> dict[str, str]:
 
 def _cell(role: str, action: str) -> str:
     if action not in MATRIX.get(role, frozenset()):
-        return "–"
+        return "no"
     if ACTIONS[action].scope == "member" and role not in ALL_MEMBERS_ROLES:
         return "own member"
     return "yes"
@@ -47,8 +54,10 @@ def permissions_markdown() -> str:
     titles = _role_titles()
     header = "| Action | What it allows | " + " | ".join(titles[r] for r in ROLE_ORDER) + " |"
     rule = "|---|---|" + "---|" * len(ROLE_ORDER)
-    rows = [f"| `{a.code}` | {a.description} | " + " | ".join(_cell(r, a.code) for r in ROLE_ORDER) + " |"
-            for a in ACTIONS.values()]
+    rows = [
+        f"| `{a.code}` | {a.description} | " + " | ".join(_cell(r, a.code) for r in ROLE_ORDER) + " |"
+        for a in ACTIONS.values()
+    ]
     roles = "\n".join(f"- `{r}`: {titles[r]}" for r in ROLE_ORDER)
     return f"{INTRO}\n## Roles\n\n{roles}\n\n## Matrix\n\n{header}\n{rule}\n" + "\n".join(rows) + "\n"
 

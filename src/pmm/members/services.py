@@ -257,6 +257,12 @@ def members_load(*, text: str, actor: Any) -> MembersLoadReport:
     return report
 
 
+def _set_group_members(group: Group, member_ids: list[int]) -> None:
+    through = Member.groups.through
+    through.objects.filter(group=group).delete()
+    through.objects.bulk_create([through(group=group, member_id=m) for m in member_ids])
+
+
 @transaction.atomic
 def group_save(
     *,
@@ -294,11 +300,11 @@ def group_save(
         before = {
             "name": group.name,
             "description": group.description,
-            "members": sorted(group.members.values_list("iso3", flat=True)),
+            "members": sorted(Member.objects.filter(groups=group).values_list("iso3", flat=True)),
         }
         group.name, group.description = name, description or {}
         group.save(update_fields=["name", "description"])
-    group.members.set(list(found.values()))
+    _set_group_members(group, list(found.values()))
     audit_record(
         actor=actor,
         verb="group.created" if before is None else "group.updated",
