@@ -33,8 +33,14 @@ def test_audit_events_cannot_be_changed_or_deleted():
 @pytest.mark.django_db
 def test_user_creation_and_role_changes_are_audited_with_who_and_why(make_user):
     admin = make_user("secretariat_admin")
-    user = user_create(actor=admin, username="amina", email="amina@example.org", password="a-long-passphrase-1",
-                       roles=[RoleSpec("ncp", "KEN")], reason="new NCP")
+    user = user_create(
+        actor=admin,
+        username="amina",
+        email="amina@example.org",
+        password="a-long-passphrase-1",
+        roles=[RoleSpec("ncp", "KEN")],
+        reason="new NCP",
+    )
     created = AuditEvent.objects.get(verb="user.created", target_id=str(user.pk))
     assert created.actor == admin and created.reason == "new NCP"
     assert created.after["roles"] == ["ncp:KEN"]
@@ -72,8 +78,13 @@ def test_passwords_are_hashed_with_argon2_in_the_real_settings():
     ],
 )
 def test_bad_accounts_are_refused_naming_the_field(kwargs, field):
-    values = {"username": "newuser", "email": "new@example.org", "password": "a-long-passphrase-1",
-              "roles": [RoleSpec("basic")], **kwargs}
+    values = {
+        "username": "newuser",
+        "email": "new@example.org",
+        "password": "a-long-passphrase-1",
+        "roles": [RoleSpec("basic")],
+        **kwargs,
+    }
     before = User.objects.count()
     with pytest.raises(ApplicationError) as error:
         user_create(actor=SYSTEM, **values)
@@ -84,8 +95,13 @@ def test_bad_accounts_are_refused_naming_the_field(kwargs, field):
 @pytest.mark.django_db
 def test_only_account_administrators_create_accounts(make_user):
     with pytest.raises(PermissionDenied):
-        user_create(actor=make_user("ncp", "KEN"), username="x1", email="x1@example.org", password=None,
-                    roles=[RoleSpec("basic")])
+        user_create(
+            actor=make_user("ncp", "KEN"),
+            username="x1",
+            email="x1@example.org",
+            password=None,
+            roles=[RoleSpec("basic")],
+        )
 
 
 @pytest.mark.django_db
@@ -99,7 +115,9 @@ def test_invited_contributor_sets_a_password_by_link_and_signs_in(client, make_u
     form = client.get(link, follow=True)
     assert form.status_code == 200
     set_url = form.redirect_chain[-1][0] if form.redirect_chain else link
-    done = client.post(set_url, {"new_password1": "a-much-longer-secret-42", "new_password2": "a-much-longer-secret-42"})
+    done = client.post(
+        set_url, {"new_password1": "a-much-longer-secret-42", "new_password2": "a-much-longer-secret-42"}
+    )
     assert done.status_code == 302
     assert client.login(username="wanjiru", password="a-much-longer-secret-42")
     assert AuditEvent.objects.filter(verb="user.invited", target_label="wanjiru").exists()
@@ -110,7 +128,9 @@ def test_login_and_logout(client, make_user):
     user = make_user("basic")
     page = client.post("/accounts/login/", {"username": user.username, "password": "wrong"})
     assert "not right" in page.content.decode()
-    assert client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    )
     assert user.username in client.get("/").content.decode()
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/account/").status_code == 302

@@ -583,60 +583,30 @@ def test_unquoted_sdg_code_in_yaml_text_is_rejected() -> None:
     assert_problem(text, "sdg_targets[0].code", "in quotes")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: an unquoted SDG reference (sdg_targets: [17.8], a YAML float) is accepted "
-    "because references() compares str(code); framework_load then fails with KeyError in _store_catalogue",
-)
 def test_unquoted_sdg_reference_is_rejected() -> None:
     document = valid_document()
     document["dimensions"][0]["outcomes"][0]["sdg_targets"] = [17.8]
     assert_problem(dump(document), "dimensions[0].outcomes[0].sdg_targets[0]", "quotes")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="loader bug: a KPI `kind` that is a list/mapping crashes with TypeError (unhashable) "
-    "in KPI_KINDS.get() instead of being reported as a problem",
-)
 def test_unhashable_kind_is_a_problem_not_a_crash() -> None:
     document = valid_document()
     _kpi(document, 0)["kind"] = ["percentage"]
     assert_problem(dump(document), f"{KPIS}[0].kind", "is not one of")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="loader bug: a KPI `unit` that is a list crashes with TypeError (unhashable) in "
-    "`kpi['unit'] not in units` instead of being reported as a problem",
-)
 def test_unhashable_unit_is_a_problem_not_a_crash() -> None:
     document = valid_document()
     _kpi(document, 3)["unit"] = ["percent"]
     assert_problem(dump(document), f"{KPIS}[3].unit", "unit")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="loader bug: data element `periods` holding a list or mapping crashes with TypeError "
-    "(unhashable) in set(periods) instead of being reported as a problem",
-)
 def test_unhashable_periods_is_a_problem_not_a_crash() -> None:
     document = valid_document()
     _element(document, "AEO_COUNT")["periods"] = [["T", "T-1"]]
     assert_problem(dump(document), "data_elements[4].periods", "[T] or [T, T-1]")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="loader bug: bad `periods` (empty `periods:` i.e. null, a number, or non-text items) is "
-    "reported, but _check_refs then reuses it for every formula naming the element and crashes "
-    "(`ref.period not in None` / ', '.join of non-text)",
-)
 @pytest.mark.parametrize("periods", [None, 2023, ["T", 1]], ids=["null", "number", "non-text item"])
 def test_bad_periods_of_a_referenced_element_is_a_problem_not_a_crash(periods: Any) -> None:
     document = valid_document()
@@ -644,33 +614,18 @@ def test_bad_periods_of_a_referenced_element_is_a_problem_not_a_crash(periods: A
     assert_problem(dump(document), "data_elements[4].periods", "[T] or [T, T-1]")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: a NaN range bound (`max: .nan`) is accepted as a number (also NaN option "
-    "scores); it cannot be compared and is not valid JSON for the stored document",
-)
 def test_nan_range_bound_is_rejected() -> None:
     document = valid_document()
     _element(document, "AEO_COUNT")["range"] = {"min": 0, "max": float("nan")}
     assert_problem(dump(document), "data_elements[4].range.max", "number")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: pycountry's lookup is case-insensitive, so currency 'usd' is accepted and "
-    "stored in lower case although ISO 4217 codes are upper case (USD)",
-)
 def test_lower_case_currency_is_rejected() -> None:
     document = valid_document()
     _element(document, "REVENUE")["currency"] = "usd"
     assert_problem(dump(document), "data_elements[8].currency", "ISO 4217")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: a derived numeric element whose formula is a true/false condition "
-    "(`DECL_TOTAL > 1`) is accepted; KPI formulas get 'must compute a value' but derived elements do not",
-)
 def test_derived_element_condition_is_rejected() -> None:
     document = valid_document()
     _element(document, "DECL_PAPER")["formula"] = "DECL_TOTAL > 1"

@@ -355,12 +355,6 @@ def test_stored_test_framework_matches_the_file() -> None:
     assert list(outcome.sdg_targets.values_list("code", flat=True)) == ["17.8"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="loader bug: an unquoted SDG reference (sdg_targets: [17.8]) passes framework_parse, then "
-    "framework_load crashes with KeyError: 17.8 in _store_catalogue instead of a FrameworkFileError",
-)
 def test_unquoted_sdg_reference_is_a_file_error_not_a_crash() -> None:
     doc = document()
     doc["dimensions"][0]["outcomes"][0]["sdg_targets"] = [17.8]

@@ -24,7 +24,8 @@ def test_reloading_the_members_file_changes_nothing():
 def test_a_changed_member_is_reported_and_audited():
     text = settings.PMM_DEFAULT_MEMBERS_FILE.read_text().replace(
         "KEN,KE,Kenya,East and Southern Africa,lower_middle,false,false,EAC",
-        "KEN,KE,Kenya,East and Southern Africa,upper_middle,false,false,EAC")
+        "KEN,KE,Kenya,East and Southern Africa,upper_middle,false,false,EAC",
+    )
     report = members_load(actor=SYSTEM, text=text)
     assert report.updated == {"KEN": ["groups"]}
     kenya = Member.objects.get(iso3="KEN")
@@ -35,14 +36,23 @@ def test_a_changed_member_is_reported_and_audited():
 
 @pytest.mark.django_db
 def test_a_bad_members_file_names_each_line_and_column_and_loads_nothing():
-    text = HEADER + ("NEW,NW,Newland,Europe,high,false,false,\n"
-                     "XX1,X,Oops,Atlantis,rich,maybe,false,EU;ZZ\n"
-                     "NEW,NX,Newland again,Europe,high,false,false,\n")
+    text = HEADER + (
+        "NEW,NW,Newland,Europe,high,false,false,\n"
+        "XX1,X,Oops,Atlantis,rich,maybe,false,EU;ZZ\n"
+        "NEW,NX,Newland again,Europe,high,false,false,\n"
+    )
     with pytest.raises(ApplicationError) as error:
         members_load(actor=SYSTEM, text=text)
     fields = [p.field for p in error.value.problems]
-    for expected in ("line 3, iso3", "line 3, iso2", "line 3, wco_region", "line 3, income_group",
-                     "line 3, landlocked", "line 3, unions", "line 4, iso3"):
+    for expected in (
+        "line 3, iso3",
+        "line 3, iso2",
+        "line 3, wco_region",
+        "line 3, income_group",
+        "line 3, landlocked",
+        "line 3, unions",
+        "line 4, iso3",
+    ):
         assert expected in fields
     assert not Member.objects.filter(iso3="NEW").exists()
 
@@ -70,8 +80,13 @@ def test_geography_groups_partition_the_members():
 @pytest.mark.django_db
 def test_custom_groups_are_saved_audited_and_checked(make_user):
     admin = make_user("secretariat_admin")
-    group = group_save(actor=admin, code="landlocked-esa", name={"en": "Landlocked ESA", "fr": "AOA sans littoral"},
-                       member_iso3=["UGA", "RWA", "ZMB"], reason="benchmark")
+    group = group_save(
+        actor=admin,
+        code="landlocked-esa",
+        name={"en": "Landlocked ESA", "fr": "AOA sans littoral"},
+        member_iso3=["UGA", "RWA", "ZMB"],
+        reason="benchmark",
+    )
     assert sorted(m.iso3 for m in group.members.all()) == ["RWA", "UGA", "ZMB"]
     assert AuditEvent.objects.filter(verb="group.created", reason="benchmark").exists()
     with pytest.raises(ApplicationError) as error:
@@ -83,9 +98,12 @@ def test_custom_groups_are_saved_audited_and_checked(make_user):
 @pytest.mark.django_db
 def test_custom_group_from_the_web_page(client, make_user):
     client.force_login(make_user("secretariat_admin"))
-    response = client.post("/groups/new/", {"code": "my-group", "name_en": "Mine", "name_fr": "Le mien",
-                                            "members": "ken, uga"})
+    response = client.post(
+        "/groups/new/", {"code": "my-group", "name_en": "Mine", "name_fr": "Le mien", "members": "ken, uga"}
+    )
     assert response.status_code == 302
     assert "Kenya" in client.get("/groups/my-group/").content.decode()
-    bad = client.post("/groups/new/", {"code": "bad-group", "name_en": "B", "name_fr": "B", "members": "KEN QQQ"})
+    bad = client.post(
+        "/groups/new/", {"code": "bad-group", "name_en": "B", "name_fr": "B", "members": "KEN QQQ"}
+    )
     assert "unknown member QQQ" in bad.content.decode()

@@ -12,8 +12,14 @@ SNIPPET = "import django; from django.conf import settings; django.setup(); prin
 def run_settings(probe: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PMM_")}
     clean.update(DJANGO_SETTINGS_MODULE="pmm.config.settings", **env)
-    return subprocess.run([sys.executable, "-c", SNIPPET.format(probe=probe)], env=clean, capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(  # noqa: S603 - our own interpreter and a fixed snippet
+        [sys.executable, "-c", SNIPPET.format(probe=probe)],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_production_mode_requires_a_secret_key(tmp_path):
@@ -31,8 +37,10 @@ def test_development_mode_generates_and_keeps_a_key(tmp_path):
 
 
 def test_default_database_is_sqlite_in_wal_mode(tmp_path):
-    probe = ("settings.DATABASES['default']['ENGINE'], "
-             "__import__('django.db').db.connection.cursor().execute('PRAGMA journal_mode').fetchone()[0]")
+    probe = (
+        "settings.DATABASES['default']['ENGINE'], "
+        "__import__('django.db').db.connection.cursor().execute('PRAGMA journal_mode').fetchone()[0]"
+    )
     result = run_settings(probe, PMM_DEBUG="true", PMM_VAR_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert "sqlite3" in result.stdout and "wal" in result.stdout
@@ -47,7 +55,9 @@ def test_database_url_selects_postgresql(tmp_path):
 
 
 def test_allowed_hosts_and_bad_booleans(tmp_path):
-    hosts = run_settings("settings.ALLOWED_HOSTS", PMM_SECRET_KEY="k", PMM_ALLOWED_HOSTS="pmm.example.org, b.org")
+    hosts = run_settings(
+        "settings.ALLOWED_HOSTS", PMM_SECRET_KEY="k", PMM_ALLOWED_HOSTS="pmm.example.org, b.org"
+    )
     assert "['pmm.example.org', 'b.org']" in hosts.stdout
     bad = run_settings("settings.DEBUG", PMM_SECRET_KEY="k", PMM_DEBUG="maybe")
     assert bad.returncode != 0 and "PMM_DEBUG must be true or false" in bad.stderr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -198,8 +199,8 @@ class _Checker:
         bounds: list[float | None] = []
         for key in ("min", "max"):
             bound = mapping.get(key)
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int | float)):
-                self.add(f"{path}.{key}", f"must be a number, not {_kind(bound)}")
+            if bound is not None and not _is_number(bound):
+                self.add(f"{path}.{key}", f"must be a finite number, not {_kind(bound)}")
                 bound = None
             bounds.append(bound)
         low, high = bounds
@@ -220,8 +221,14 @@ class _Checker:
 
     def references(self, codes: Any, path: str, declared: dict[str, str], what: str) -> None:
         for index, code in enumerate(self.sequence(codes, path)):
-            if str(code) not in declared:
+            if not isinstance(code, str):
+                self.add(f"{path}[{index}]", f"write the code {code} in quotes so it stays text")
+            elif code not in declared:
                 self.add(f"{path}[{index}]", f"unknown {what} '{code}' (declare it in the {what}s list)")
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
 
 
 def _kind(value: Any) -> str:
@@ -351,12 +358,14 @@ def _check_elements(value: Any, check: _Checker, checked: CheckedFramework) -> d
         if (
             not isinstance(periods, list)
             or not periods
+            or not all(isinstance(p, str) and p in PERIODS for p in periods)
             or len(set(periods)) != len(periods)
-            or any(p not in PERIODS for p in periods)
         ):
             check.add(f"{where}.periods", "must be [T] or [T, T-1]")
+            periods = ["T"]
         elif "T" not in periods:
             check.add(f"{where}.periods", "must include T")
+            periods = ["T"]
         if "range" in element:
             check.number_range(element["range"], f"{where}.range")
         if "required" in element and not isinstance(element["required"], bool):
@@ -368,10 +377,12 @@ def _check_elements(value: Any, check: _Checker, checked: CheckedFramework) -> d
             if value_type is not None and value_type not in DERIVABLE_TYPES:
                 check.add(f"{where}.formula", f"a {value_type} element cannot be derived by a formula")
             expr = _parse_formula(element["formula"], f"{where}.formula", check)
-            if expr is not None:
+            if expr is not None and fx.is_condition(expr):
+                check.add(f"{where}.formula", "must compute a value, not a true/false condition")
+            elif expr is not None:
                 checked.derived[code] = expr
         if code:
-            elements[code] = {**element, "_path": where}
+            elements[code] = {**element, "periods": periods, "_path": where}
     for code, expr in checked.derived.items():
         _check_refs(expr, f"{elements[code]['_path']}.formula", elements, check)
     _check_derivation_cycles(checked.derived, elements, check)
@@ -384,7 +395,9 @@ def _check_element_type_keys(element: dict[str, Any], value_type: Any, where: st
         if currency is None:
             check.add(f"{where}.currency", "is required for an amount: 'national' or an ISO 4217 code")
         elif currency != "national" and (
-            not isinstance(currency, str) or pycountry.currencies.get(alpha_3=currency) is None
+            not isinstance(currency, str)
+            or not re.fullmatch(r"[A-Z]{3}", currency)
+            or pycountry.currencies.get(alpha_3=currency) is None
         ):
             check.add(f"{where}.currency", f"'{currency}' is not 'national' nor an ISO 4217 currency code")
     elif "currency" in element:
@@ -400,8 +413,8 @@ def _check_element_type_keys(element: dict[str, Any], value_type: Any, where: st
             check.code(option.get("code"), f"{path}.code", "option", seen)
             check.text(option.get("label"), f"{path}.label")
             score = option.get("score")
-            if isinstance(score, bool) or not isinstance(score, int | float):
-                check.add(f"{path}.score", "must be a number")
+            if not _is_number(score):
+                check.add(f"{path}.score", "must be a finite number")
     elif "options" in element:
         check.add(f"{where}.options", "only choice elements have options")
 
@@ -424,11 +437,11 @@ def _check_refs(expr: fx.Expr, path: str, elements: dict[str, dict[str, Any]], c
             check.add(path, f"unknown data element '{ref.element}'")
         elif element.get("type") == "text":
             check.add(path, f"the text element '{ref.element}' cannot be used in a formula")
-        elif ref.period not in element.get("periods", ["T"]):
+        elif ref.period not in element["periods"]:
             check.add(
                 path,
                 f"uses {ref.element} for {ref.period}, but that element is only collected for "
-                f"{', '.join(element.get('periods', ['T']))}",
+                f"{', '.join(element['periods'])}",
             )
 
 
@@ -553,10 +566,10 @@ def _check_kpi(
     if kpi is None:
         return
     code = _check_node(kpi, where, check, seen)
-    kind = KPI_KINDS.get(kpi.get("kind", ""))
+    kind = KPI_KINDS.get(kpi["kind"]) if isinstance(kpi.get("kind"), str) else None
     if "kind" in kpi and kind is None:
         check.choice(kpi["kind"], f"{where}.kind", KPI_KINDS)
-    if "unit" in kpi and kpi["unit"] not in units:
+    if "unit" in kpi and (not isinstance(kpi["unit"], str) or kpi["unit"] not in units):
         check.add(f"{where}.unit", f"unknown unit '{kpi['unit']}' (declared units: {', '.join(units)})")
     elif kind and kind.unit and kpi.get("unit") != kind.unit:
         check.add(f"{where}.unit", f"a {kind.code} KPI must use the unit '{kind.unit}'")

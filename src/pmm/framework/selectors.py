@@ -10,7 +10,11 @@ from django.db.models import Count, Prefetch, QuerySet
 from pmm.core.errors import NotFound
 from pmm.framework.models import DataElement, Dimension, Framework, FrameworkStatus, Kpi, Outcome
 
-_STATUS_ORDER: dict[str, int] = {FrameworkStatus.ACTIVE: 0, FrameworkStatus.DRAFT: 1, FrameworkStatus.RETIRED: 2}
+_STATUS_ORDER: dict[str, int] = {
+    FrameworkStatus.ACTIVE: 0,
+    FrameworkStatus.DRAFT: 1,
+    FrameworkStatus.RETIRED: 2,
+}
 
 
 def frameworks_list() -> list[Framework]:
