@@ -86,14 +86,6 @@ def contributor_list(request: HttpRequest) -> HttpResponse:
             form_add_problems(form, error)
         else:
             send_invitation(request, user)
-            messages.success(
-                request,
-                _(
-                    "%(username)s was invited: an e-mail with a link to choose a password "
-                    "was sent to %(email)s."
-                )
-                % {"username": user.username, "email": user.email},
-            )
             return redirect("accounts:contributor_list")
     return render(
         request,
@@ -126,14 +118,6 @@ def user_list(request: HttpRequest) -> HttpResponse:
                 form_add_problems(form, error)
             else:
                 send_invitation(request, user)
-                messages.success(
-                    request,
-                    _(
-                        "%(username)s was created: an e-mail with a link to choose a password "
-                        "was sent to %(email)s."
-                    )
-                    % {"username": user.username, "email": user.email},
-                )
                 return redirect("accounts:user_list")
     return render(
         request,
