@@ -44,6 +44,10 @@ CODE_PATTERNS = {
 }
 
 
+# libyaml's loader when PyYAML was built with it (parses once, keeping line numbers), else the Python one.
+_YamlLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class FrameworkFileError(ApplicationError):
     def __init__(self, problems: list[FieldProblem]) -> None:
         super().__init__(
@@ -250,8 +254,12 @@ def _kind(value: Any) -> str:
 def framework_parse(text: str) -> CheckedFramework:
     """Check a framework file's text; raise FrameworkFileError with every problem found."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        loader = _YamlLoader(text)
+        try:
+            root = loader.get_single_node()
+            document = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"

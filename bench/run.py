@@ -1,0 +1,71 @@
+"""Benchmarks of the foundation: framework checks and loading, and the main read endpoints.
+
+Run with `make bench`. It uses a fresh SQLite database in a temporary folder (or PMM_DATABASE_URL)
+and prints figures; it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
+os.environ.setdefault("PMM_DEBUG", "false")
+os.environ.setdefault("PMM_SECRET_KEY", "bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from pmm.core.actors import SYSTEM  # noqa: E402
+from pmm.framework.loader import framework_parse  # noqa: E402
+from pmm.framework.services import framework_load  # noqa: E402
+from pmm.members.services import members_load  # noqa: E402
+
+
+def timed(label: str, action: Callable[[], object], repeat: int) -> None:
+    durations = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        durations.append((time.perf_counter() - start) * 1000)
+    print(
+        f"{label:<48} median {statistics.median(durations):8.1f} ms   "
+        f"min {min(durations):8.1f} ms   max {max(durations):8.1f} ms   (n={repeat})"
+    )
+
+
+def main() -> None:
+    settings.ALLOWED_HOSTS.append("testserver")
+    settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    call_command("migrate", verbosity=0)
+    text = settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text()
+    print(f"database: {connection.vendor}; python {sys.version.split()[0]}")
+    timed("parse and check pmm-v1.yaml (51 KPIs)", lambda: framework_parse(text), 20)
+    timed("load pmm-v1 into an empty database", lambda: framework_load(actor=SYSTEM, text=text), 1)
+    timed("load pmm-v1 again (unchanged)", lambda: framework_load(actor=SYSTEM, text=text), 10)
+    csv = settings.PMM_DEFAULT_MEMBERS_FILE.read_text()
+    timed("load 187 members into an empty database", lambda: members_load(actor=SYSTEM, text=csv), 1)
+    timed("load 187 members again (unchanged)", lambda: members_load(actor=SYSTEM, text=csv), 10)
+    client = Client()
+    for url in ("/api/v1/frameworks/pmm-v1", "/api/v1/members", "/frameworks/pmm-v1/", "/members/"):
+        client.get(url)  # warm
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url)
+        timed(f"GET {url} ({len(queries.captured_queries)} queries)", lambda u=url: client.get(u), 30)
+        reset_queries()
+
+
+if __name__ == "__main__":
+    main()
