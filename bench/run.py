@@ -18,7 +18,7 @@ os.environ.setdefault("PMM_DEBUG", "false")
 os.environ.setdefault("PMM_SECRET_KEY", "bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
