@@ -65,35 +65,3 @@ def kpi_get(framework: Framework, code: str) -> Kpi:
     if kpi is None:
         raise NotFound(f"No KPI {code} in {framework}.")
     return kpi
-
-
-def outcome_get(framework: Framework, code: str) -> Outcome:
-    outcome = (
-        Outcome.objects.select_related("dimension")
-        .prefetch_related(
-            "instruments", "sdg_targets", Prefetch("kpis", queryset=Kpi.objects.select_related("unit"))
-        )
-        .filter(dimension__framework=framework, code=code)
-        .first()
-    )
-    if outcome is None:
-        raise NotFound(f"No outcome {code} in {framework}.")
-    return outcome
-
-
-def dimension_get(framework: Framework, code: str) -> Dimension:
-    dimension = (
-        Dimension.objects.prefetch_related(
-            Prefetch(
-                "outcomes",
-                queryset=Outcome.objects.prefetch_related(
-                    Prefetch("kpis", queryset=Kpi.objects.select_related("unit"))
-                ),
-            )
-        )
-        .filter(framework=framework, code=code)
-        .first()
-    )
-    if dimension is None:
-        raise NotFound(f"No dimension {code} in {framework}.")
-    return dimension

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from pmm.core.errors import NotFound
-from pmm.members.models import Group, GroupKind, Member
+from pmm.members.models import Group, Member
 
 
 def members_list(
@@ -48,7 +48,3 @@ def group_get(code: str) -> Group:
     if group is None:
         raise NotFound(f"No group with code {code}.")
     return group
-
-
-def group_kinds() -> list[tuple[str, str]]:
-    return [(k.value, str(k.label)) for k in GroupKind]
