@@ -105,9 +105,12 @@ def test_only_account_administrators_create_accounts(make_user):
 
 
 @pytest.mark.django_db
-def test_invited_contributor_sets_a_password_by_link_and_signs_in(client, make_user):
+def test_invited_contributor_sets_a_password_by_link_and_signs_in(
+    client, make_user, django_capture_on_commit_callbacks
+):
     client.force_login(make_user("ncp", "KEN"))
-    response = client.post("/contributors/", {"username": "wanjiru", "email": "wanjiru@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/contributors/", {"username": "wanjiru", "email": "wanjiru@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["wanjiru@example.org"]
     link = re.search(r"https?://\S+", mail.outbox[0].body).group(0)
@@ -152,3 +155,38 @@ def test_secretariat_browses_the_audit_log(client, make_user):
     assert "framework.loaded" in page
     api = client.get("/api/v1/audit?verb=members.loaded").json()
     assert api["count"] == 1 and api["events"][0]["actor"] == "system"
+
+
+@pytest.mark.django_db
+def test_api_invitation_and_account_without_password_send_the_link(
+    client, make_user, bearer, django_capture_on_commit_callbacks
+):
+    headers = bearer(make_user("secretariat_admin"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/api/v1/members/KEN/contributors",
+            data={"username": "otieno", "email": "o@example.org"},
+            content_type="application/json",
+            headers=headers,
+        )
+        client.post(
+            "/api/v1/users",
+            data={"username": "zoe", "email": "z@example.org", "roles": [{"role": "basic"}]},
+            content_type="application/json",
+            headers=headers,
+        )
+        client.post(
+            "/api/v1/users",
+            data={
+                "username": "max",
+                "email": "m@example.org",
+                "password": "a-long-passphrase-1",
+                "roles": [{"role": "basic"}],
+            },
+            content_type="application/json",
+            headers=headers,
+        )
+    assert [m.to for m in mail.outbox] == [["o@example.org"], ["z@example.org"]]
+    assert "Choose your password here" in mail.outbox[0].body
+    assert "Choisissez votre mot de passe ici" in mail.outbox[0].body
+    assert "http://127.0.0.1:8000/accounts/password/" in mail.outbox[0].body

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from pmm.accounts.invitations import send_invitation
 from pmm.accounts.models import ApiToken, RoleAssignment, User
 from pmm.accounts.roles import MEMBER_OPTIONAL_ROLES, MEMBER_ROLES, Role
 from pmm.audit.services import audit_record
@@ -103,7 +104,7 @@ def user_create(
     last_name: str = "",
     reason: str = "",
 ) -> User:
-    """Create an account with its roles. `password=None` makes an account that must set one by link."""
+    """Create an account with its roles. With `password=None` the user is e-mailed a link to choose one."""
     require(actor, "user.create")
     problems = _check_new_user(username, email, password)
     try:
@@ -120,6 +121,8 @@ def user_create(
     else:
         user.set_password(password)
     user.save()
+    if password is None:
+        transaction.on_commit(lambda: send_invitation(user))
     for role, member in resolved:
         RoleAssignment.objects.create(user=user, role=role, member=member)
     audit_record(
@@ -145,6 +148,7 @@ def user_invite_contributor(
     user.set_unusable_password()
     user.save()
     RoleAssignment.objects.create(user=user, role=Role.CONTRIBUTOR, member=member)
+    transaction.on_commit(lambda: send_invitation(user))
     audit_record(
         actor=actor,
         verb="user.invited",

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from pmm.accounts import selectors
 from pmm.accounts.forms import InviteForm, RolesForm, TokenForm, UserCreateForm
-from pmm.accounts.invitations import send_invitation
+from pmm.accounts.models import User
 from pmm.accounts.roles import Role
 from pmm.accounts.services import (
     RoleSpec,
@@ -34,6 +34,17 @@ password_set = auth_views.PasswordResetConfirmView.as_view(
     success_url=reverse_lazy("accounts:login"),
     post_reset_login=False,
 )
+
+
+def _invitation_sent(request: HttpRequest, user: User) -> None:
+    messages.success(
+        request,
+        _(
+            "The account %(username)s was created: an e-mail with a link to choose a password "
+            "was sent to %(email)s."
+        )
+        % {"username": user.username, "email": user.email},
+    )
 
 
 @login_required
@@ -85,7 +96,7 @@ def contributor_list(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             form_add_problems(form, error)
         else:
-            send_invitation(request, user)
+            _invitation_sent(request, user)
             return redirect("accounts:contributor_list")
     return render(
         request,
@@ -117,7 +128,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             except ApplicationError as error:
                 form_add_problems(form, error)
             else:
-                send_invitation(request, user)
+                _invitation_sent(request, user)
                 return redirect("accounts:user_list")
     return render(
         request,

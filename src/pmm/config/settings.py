@@ -168,6 +168,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = os.environ.get("PMM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("PMM_DEFAULT_FROM_EMAIL", "pmm@localhost")
+# The address users reach the platform at, for links in e-mails.
+PMM_BASE_URL = os.environ.get("PMM_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,
