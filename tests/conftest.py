@@ -54,3 +54,42 @@ def bearer(make_user) -> Callable[[User], dict[str, str]]:
 @pytest.fixture
 def api_client() -> Client:
     return Client()
+
+
+@pytest.fixture
+def open_cycle(db):
+    """A cycle of pmm-v1 for reporting year 2024, open since 10 days, closing in 60 days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pmm.cycles.services import cycle_create
+
+    today = timezone.localdate()
+    return cycle_create(
+        actor=SYSTEM,
+        framework_code="pmm-v1",
+        reporting_year=2024,
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=60),
+    )
+
+
+def fill_everything_not_available(cycle, iso3: str):
+    """An assessment that can be submitted: every needed value explained as not available."""
+    from pmm.assessments.selectors import assessment_access, cycle_spec
+    from pmm.assessments.services import ValueInput, values_save
+    from pmm.assessments.validation import needed_slots
+
+    assessment = assessment_access(SYSTEM, cycle, iso3)
+    items = [
+        ValueInput(code, period, state="not_available", reason="not measured")
+        for code, period in needed_slots(cycle_spec(cycle), [])
+    ]
+    return values_save(actor=SYSTEM, assessment=assessment, version=0, items=items, path="api")
+
+
+@pytest.fixture
+def complete_assessment():
+    """`complete_assessment(cycle, iso3)`: an assessment ready to submit (every value explained)."""
+    return fill_everything_not_available

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pmm.accounts.roles import ANONYMOUS, Role
+from pmm.assessments.services import assessment_submit
 from pmm.authz import ACTIONS, MATRIX
+from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.actors import SYSTEM
 from pmm.framework.services import framework_load
 
@@ -33,16 +35,47 @@ class Probe:
     success: int
     body: Any = None
     files: dict[str, str] | None = None  # field -> path of the file to upload
+    member: str | None = None  # the probe acts on this member's assessment: no view right answers 404
+    setup: str = ""  # "complete": the assessment can be submitted; "submitted": it has been
 
 
 def _new_name() -> str:
     return f"probe{next(_unique)}"
 
 
-def api_probe(action: str) -> Probe:
+def api_probe(action: str, cycle: int = 0) -> Probe:
     """The API call that performs `action`; built fresh per test so it can create unique things."""
     name = _new_name()
+    kenya = f"/api/v1/cycles/{cycle}/assessments/KEN"
     probes = {
+        "cycle.view": Probe("get", "/api/v1/cycles", 200),
+        "cycle.manage": Probe(
+            "post",
+            "/api/v1/cycles",
+            201,
+            body={
+                "framework": "pmm-v1",
+                "reporting_year": 2020,
+                "opens_on": "2025-12-08",
+                "closes_on": "2026-06-30",
+            },
+        ),
+        "cycle.status_board": Probe("get", f"/api/v1/cycles/{cycle}/board", 200),
+        "assessment.view": Probe("get", kenya, 200, member="KEN"),
+        "assessment.edit": Probe(
+            "put",
+            f"{kenya}/values",
+            200,
+            member="KEN",
+            body={"version": 0, "values": [{"element": "DECL_TOTAL", "period": "T", "value": 1000}]},
+        ),
+        "assessment.set_disclosure": Probe(
+            "put", f"{kenya}/kpis/D1.O1.K1", 200, member="KEN", body={"disclosure": "country"}
+        ),
+        "assessment.submit": Probe("post", f"{kenya}/submit", 200, member="KEN", setup="complete"),
+        "assessment.reopen": Probe(
+            "post", f"{kenya}/reopen", 200, member="KEN", setup="submitted", body={"reason": "probe"}
+        ),
         "framework.view": Probe("get", "/api/v1/frameworks/pmm-v1", 200),
         "framework.export": Probe("get", "/api/v1/frameworks/pmm-v1/export", 200),
         "framework.load": Probe(
@@ -125,20 +158,39 @@ def _call(client, probe: Probe, headers: dict[str, str]):
     return method(probe.path, data=probe.body, content_type="application/json", headers=headers)
 
 
+def _may_view(role: str, iso3: str | None) -> bool:
+    if "assessment.view" not in MATRIX[role]:
+        return False
+    return role in ALL_MEMBERS_ROLES or MEMBER_OF.get(role) == iso3
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", sorted(ACTIONS))
-def test_api_permission_matrix(client, make_user, actor_headers, action, role):
+def test_api_permission_matrix(
+    client, make_user, actor_headers, open_cycle, complete_assessment, action, role
+):
     framework_load(actor=SYSTEM, text=TINY.read_text())
     make_user("basic", username="target")
-    probe = api_probe(action)
+    probe = api_probe(action, open_cycle.pk)
+    if probe.setup:
+        assessment = complete_assessment(open_cycle, probe.member)
+        if probe.setup == "submitted":
+            assessment_submit(actor=SYSTEM, assessment=assessment)
     response = _call(client, probe, actor_headers(role))
-    if action in MATRIX[role]:
+    allowed = action in MATRIX[role] and (
+        probe.member is None or role in ALL_MEMBERS_ROLES or MEMBER_OF.get(role) == probe.member
+    )
+    if allowed:
         assert response.status_code == probe.success, response.content
+    elif role == ANONYMOUS:
+        assert response.status_code == 401, response.content
+        assert response.json()["error"]["code"] == "not_authenticated"
+    elif probe.member and not _may_view(role, probe.member):
+        assert response.status_code == 404, response.content
     else:
-        expected = 401 if role == ANONYMOUS else 403
-        assert response.status_code == expected, response.content
-        assert response.json()["error"]["code"] in {"not_authenticated", "forbidden"}
+        assert response.status_code == 403, response.content
+        assert response.json()["error"]["code"] == "forbidden"
 
 
 @pytest.mark.django_db

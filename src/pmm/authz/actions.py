@@ -35,5 +35,17 @@ ACTIONS: dict[str, Action] = {
         Action("user.change_roles", "Grant and remove roles, activate and deactivate accounts"),
         Action("user.invite_contributor", "Invite contributors for a member administration", scope="member"),
         Action("audit.view", "Browse the audit log"),
+        Action("cycle.view", "See assessment cycles and their dates"),
+        Action("cycle.manage", "Open, close and archive cycles; grant deadline extensions"),
+        Action("cycle.status_board", "See every member's progress in a cycle"),
+        Action("assessment.view", "Read a member's self-assessment", scope="member"),
+        Action(
+            "assessment.edit",
+            "Enter and correct a member's data, comments and KPI applicability",
+            scope="member",
+        ),
+        Action("assessment.set_disclosure", "Choose who may see each KPI of a member", scope="member"),
+        Action("assessment.submit", "Submit a member's self-assessment", scope="member"),
+        Action("assessment.reopen", "Reopen a submitted self-assessment, with a reason"),
     ]
 }

@@ -5,17 +5,24 @@ from __future__ import annotations
 from pmm.accounts.roles import ANONYMOUS, Role
 
 _READ_PUBLIC = {"framework.view", "framework.export", "member.view", "group.view"}
-_SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own"}
+_SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own", "cycle.view"}
+_MEMBER_EDITOR = {"assessment.view", "assessment.edit"}
+_SECRETARIAT = {"user.list", "audit.view", "cycle.status_board", "assessment.view"}
 
 MATRIX: dict[str, frozenset[str]] = {
     ANONYMOUS: frozenset(_READ_PUBLIC),
     Role.BASIC: frozenset(_SIGNED_IN),
-    Role.CONTRIBUTOR: frozenset(_SIGNED_IN),
-    Role.NCP: frozenset(_SIGNED_IN | {"user.invite_contributor"}),
+    Role.CONTRIBUTOR: frozenset(_SIGNED_IN | _MEMBER_EDITOR),
+    Role.NCP: frozenset(
+        _SIGNED_IN
+        | _MEMBER_EDITOR
+        | {"user.invite_contributor", "assessment.set_disclosure", "assessment.submit"}
+    ),
     Role.PEER_REVIEWER: frozenset(_SIGNED_IN),
-    Role.SECRETARIAT_ANALYST: frozenset(_SIGNED_IN | {"user.list", "audit.view"}),
+    Role.SECRETARIAT_ANALYST: frozenset(_SIGNED_IN | _SECRETARIAT),
     Role.SECRETARIAT_ADMIN: frozenset(
         _SIGNED_IN
+        | _SECRETARIAT
         | {
             "framework.load",
             "framework.change_status",
@@ -25,7 +32,8 @@ MATRIX: dict[str, frozenset[str]] = {
             "user.create",
             "user.change_roles",
             "user.invite_contributor",
-            "audit.view",
+            "cycle.manage",
+            "assessment.reopen",
         }
     ),
 }

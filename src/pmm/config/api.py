@@ -3,8 +3,10 @@
 from ninja import NinjaAPI
 
 from pmm.accounts.api import router as accounts_router
+from pmm.assessments.api import router as assessments_router
 from pmm.audit.api import router as audit_router
 from pmm.core.api import install_error_handlers
+from pmm.cycles.api import router as cycles_router
 from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
 
@@ -26,3 +28,5 @@ api.add_router("", framework_router)
 api.add_router("", members_router)
 api.add_router("", accounts_router)
 api.add_router("", audit_router)
+api.add_router("", cycles_router)
+api.add_router("", assessments_router)

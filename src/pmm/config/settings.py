@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "pmm.audit",
     "pmm.members",
     "pmm.framework",
+    "pmm.cycles",
+    "pmm.assessments",
     "pmm.web",
 ]
 
@@ -177,6 +179,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PMM_LOG_LEVEL", "WARNING")},
 }
+
+# A value that changes by more than this share between T-1 and T needs an explanation.
+PMM_JUMP_THRESHOLD_PERCENT = float(os.environ.get("PMM_JUMP_THRESHOLD_PERCENT", "50"))
 
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"

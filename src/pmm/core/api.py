@@ -20,6 +20,7 @@ STATUS_BY_CODE = {
     "not_found": 404,
     "forbidden": 403,
     "framework_locked": 409,
+    "invalid_values": 422,
     "illegal_transition": 409,
     "conflict": 409,
 }

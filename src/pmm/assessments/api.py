@@ -1,0 +1,355 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from pmm.assessments.messages import issue_text
+from pmm.assessments.selectors import (
+    AssessmentState,
+    BoardRow,
+    assessment_access,
+    assessment_state,
+    status_board,
+    value_history,
+)
+from pmm.assessments.services import (
+    ValueInput,
+    assessment_reopen,
+    assessment_submit,
+    justification_save,
+    kpi_update,
+    values_save,
+)
+from pmm.authz import require
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.cycles.selectors import accepting_data, cycle_get, member_deadline
+
+router = Router(tags=["assessments"])
+
+Scalar = float | int | bool | str | None
+
+
+class ValueIn(Schema):
+    element: str
+    period: Literal["T", "T-1"]
+    value: Scalar = None
+    state: Literal["reported", "not_available"] = "reported"
+    reason: str = ""
+    comment: str | None = None
+
+
+class ValuesIn(Schema):
+    version: int
+    values: list[ValueIn]
+    reason: str = ""
+
+
+class VersionOut(Schema):
+    version: int
+    status: str
+
+
+class KpiIn(Schema):
+    applicable: bool | None = None
+    justification: str | None = None
+    disclosure: Literal["public", "wco", "union", "country"] | None = None
+    reason: str = ""
+
+
+class KpiOut(Schema):
+    kpi: str
+    applicable: bool
+    justification: str
+    disclosure: str
+
+
+class ValueOut(Schema):
+    element: str
+    period: str
+    value: Scalar
+    state: str
+    reason: str
+    comment: str
+    carried_forward: bool
+    updated_at: str
+
+
+class IssueOut(Schema):
+    key: str
+    kind: str
+    severity: str
+    message: str
+    element: str | None
+    period: str | None
+    rule: str | None
+    blocking: bool
+    justification: str
+
+
+class CompletenessOut(Schema):
+    percent: int
+    filled: int
+    total: int
+
+
+class AssessmentOut(Schema):
+    cycle: int
+    member: str
+    status: str
+    version: int
+    editable: bool
+    not_editable_because: str
+    deadline: date
+    reopened_reason: str
+    submitted_at: str | None
+    values: list[ValueOut]
+    kpis: list[KpiOut]
+    issues: list[IssueOut]
+    completeness: CompletenessOut
+    completeness_by_outcome: dict[str, CompletenessOut]
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class JustificationIn(Schema):
+    text: str
+
+
+class ChangeOut(Schema):
+    subject: str
+    field: str
+    old: Any
+    new: Any
+    path: str
+    reason: str
+    changed_at: str
+    changed_by: str | None
+
+
+def _completeness(c: Any) -> dict[str, int]:
+    return {"percent": c.percent, "filled": c.filled, "total": c.total}
+
+
+def assessment_out(state: AssessmentState) -> dict[str, Any]:
+    a = state.assessment
+    editable, why = accepting_data(a.cycle, a.member_id)
+    if a.status == "submitted":
+        editable, why = False, "the assessment has been submitted"
+    blocking = {i.key for i in state.blocking}
+    return {
+        "cycle": a.cycle_id,
+        "member": a.member.iso3,
+        "status": a.status,
+        "version": a.version,
+        "editable": editable,
+        "not_editable_because": why,
+        "deadline": member_deadline(a.cycle, a.member_id),
+        "reopened_reason": a.reopened_reason,
+        "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+        "values": [
+            {
+                "element": code,
+                "period": period,
+                "value": v.value,
+                "state": v.state,
+                "reason": v.reason,
+                "comment": v.comment,
+                "carried_forward": v.carried_forward,
+                "updated_at": v.updated_at.isoformat(),
+            }
+            for (code, period), v in sorted(
+                state.values.items(), key=lambda kv: (state.spec.elements[kv[0][0]].position, kv[0][1])
+            )
+        ],
+        "kpis": [
+            {
+                "kpi": code,
+                "applicable": code not in state.not_applicable,
+                "justification": state.responses[code].justification if code in state.responses else "",
+                "disclosure": state.disclosure(code),
+            }
+            for code in state.spec.kpis
+        ],
+        "issues": [
+            {
+                "key": i.key,
+                "kind": i.kind,
+                "severity": i.severity,
+                "message": issue_text(i),
+                "element": i.element,
+                "period": i.period,
+                "rule": i.rule,
+                "blocking": i.key in blocking,
+                "justification": state.justifications[i.key].text if i.key in state.justifications else "",
+            }
+            for i in state.issues
+        ],
+        "completeness": _completeness(state.overall),
+        "completeness_by_outcome": {code: _completeness(c) for code, c in state.per_outcome.items()},
+    }
+
+
+def _assessment(request: HttpRequest, cycle: int, iso3: str) -> Any:
+    return assessment_access(actor_of(request), cycle_get(cycle), iso3)
+
+
+@router.get(
+    "/cycles/{cycle}/assessments/{iso3}",
+    response={200: AssessmentOut, **ERROR_RESPONSES},
+    summary="A member's self-assessment",
+)
+def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
+    return assessment_out(assessment_state(_assessment(request, cycle, iso3)))
+
+
+@router.put(
+    "/cycles/{cycle}/assessments/{iso3}/values",
+    response={200: VersionOut, **ERROR_RESPONSES},
+    summary="Save a batch of values (carries the version read; a stale version gets 409)",
+)
+def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    assessment = _assessment(request, cycle, iso3)
+    items = [ValueInput(v.element, v.period, v.value, v.state, v.reason, v.comment) for v in payload.values]
+    saved = values_save(
+        actor=actor,
+        assessment=assessment,
+        version=payload.version,
+        items=items,
+        path="api",
+        reason=payload.reason,
+    )
+    return {"version": saved.version, "status": saved.status}
+
+
+@router.put(
+    "/cycles/{cycle}/assessments/{iso3}/kpis/{kpi}",
+    response={200: KpiOut, **ERROR_RESPONSES},
+    summary="A KPI's applicability, justification and disclosure level",
+)
+def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    response = kpi_update(
+        actor=actor,
+        assessment=_assessment(request, cycle, iso3),
+        kpi_code=kpi,
+        applicable=payload.applicable,
+        justification=payload.justification,
+        disclosure=payload.disclosure,
+        path="api",
+        reason=payload.reason,
+    )
+    return {
+        "kpi": kpi,
+        "applicable": response.applicable,
+        "justification": response.justification,
+        "disclosure": response.disclosure,
+    }
+
+
+@router.put(
+    "/cycles/{cycle}/assessments/{iso3}/justifications/{issue_key}",
+    response={200: VersionOut, **ERROR_RESPONSES},
+    summary="Explain a validation warning",
+)
+def put_justification(
+    request: HttpRequest, cycle: int, iso3: str, issue_key: str, payload: JustificationIn
+) -> dict[str, Any]:
+    assessment = _assessment(request, cycle, iso3)
+    justification_save(
+        actor=actor_of(request), assessment=assessment, issue_key=issue_key, text=payload.text, path="api"
+    )
+    assessment.refresh_from_db()
+    return {"version": assessment.version, "status": assessment.status}
+
+
+@router.post(
+    "/cycles/{cycle}/assessments/{iso3}/submit",
+    response={200: VersionOut, **ERROR_RESPONSES},
+    summary="Submit the self-assessment (NCP)",
+)
+def submit(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
+    saved = assessment_submit(
+        actor=actor_of(request), assessment=_assessment(request, cycle, iso3), path="api"
+    )
+    return {"version": saved.version, "status": saved.status}
+
+
+@router.post(
+    "/cycles/{cycle}/assessments/{iso3}/reopen",
+    response={200: VersionOut, **ERROR_RESPONSES},
+    summary="Reopen a submitted self-assessment (Secretariat)",
+)
+def reopen(request: HttpRequest, cycle: int, iso3: str, payload: ReasonIn) -> dict[str, Any]:
+    saved = assessment_reopen(
+        actor=actor_of(request),
+        assessment=_assessment(request, cycle, iso3),
+        reason=payload.reason,
+        path="api",
+    )
+    return {"version": saved.version, "status": saved.status}
+
+
+@router.get(
+    "/cycles/{cycle}/assessments/{iso3}/history",
+    response={200: list[ChangeOut], **ERROR_RESPONSES},
+    summary="Every change of values, states, applicability and disclosure",
+)
+def history(request: HttpRequest, cycle: int, iso3: str, subject: str = "") -> list[dict[str, Any]]:
+    assessment = _assessment(request, cycle, iso3)
+    if not assessment.pk:
+        return []
+    return [
+        {
+            "subject": c.subject,
+            "field": c.field,
+            "old": c.old,
+            "new": c.new,
+            "path": c.path,
+            "reason": c.reason,
+            "changed_at": c.changed_at.isoformat(),
+            "changed_by": c.changed_by.username if c.changed_by else None,
+        }
+        for c in value_history(assessment, subject or None)
+    ]
+
+
+class BoardRowOut(Schema):
+    member: str
+    name: str
+    status: str
+    completeness: int
+    errors: int
+    unexplained_warnings: int
+    last_activity: str | None
+    deadline: date
+    submitted_at: str | None
+
+
+@router.get(
+    "/cycles/{cycle}/board",
+    response={200: list[BoardRowOut], **ERROR_RESPONSES},
+    summary="Every member's progress in the cycle (Secretariat); filter by group code",
+)
+def board(request: HttpRequest, cycle: int, group: str = "") -> list[dict[str, Any]]:
+    require(actor_of(request), "cycle.status_board")
+    return [board_row_out(row) for row in status_board(cycle_get(cycle), group=group)]
+
+
+def board_row_out(row: BoardRow) -> dict[str, Any]:
+    return {
+        "member": row.member.iso3,
+        "name": row.member.display_name,
+        "status": row.status,
+        "completeness": row.completeness,
+        "errors": row.errors,
+        "unexplained_warnings": row.unexplained_warnings,
+        "last_activity": row.last_activity.isoformat() if row.last_activity else None,
+        "deadline": row.deadline,
+        "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
+    }

@@ -1,0 +1,174 @@
+"""Reads on assessments. Single assessments go through `assessment_access`, which answers 404 for
+"missing" and "not yours" alike. Everything is fetched in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from pmm.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Change,
+    DataValue,
+    KpiResponse,
+    WarningJustification,
+)
+from pmm.assessments.spec import FrameworkSpec, spec_from_document
+from pmm.assessments.validation import Completeness, Entry, Issue, blocking, check_assessment, completeness
+from pmm.authz import can
+from pmm.core.errors import NotFound, PermissionDenied
+from pmm.cycles.models import Cycle, DeadlineExtension, deadline_for
+from pmm.members.models import Member
+
+
+def cycle_spec(cycle: Cycle) -> FrameworkSpec:
+    return spec_from_document(cycle.framework.document, cycle.framework.fingerprint)
+
+
+def assessment_access(actor: Any, cycle: Cycle, iso3: str, action: str = "assessment.view") -> Assessment:
+    """The member's assessment in the cycle (unsaved and 'not started' if the member has not joined)."""
+    member = Member.objects.filter(iso3=iso3.upper()).first()
+    if member is None or not can(actor, "assessment.view", member):
+        if not getattr(actor, "is_authenticated", False):
+            raise PermissionDenied()
+        raise NotFound(f"No assessment of {iso3} in this cycle.")
+    assessment = (
+        Assessment.objects.select_related("member", "cycle__framework", "submitted_by")
+        .filter(cycle=cycle, member=member)
+        .first()
+    )
+    if assessment is None:
+        assessment = Assessment(cycle=cycle, member=member, status=AssessmentStatus.NOT_STARTED, version=0)
+    return assessment
+
+
+@dataclass
+class AssessmentState:
+    """Everything pages and the API show of one assessment, computed once."""
+
+    assessment: Assessment
+    spec: FrameworkSpec
+    values: dict[tuple[str, str], DataValue]
+    entries: dict[tuple[str, str], Entry]
+    responses: dict[str, KpiResponse]
+    justifications: dict[str, WarningJustification]
+    issues: list[Issue]
+    overall: Completeness
+    per_outcome: dict[str, Completeness]
+    blocking: list[Issue] = field(default_factory=list)
+
+    @property
+    def not_applicable(self) -> set[str]:
+        return {code for code, r in self.responses.items() if not r.applicable}
+
+    def disclosure(self, kpi: str) -> str:
+        response = self.responses.get(kpi)
+        return response.disclosure if response else self.spec.kpis[kpi].disclosure_default
+
+    def issues_for(self, element: str) -> list[Issue]:
+        return [i for i in self.issues if i.element == element]
+
+
+def assessment_state(assessment: Assessment) -> AssessmentState:
+    spec = cycle_spec(assessment.cycle)
+    values: dict[tuple[str, str], DataValue] = {}
+    responses: dict[str, KpiResponse] = {}
+    justifications: dict[str, WarningJustification] = {}
+    if assessment.pk:
+        values = {
+            (v.element.code, v.period): v
+            for v in DataValue.objects.filter(assessment=assessment).select_related("element")
+        }
+        responses = {
+            r.kpi.code: r for r in KpiResponse.objects.filter(assessment=assessment).select_related("kpi")
+        }
+        justifications = {j.issue_key: j for j in WarningJustification.objects.filter(assessment=assessment)}
+    entries = {key: Entry(v.value, v.state, v.reason) for key, v in values.items()}
+    not_applicable = {code for code, r in responses.items() if not r.applicable}
+    issues = check_assessment(spec, entries, not_applicable, settings.PMM_JUMP_THRESHOLD_PERCENT)
+    overall, per_outcome = completeness(spec, entries, not_applicable)
+    return AssessmentState(
+        assessment,
+        spec,
+        values,
+        entries,
+        responses,
+        justifications,
+        issues,
+        overall,
+        per_outcome,
+        blocking(issues, justifications),
+    )
+
+
+def value_history(assessment: Assessment, subject: str | None = None) -> QuerySet[Change]:
+    changes = Change.objects.filter(assessment=assessment).select_related("changed_by")
+    return changes.filter(subject=subject) if subject else changes
+
+
+def assessments_of_cycle(cycle: Cycle) -> dict[int, Assessment]:
+    return {a.member_id: a for a in Assessment.objects.filter(cycle=cycle)}
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    member: Member
+    status: str
+    completeness: int
+    errors: int
+    unexplained_warnings: int
+    last_activity: Any
+    deadline: Any
+    submitted_at: Any
+
+
+def status_board(cycle: Cycle, group: str = "") -> list[BoardRow]:
+    """Every member's state in the cycle, in a fixed number of queries whatever the numbers."""
+    spec = cycle_spec(cycle)
+    members = Member.objects.all()
+    if group:
+        members = members.filter(groups__code=group)
+    assessments = {a.member_id: a for a in Assessment.objects.filter(cycle=cycle)}
+    extensions = {e.member_id: e for e in DeadlineExtension.objects.filter(cycle=cycle)}
+    entries: dict[int, dict[tuple[str, str], Entry]] = defaultdict(dict)
+    for assessment_id, code, period, value, state, reason in DataValue.objects.filter(
+        assessment__cycle=cycle
+    ).values_list("assessment_id", "element__code", "period", "value", "state", "reason"):
+        entries[assessment_id][(code, period)] = Entry(value, state, reason)
+    skipped: dict[int, set[str]] = defaultdict(set)
+    for assessment_id, kpi in KpiResponse.objects.filter(
+        assessment__cycle=cycle, applicable=False
+    ).values_list("assessment_id", "kpi__code"):
+        skipped[assessment_id].add(kpi)
+    explained: dict[int, set[str]] = defaultdict(set)
+    for assessment_id, key in WarningJustification.objects.filter(assessment__cycle=cycle).values_list(
+        "assessment_id", "issue_key"
+    ):
+        explained[assessment_id].add(key)
+    rows = []
+    for member in sorted(members, key=lambda m: m.display_name):
+        a = assessments.get(member.pk)
+        deadline = deadline_for(cycle, extensions.get(member.pk))
+        if a is None:
+            rows.append(BoardRow(member, AssessmentStatus.NOT_STARTED, 0, 0, 0, None, deadline, None))
+            continue
+        issues = check_assessment(spec, entries[a.pk], skipped[a.pk], settings.PMM_JUMP_THRESHOLD_PERCENT)
+        overall, _per_outcome = completeness(spec, entries[a.pk], skipped[a.pk])
+        rows.append(
+            BoardRow(
+                member,
+                a.status,
+                overall.percent,
+                sum(1 for i in issues if i.severity == "error"),
+                sum(1 for i in issues if i.severity == "warning" and i.key not in explained[a.pk]),
+                a.last_activity_at,
+                deadline,
+                a.submitted_at,
+            )
+        )
+    return rows

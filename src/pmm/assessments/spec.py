@@ -1,0 +1,154 @@
+"""What validation and completeness need to know of a framework, as plain frozen data (no ORM).
+
+Built from the framework's stored document, which never changes once the framework is active,
+so a spec is cached by the document's fingerprint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pmm.framework import formula as fx
+from pmm.framework.kinds import ELEMENT_TYPES
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    code: str
+    name: dict[str, str]
+    value_type: str
+    periods: tuple[str, ...]
+    minimum: float | None
+    maximum: float | None
+    required: bool
+    options: dict[str, float] = field(default_factory=dict)  # choice code -> score
+    option_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    currency: str = ""
+    derived: fx.Expr | None = None
+    position: int = 0
+
+    @property
+    def whole_numbers(self) -> bool:
+        return ELEMENT_TYPES[self.value_type][3]
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    code: str
+    name: dict[str, str]
+    outcome: str
+    dimension: str
+    elements: frozenset[str]
+    disclosure_default: str
+    formulas: dict[str, fx.Expr]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    expr: fx.Expr
+    severity: str
+    message: dict[str, str]
+    elements: frozenset[str]
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    code: str
+    name: dict[str, str]
+    dimension: str
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DimensionSpec:
+    code: str
+    name: dict[str, str]
+    outcomes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FrameworkSpec:
+    fingerprint: str
+    elements: dict[str, ElementSpec]
+    kpis: dict[str, KpiSpec]
+    rules: tuple[RuleSpec, ...]
+    outcomes: dict[str, OutcomeSpec]
+    dimensions: dict[str, DimensionSpec]
+
+    def kpis_using(self, element: str) -> list[str]:
+        return [k.code for k in self.kpis.values() if element in k.elements]
+
+
+_CACHE: dict[str, FrameworkSpec] = {}
+
+
+def spec_from_document(document: dict[str, Any], fingerprint: str) -> FrameworkSpec:
+    """The spec of a checked framework document (cached by fingerprint)."""
+    cached = _CACHE.get(fingerprint)
+    if cached is not None:
+        return cached
+    elements = {}
+    for position, e in enumerate(document["data_elements"]):
+        bounds = e.get("range") or {}
+        implicit = ELEMENT_TYPES[e["type"]]
+        minimum = bounds.get("min", implicit[1])
+        maximum = bounds.get("max", implicit[2])
+        options = {o["code"]: float(o["score"]) for o in e.get("options", [])}
+        elements[e["code"]] = ElementSpec(
+            code=e["code"],
+            name=e["name"],
+            value_type=e["type"],
+            periods=tuple(e.get("periods", ["T"])),
+            minimum=minimum,
+            maximum=maximum,
+            required=e.get("required", True),
+            options=options,
+            option_labels={o["code"]: o["label"] for o in e.get("options", [])},
+            currency=e.get("currency", ""),
+            derived=fx.parse(e["formula"]) if e.get("formula") else None,
+            position=position,
+        )
+    kpis, outcomes, dimensions = {}, {}, {}
+    for d in document["dimensions"]:
+        for o in d["outcomes"]:
+            for k in o["kpis"]:
+                texts = k["formula"] if isinstance(k["formula"], dict) else {"value": k["formula"]}
+                formulas = {name: fx.parse(text) for name, text in texts.items()}
+                used = frozenset(r.element for expr in formulas.values() for r in fx.references(expr))
+                kpis[k["code"]] = KpiSpec(
+                    code=k["code"],
+                    name=k["name"],
+                    outcome=o["code"],
+                    dimension=d["code"],
+                    elements=used,
+                    disclosure_default=k["disclosure_default"],
+                    formulas=formulas,
+                )
+            outcomes[o["code"]] = OutcomeSpec(
+                o["code"], o["name"], d["code"], tuple(k["code"] for k in o["kpis"])
+            )
+        dimensions[d["code"]] = DimensionSpec(d["code"], d["name"], tuple(o["code"] for o in d["outcomes"]))
+    rules = []
+    for r in document.get("consistency_rules") or []:
+        expr = fx.parse(r["check"])
+        rules.append(
+            RuleSpec(
+                code=r["code"],
+                expr=expr,
+                severity=r["severity"],
+                message=r["message"],
+                elements=frozenset(ref.element for ref in fx.references(expr)),
+            )
+        )
+    spec = FrameworkSpec(
+        fingerprint=fingerprint,
+        elements=elements,
+        kpis=kpis,
+        rules=tuple(rules),
+        outcomes=outcomes,
+        dimensions=dimensions,
+    )
+    _CACHE[fingerprint] = spec
+    return spec
