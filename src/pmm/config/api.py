@@ -4,9 +4,11 @@ from ninja import NinjaAPI
 
 from pmm.accounts.api import router as accounts_router
 from pmm.assessments.api import router as assessments_router
+from pmm.assessments.workbook_api import router as workbook_router
 from pmm.audit.api import router as audit_router
 from pmm.core.api import install_error_handlers
 from pmm.cycles.api import router as cycles_router
+from pmm.evidence.api import router as evidence_router
 from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
 
@@ -30,3 +32,5 @@ api.add_router("", accounts_router)
 api.add_router("", audit_router)
 api.add_router("", cycles_router)
 api.add_router("", assessments_router)
+api.add_router("", workbook_router)
+api.add_router("", evidence_router)

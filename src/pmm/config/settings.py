@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "pmm.framework",
     "pmm.cycles",
     "pmm.assessments",
+    "pmm.evidence",
     "pmm.web",
 ]
 
@@ -182,6 +183,13 @@ LOGGING = {
 
 # A value that changes by more than this share between T-1 and T needs an explanation.
 PMM_JUMP_THRESHOLD_PERCENT = float(os.environ.get("PMM_JUMP_THRESHOLD_PERCENT", "50"))
+
+# Uploads: evidence files live outside the web root and are served only after an access check.
+PMM_EVIDENCE_DIR = Path(os.environ.get("PMM_EVIDENCE_DIR", VAR_DIR / "evidence"))
+PMM_EVIDENCE_MAX_BYTES = int(os.environ.get("PMM_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+PMM_WORKBOOK_MAX_BYTES = int(os.environ.get("PMM_WORKBOOK_MAX_BYTES", str(5 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"

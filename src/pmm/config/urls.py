@@ -10,4 +10,7 @@ urlpatterns = [
     path("", include("pmm.framework.urls")),
     path("", include("pmm.members.urls")),
     path("", include("pmm.audit.urls")),
+    path("", include("pmm.cycles.urls")),
+    path("", include("pmm.assessments.urls")),
+    path("", include("pmm.evidence.urls")),
 ]
