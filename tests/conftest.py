@@ -86,7 +86,9 @@ def fill_everything_not_available(cycle, iso3: str):
         ValueInput(code, period, state="not_available", reason="not measured")
         for code, period in needed_slots(cycle_spec(cycle), [])
     ]
-    return values_save(actor=SYSTEM, assessment=assessment, version=0, items=items, path="api")
+    return values_save(
+        actor=SYSTEM, assessment=assessment, version=assessment.version, items=items, path="api"
+    )
 
 
 @pytest.fixture
