@@ -120,3 +120,41 @@ def test_member_endpoints_do_not_grow_with_members(client, url):
     _add_members(20)
     after = queries_for(client, url)
     assert before == after
+
+
+@pytest.mark.django_db
+def test_assessment_endpoints_do_not_grow_with_members_values_or_history(
+    client, make_user, bearer, open_cycle, complete_assessment
+):
+    from pmm.assessments.selectors import assessment_access
+    from pmm.assessments.services import ValueInput, values_save
+
+    client.force_login(make_user("secretariat_admin"))  # a session: token use stamps would add queries
+    complete_assessment(open_cycle, "KEN")
+    urls = [
+        f"/api/v1/cycles/{open_cycle.pk}/board",
+        f"/api/v1/cycles/{open_cycle.pk}/assessments/KEN",
+        f"/api/v1/cycles/{open_cycle.pk}/assessments/KEN/history",
+    ]
+
+    def counts() -> list[int]:
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            result.append(len(captured.captured_queries))
+        return result
+
+    before = counts()
+    for iso3 in ("FRA", "UGA", "BRA", "JPN"):
+        complete_assessment(open_cycle, iso3)
+    kenya = assessment_access(SYSTEM, open_cycle, "KEN")
+    for value in range(1, 6):
+        kenya = values_save(
+            actor=SYSTEM,
+            assessment=kenya,
+            version=kenya.version,
+            path="api",
+            items=[ValueInput("DECL_TOTAL", "T", value * 1000), ValueInput("STAFF_TOTAL", "T", value)],
+        )
+    assert counts() == before
