@@ -227,21 +227,14 @@ def formula_values(spec: FrameworkSpec, values: Values) -> dict[fx.Ref, float | 
                 ref = fx.Ref(element.code, period)
                 if ref in result:
                     continue
-                shifted = _shift(element.derived, period)
-                outcome = fx.evaluate(shifted, result)
+                expr = element.derived if period == "T" else fx.for_previous_year(element.derived)
+                outcome = fx.evaluate(expr, result)
                 if isinstance(outcome, fx.Computed):
                     result[ref] = outcome.value
                     progressed = True
         if not progressed:
             break
     return result
-
-
-def _shift(expr: fx.Expr, period: str) -> fx.Expr:
-    """A derived element's formula for T-1 reads every input at T-1."""
-    if period == "T":
-        return expr
-    return fx.parse(re.sub(r"\b([A-Z][A-Z0-9_]*)\b(?!@)", r"\1@T-1", fx.to_text(expr)))
 
 
 def needed_slots(spec: FrameworkSpec, not_applicable: Iterable[str]) -> list[tuple[str, str]]:

@@ -300,6 +300,24 @@ def reaches_previous_year(expr: Expr) -> bool:
     return any(ref.period == "T-1" for ref in references(expr))
 
 
+def for_previous_year(expr: Expr) -> Expr:
+    """The same formula one year earlier: every year-T reference becomes T-1.
+
+    Only for formulas that do not already reach T-1 (there is no T-2); raises ValueError otherwise.
+    """
+    if reaches_previous_year(expr):
+        raise ValueError("a formula that already uses T-1 values has no previous-year form")
+    if isinstance(expr, Ref):
+        return Ref(expr.element, "T-1")
+    if isinstance(expr, Neg | Not):
+        return type(expr)(for_previous_year(expr.operand))
+    if isinstance(expr, BinOp | Compare | BoolOp):
+        return type(expr)(expr.op, for_previous_year(expr.left), for_previous_year(expr.right))
+    if isinstance(expr, Call):
+        return Call(expr.name, tuple(for_previous_year(arg) for arg in expr.args))
+    return expr
+
+
 # --- canonical text --------------------------------------------------------------------------
 
 _PRECEDENCE: Final = {"or": 1, "and": 2, "+": 5, "-": 5, "*": 6, "/": 6}

@@ -387,6 +387,12 @@ def _check_elements(value: Any, check: _Checker, checked: CheckedFramework) -> d
             expr = _parse_formula(element["formula"], f"{where}.formula", check)
             if expr is not None and fx.is_condition(expr):
                 check.add(f"{where}.formula", "must compute a value, not a true/false condition")
+            elif expr is not None and "T-1" in periods and fx.reaches_previous_year(expr):
+                check.add(
+                    f"{where}.formula",
+                    "an element derived for T and T-1 must be computed from year-T "
+                    "values only (its T-1 value uses the same formula a year earlier)",
+                )
             elif expr is not None:
                 checked.derived[code] = expr
         if code:

@@ -26,6 +26,7 @@ from pmm.framework.formula import (
     Num,
     Ref,
     evaluate,
+    for_previous_year,
     functions_used,
     is_condition,
     parse,
@@ -573,3 +574,10 @@ def test_evaluate_random_expressions(expr: Expr, values: dict[Ref, float | None]
         assert isinstance(result.value, bool) or math.isfinite(result.value)
     else:
         assert result.detail
+
+
+def test_for_previous_year_shifts_every_reference() -> None:
+    expr = parse("pct(AB + 1, max(BC, CD)) > 2 and not DE")
+    assert to_text(for_previous_year(expr)) == "pct(AB@T-1 + 1, max(BC@T-1, CD@T-1)) > 2 and not DE@T-1"
+    with pytest.raises(ValueError):
+        for_previous_year(parse("var(AB)"))
