@@ -713,3 +713,12 @@ def test_every_shipped_kpi_has_a_provenance_status(shipped: CheckedFramework) ->
 def test_shipped_framework_survives_a_dump_and_reparse(shipped: CheckedFramework) -> None:
     again = framework_parse(dump(copy.deepcopy(shipped.document)))
     assert again.fingerprint == shipped.fingerprint
+
+
+def test_an_element_derived_for_both_years_may_not_use_t_minus_1_values() -> None:
+    document = valid_document()
+    derived = next(e for e in document["data_elements"] if "formula" in e)
+    derived["periods"] = ["T", "T-1"]
+    derived["formula"] = "AEO_COUNT - AEO_COUNT@T-1"
+    index = document["data_elements"].index(derived)
+    assert_problem(dump(document), f"data_elements[{index}].formula", "year-T values only")
