@@ -11,6 +11,6 @@ urlpatterns = [
     path("", include("pmm.members.urls")),
     path("", include("pmm.audit.urls")),
     path("", include("pmm.cycles.urls")),
+    path("", include("pmm.evidence.urls")),  # before assessments: its paths extend an assessment's
     path("", include("pmm.assessments.urls")),
-    path("", include("pmm.evidence.urls")),
 ]
