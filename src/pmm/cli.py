@@ -14,6 +14,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -28,7 +29,7 @@ SETTINGS_MODULE = "pmm.config.settings"
 app = typer.Typer(
     name="pmm",
     help="Operate the WCO Performance Measurement Mechanism platform: database, server, framework, "
-    "members, accounts and API tokens.",
+    "members, accounts and API tokens, cycles, assessment workbooks and submissions.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,  # locals may hold passwords and tokens
@@ -43,6 +44,12 @@ app.add_typer(framework_app, name="framework")
 app.add_typer(members_app, name="members")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+cycle_app = typer.Typer(help="Open assessment cycles.", no_args_is_help=True)
+workbook_app = typer.Typer(help="Export and import members' self-assessment workbooks.", no_args_is_help=True)
+assessment_app = typer.Typer(help="Act on members' self-assessments.", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(workbook_app, name="workbook")
+app.add_typer(assessment_app, name="assessment")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -439,6 +446,175 @@ def token_revoke(
 
     token = revoke(actor=_system(), token_id=token_id, reason=reason)
     typer.echo(f"Token {token.pk} '{token.name}' of {token.user.username} is revoked.")
+
+
+# --------------------------------------------------------------------------------------------
+# Cycles, workbooks and submissions
+
+DateOption = typer.Option(formats=["%Y-%m-%d"], help="A date: YYYY-MM-DD.", show_default=False)
+CycleOption = Annotated[int, typer.Option("--cycle", help="The cycle's number (its id).", show_default=False)]
+MemberOption = Annotated[str, typer.Option("--member", help="ISO3 code of the member.", show_default=False)]
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this user (their rights apply); default: the system actor."),
+]
+
+
+def _actor(username: str | None) -> Any:
+    if username is None:
+        return _system()
+    from pmm.accounts.selectors import user_get
+
+    return user_get(username)
+
+
+def _assessment(actor: Any, cycle_id: int, iso3: str) -> Any:
+    from pmm.assessments.selectors import assessment_access
+    from pmm.cycles.selectors import cycle_get
+    from pmm.members.selectors import member_get
+
+    cycle = cycle_get(cycle_id)
+    member_get(iso3)  # a clear error for an unknown code
+    return assessment_access(actor, cycle, iso3)
+
+
+@cycle_app.command("open")
+@_reports_errors
+def cycle_open(
+    framework: Annotated[str, typer.Option(help="Framework code, e.g. pmm-v1.", show_default=False)],
+    year: Annotated[int, typer.Option(help="Reporting year T (T-1 follows).", show_default=False)],
+    opens: Annotated[datetime, DateOption],
+    closes: Annotated[datetime, DateOption],
+    framework_version: Annotated[
+        str | None, typer.Option(help="An active version of the framework (default: the active one).")
+    ] = None,
+) -> None:
+    """Open an assessment cycle for a reporting year on an active framework version."""
+    _setup()
+    from django.utils.translation import gettext as _
+
+    from pmm.cycles.services import cycle_create
+
+    cycle = cycle_create(
+        actor=_system(),
+        framework_code=framework,
+        reporting_year=year,
+        opens_on=opens.date(),
+        closes_on=closes.date(),
+        framework_version=framework_version,
+    )
+    typer.echo(
+        _(
+            "Created cycle %(id)s: %(framework)s %(version)s, reporting year %(t)s (T-1 = %(t1)s), "
+            "from %(opens)s to %(closes)s; it is %(status)s."
+        )
+        % {
+            "id": cycle.pk,
+            "framework": cycle.framework.code,
+            "version": cycle.framework.version,
+            "t": cycle.reporting_year,
+            "t1": cycle.reporting_year - 1,
+            "opens": cycle.opens_on,
+            "closes": cycle.closes_on,
+            "status": cycle.get_status_display().lower(),
+        }
+    )
+
+
+@workbook_app.command("export")
+@_reports_errors
+def workbook_export(
+    cycle: CycleOption,
+    member: MemberOption,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", dir_okay=False, help="The .xlsx file to write.", show_default=False),
+    ],
+    lang: Annotated[str, typer.Option(help="Language of the workbook: en or fr.")] = "en",
+) -> None:
+    """Write a member's workbook (.xlsx) with its current values, to fill in with Excel or LibreOffice."""
+    _setup()
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    from pmm.assessments.workbook import workbook_export as export
+
+    languages = [code for code, _name in settings.LANGUAGES]
+    if lang not in languages:
+        raise _fail(_("--lang must be one of: %(codes)s.") % {"codes": ", ".join(languages)})
+    assessment = _assessment(_system(), cycle, member)
+    data = export(assessment, lang)
+    try:
+        output.write_bytes(data)
+    except OSError as error:
+        raise _fail(
+            _("cannot write %(file)s: %(error)s.") % {"file": output, "error": error.strerror}
+        ) from None
+    typer.echo(
+        _("Wrote the workbook of %(member)s for cycle %(cycle)s (version %(version)s, %(lang)s) to %(file)s.")
+        % {
+            "member": assessment.member.iso3,
+            "cycle": cycle,
+            "version": assessment.version,
+            "lang": lang,
+            "file": output,
+        }
+    )
+
+
+@workbook_app.command("import")
+@_reports_errors
+def workbook_import(
+    file: ExistingFile,
+    cycle: CycleOption,
+    member: MemberOption,
+    as_user: AsOption = None,
+) -> None:
+    """Import a filled-in workbook: all or nothing; every problem is listed by sheet and cell."""
+    _setup()
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from pmm.assessments.workbook import workbook_import as import_
+
+    actor = _actor(as_user)
+    assessment = _assessment(actor, cycle, member)
+    try:
+        with file.open("rb") as stream:
+            data = stream.read(settings.PMM_WORKBOOK_MAX_BYTES + 1)  # enough to tell it is too large
+    except OSError as error:
+        raise _fail(_("cannot read %(file)s: %(error)s.") % {"file": file, "error": error.strerror}) from None
+    console = Console(stderr=True)  # the bar goes to a terminal's stderr only; stdout keeps the report
+    columns = (TextColumn("{task.description:<28}"), BarColumn(), TaskProgressColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task(_("Importing"), total=None)
+
+        def step(done: int, total: int, label: str) -> None:
+            progress.update(task, completed=done, total=total, description=label)
+
+        report = import_(actor=actor, assessment=assessment, data=data, filename=file.name, progress=step)
+    typer.echo(report.summary())
+    for changed in [*report.values, *report.kpis]:
+        typer.echo(f"  {changed.cell}: {changed.subject}")
+
+
+@assessment_app.command("submit")
+@_reports_errors
+def assessment_submit(cycle: CycleOption, member: MemberOption, as_user: AsOption = None) -> None:
+    """Submit a member's self-assessment (refused while errors or unexplained warnings remain)."""
+    _setup()
+    from django.utils.translation import gettext as _
+
+    from pmm.assessments.services import assessment_submit as submit
+
+    actor = _actor(as_user)
+    saved = submit(actor=actor, assessment=_assessment(actor, cycle, member), path="cli")
+    typer.echo(
+        _("Submitted the self-assessment of %(member)s in cycle %(cycle)s (version %(version)s).")
+        % {"member": saved.member.iso3, "cycle": cycle, "version": saved.version}
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,15 +1,37 @@
-"""Demo data for `make demo`: the shipped framework, the members and one account per role."""
+"""Demo data for `make demo`: the shipped framework, the members, one account per role, and two
+cycles of synthetic self-assessments (see `pmm.demo_data`) entered through the real services."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from pmm.accounts.models import User
 from pmm.accounts.services import RoleSpec, user_create
+from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.services import assessment_submit, justification_save, kpi_update, values_save
+from pmm.assessments.spec import spec_from_document
 from pmm.core.actors import SYSTEM
+from pmm.cycles.models import Cycle
+from pmm.cycles.services import cycle_change_status, cycle_create, extension_grant
+from pmm.demo_data import (
+    DEFAULT_SEED,
+    IN_PROGRESS,
+    NOT_STARTED,
+    SUBMITTED,
+    AssessmentPlan,
+    MemberInfo,
+    demo_plan,
+)
+from pmm.framework.models import Framework, FrameworkStatus
 from pmm.framework.services import framework_load
+from pmm.members.models import GroupKind, Member
 from pmm.members.services import members_load
 
 DEMO_PASSWORD = "pmm-demo-2026!"  # noqa: S105 - printed for the demo on purpose
@@ -51,4 +73,149 @@ def demo_setup() -> list[str]:
             reason="demo account",
         )
         done.append(f"account {account.username} created")
+    done += demo_cycles_setup()
     return done
+
+
+DEMO_FRAMEWORK = "pmm-v1"
+DEMO_YEAR = 2024
+# The first PMM cycle collected data for 2022 (WCO News 106); it is closed. Its T-1 is 2021, so it does
+# not pre-fill the 2024 cycle's T-1 (2023): with cycles every two years, carry-forward has nothing to find.
+EARLIER_YEAR = 2022
+EARLIER_OPENS, EARLIER_CLOSES = date(2023, 3, 1), date(2023, 9, 29)
+# The demo accounts enter their own members' data: (who enters values, who decides and submits).
+DEMO_ACTORS = {"KEN": ("contrib-ken", "ncp-ken"), "FRA": ("ncp-fra", "ncp-fra")}
+
+
+def demo_cycles_setup(seed: int = DEFAULT_SEED, today: date | None = None) -> list[str]:
+    """Open the 2024 cycle with about 60 members' synthetic data, and the closed 2022 cycle for ten of
+    them. Idempotent: a cycle that exists already is left as it is (each is made in one transaction)."""
+    framework = Framework.objects.filter(code=DEMO_FRAMEWORK, status=FrameworkStatus.ACTIVE).first()
+    if framework is None:
+        return [f"demo cycles: skipped (no active {DEMO_FRAMEWORK} framework)"]
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    spec = spec_from_document(framework.document, framework.fingerprint)
+    plan = demo_plan(
+        spec,
+        _member_infos(),
+        seed=seed,
+        year=DEMO_YEAR,
+        jump_threshold=settings.PMM_JUMP_THRESHOLD_PERCENT,
+    )
+    actors = _actors()
+    lines = []
+    if not _cycle_exists(EARLIER_YEAR):
+        with transaction.atomic():
+            cycle = cycle_create(
+                actor=SYSTEM,
+                framework_code=DEMO_FRAMEWORK,
+                reporting_year=EARLIER_YEAR,
+                opens_on=EARLIER_OPENS,
+                closes_on=EARLIER_CLOSES,
+            )
+            for assessment_plan in plan.earlier:
+                extension_grant(
+                    actor=SYSTEM,
+                    cycle=cycle,
+                    member=Member.objects.get(iso3=assessment_plan.member.iso3),
+                    extended_to=today + timedelta(days=1),
+                    reason="Demo data: the first cycle's submissions are loaded after its closing date.",
+                )
+                _carry_out(assessment_plan, cycle, actors)
+            cycle_change_status(
+                actor=SYSTEM, cycle=cycle, action="close", reason="demo data: the cycle is over"
+            )
+        lines.append(f"demo cycle {EARLIER_YEAR}: {len(plan.earlier)} submitted, closed")
+    if not _cycle_exists(DEMO_YEAR):
+        with transaction.atomic():
+            cycle = cycle_create(
+                actor=SYSTEM,
+                framework_code=DEMO_FRAMEWORK,
+                reporting_year=DEMO_YEAR,
+                opens_on=today - timedelta(weeks=3),
+                closes_on=today + timedelta(days=150),
+            )
+            for assessment_plan in plan.assessments:
+                if assessment_plan.status != NOT_STARTED:
+                    _carry_out(assessment_plan, cycle, actors)
+        lines.append(
+            f"demo cycle {DEMO_YEAR}: {plan.count(SUBMITTED)} submitted, "
+            f"{plan.count(IN_PROGRESS)} in progress, {plan.count(NOT_STARTED)} invited but not started; "
+            f"open {cycle.opens_on} to {cycle.closes_on}"
+        )
+    if lines:
+        lines.append(f"demo data entered in {time.perf_counter() - started:.1f} s")
+    else:
+        lines.append(f"demo cycles {EARLIER_YEAR} and {DEMO_YEAR}: unchanged")
+    return lines
+
+
+def _cycle_exists(year: int) -> bool:
+    return Cycle.objects.filter(framework__code=DEMO_FRAMEWORK, reporting_year=year).exists()
+
+
+def _member_infos() -> list[MemberInfo]:
+    infos = []
+    for member in Member.objects.prefetch_related("groups"):
+        codes = {g.kind: g.code for g in member.groups.all() if g.kind != GroupKind.UNION}
+        infos.append(
+            MemberInfo(
+                iso3=member.iso3,
+                region=codes.get(GroupKind.WCO_REGION, ""),
+                income=codes.get(GroupKind.INCOME_GROUP, "").removeprefix("income-").replace("-", "_"),
+                landlocked=member.landlocked,
+                island=member.small_island_developing_state,
+                unions=tuple(sorted(g.code for g in member.groups.all() if g.kind == GroupKind.UNION)),
+            )
+        )
+    return infos
+
+
+def _actors() -> dict[str, tuple[Any, Any]]:
+    users = {
+        u.username: u for u in User.objects.filter(username__in={n for p in DEMO_ACTORS.values() for n in p})
+    }
+    return {
+        iso3: (users.get(editor, SYSTEM), users.get(ncp, SYSTEM))
+        for iso3, (editor, ncp) in DEMO_ACTORS.items()
+        if editor in users and ncp in users
+    }
+
+
+def _carry_out(plan: AssessmentPlan, cycle: Cycle, actors: dict[str, tuple[Any, Any]]) -> Assessment:
+    """Make one member's assessment through the services: values, KPI choices, explanations, submission.
+
+    Members without a demo account are entered by the system actor, through the command line path,
+    which is how the history and the audit log name them."""
+    editor, ncp = actors.get(plan.member.iso3, (SYSTEM, SYSTEM))
+
+    def path(planned: str) -> str:
+        return planned if editor is not SYSTEM else "cli"
+
+    member = Member.objects.get(iso3=plan.member.iso3)
+    assessment = Assessment(cycle=cycle, member=member, status=AssessmentStatus.NOT_STARTED, version=0)
+    for batch in plan.batches:
+        assessment = values_save(
+            actor=editor,
+            assessment=assessment,
+            version=assessment.version if assessment.pk else 0,
+            items=list(batch.items),
+            path=path(batch.path),
+            reason=batch.reason,
+        )
+    for choice in plan.kpi_choices:
+        kpi_update(
+            actor=ncp,
+            assessment=assessment,
+            kpi_code=choice.kpi,
+            applicable=choice.applicable,
+            justification=choice.justification,
+            disclosure=choice.disclosure,
+            path=path("form"),
+        )
+    for key, text in plan.justifications.items():
+        justification_save(actor=editor, assessment=assessment, issue_key=key, text=text, path=path("form"))
+    if plan.status == SUBMITTED:
+        assessment_submit(actor=ncp, assessment=assessment, path=path("form"))
+    return assessment

@@ -213,11 +213,11 @@ def values_save(
             (v.element_id, v.period): v
             for v in DataValue.objects.filter(assessment=assessment, element__in=elements.values())
         }
-        changed = 0
+        created, updated, changes = [], [], []
+        now = timezone.now()
         for item, entry in accepted:
             element = elements[item.element]
             stored = existing.get((element.pk, item.period))
-            subject = f"{item.element}@{item.period}"
             before = _value_fields(stored)
             after = {
                 "value": entry.value,
@@ -228,9 +228,11 @@ def values_save(
             diffs = {f: (before[f], after[f]) for f in after if before[f] != after[f]}
             if not diffs:
                 continue
-            changed += 1
             if stored is None:
                 stored = DataValue(assessment=assessment, element=element, period=item.period)
+                created.append(stored)
+            else:
+                updated.append(stored)
             stored.value, stored.state, stored.reason, stored.comment = (
                 after["value"],
                 after["state"],
@@ -238,12 +240,11 @@ def values_save(
                 after["comment"],
             )
             stored.carried_forward = stored.carried_forward and "value" not in diffs
-            stored.updated_by = _user(actor)
-            stored.save()
-            Change.objects.bulk_create(
+            stored.updated_by, stored.updated_at = _user(actor), now
+            changes += [
                 Change(
                     assessment=assessment,
-                    subject=subject,
+                    subject=f"{item.element}@{item.period}",
                     field=f,
                     old=old,
                     new=new,
@@ -252,7 +253,13 @@ def values_save(
                     changed_by=_user(actor),
                 )
                 for f, (old, new) in diffs.items()
-            )
+            ]
+        DataValue.objects.bulk_create(created)
+        DataValue.objects.bulk_update(
+            updated, ["value", "state", "reason", "comment", "carried_forward", "updated_by", "updated_at"]
+        )
+        Change.objects.bulk_create(changes)
+        changed = len(created) + len(updated)
         audit_record(
             actor=actor,
             verb="assessment.values_saved",

@@ -259,6 +259,8 @@ def check_assessment(
     issues: list[Issue] = []
     numbers = formula_values(spec, values)
     for rule in spec.rules:
+        if not fx.references(rule.expr) <= numbers.keys():
+            continue  # a rule is checked once all its inputs are reported; missing ones are reported alone
         result = fx.evaluate(rule.expr, numbers)
         if isinstance(result, fx.Computed) and result.value is False:
             issues.append(

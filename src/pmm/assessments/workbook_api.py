@@ -1,3 +1,85 @@
-from ninja import Router
+"""The workbook round trip over the API: download a member's workbook, upload it back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+
+from pmm.assessments.selectors import assessment_access
+from pmm.assessments.workbook import CONTENT_TYPE, workbook_export, workbook_import
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import cycle_get
 
 router = Router(tags=["workbooks"])
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+class ChangedOut(Schema):
+    cell: str
+    subject: str
+
+
+class ImportOut(Schema):
+    summary: str
+    version: int
+    changed: int
+    values: list[ChangedOut]
+    kpis: list[ChangedOut]
+    kept: list[ChangedOut]
+
+
+def workbook_filename(iso3: str, cycle: Any) -> str:
+    return f"pmm-{iso3.lower()}-{cycle.reporting_year}-cycle{cycle.pk}.xlsx"
+
+
+@router.get(
+    "/cycles/{cycle}/assessments/{iso3}/workbook.xlsx",
+    response=ERROR_RESPONSES,
+    summary="Download the member's workbook (.xlsx), with its current values (?lang=fr for French)",
+    openapi_extra={"responses": {200: {"description": "The workbook", "content": {CONTENT_TYPE: BINARY}}}},
+)
+def download(request: HttpRequest, cycle: int, iso3: str, lang: str = "") -> HttpResponse:
+    language = lang or translation.get_language() or settings.LANGUAGE_CODE
+    known = [code for code, _name in settings.LANGUAGES]
+    if language.split("-")[0] not in known:
+        raise ApplicationError(
+            _("Unknown language."),
+            code="invalid_values",
+            problems=[FieldProblem("lang", _("must be one of: %(codes)s") % {"codes": ", ".join(known)})],
+        )
+    found = cycle_get(cycle)
+    assessment = assessment_access(actor_of(request), found, iso3)
+    response = HttpResponse(workbook_export(assessment, language.split("-")[0]), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{workbook_filename(assessment.member.iso3, found)}"'
+    )
+    return response
+
+
+@router.post(
+    "/cycles/{cycle}/assessments/{iso3}/workbook",
+    response={200: ImportOut, **ERROR_RESPONSES},
+    summary="Upload a filled-in workbook: all or nothing; 422 names every problem by sheet and cell",
+)
+def upload(request: HttpRequest, cycle: int, iso3: str, file: File[UploadedFile]) -> dict[str, Any]:
+    actor = actor_of(request)
+    assessment = assessment_access(actor, cycle_get(cycle), iso3)
+    data = file.read(settings.PMM_WORKBOOK_MAX_BYTES + 1)  # enough to tell it is too large
+    report = workbook_import(
+        actor=actor, assessment=assessment, data=data, filename=file.name or "workbook.xlsx"
+    )
+    return {
+        "summary": report.summary(),
+        "version": report.version,
+        "changed": report.changed,
+        "values": [{"cell": c.cell, "subject": c.subject} for c in report.values],
+        "kpis": [{"cell": c.cell, "subject": c.subject} for c in report.kpis],
+        "kept": [{"cell": c.cell, "subject": c.subject} for c in report.kept],
+    }

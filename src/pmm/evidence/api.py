@@ -1,3 +1,128 @@
-from ninja import Router
+"""Evidence files of an assessment: list, upload (multipart), download, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from pmm.assessments.selectors import assessment_access
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.cycles.selectors import cycle_get
+from pmm.evidence.download import evidence_response
+from pmm.evidence.models import Evidence
+from pmm.evidence.selectors import evidence_get, evidence_list
+from pmm.evidence.services import Target, evidence_remove, evidence_upload
 
 router = Router(tags=["evidence"])
+
+BASE = "/cycles/{cycle}/assessments/{iso3}/evidence"
+
+
+class EvidenceOut(Schema):
+    id: int
+    kpi: str | None
+    element: str | None
+    period: str | None
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    description: str
+    uploaded_by: str | None
+    uploaded_at: str
+    download_url: str
+
+
+class RemovedOut(Schema):
+    id: int
+    removed: bool
+
+
+def evidence_out(e: Evidence) -> dict[str, Any]:
+    assessment = e.assessment
+    return {
+        "id": e.pk,
+        "kpi": e.kpi.code if e.kpi else None,
+        "element": e.element.code if e.element else None,
+        "period": e.period or None,
+        "name": e.original_name,
+        "content_type": e.content_type,
+        "size": e.size,
+        "sha256": e.sha256,
+        "description": e.description,
+        "uploaded_by": e.uploaded_by.username if e.uploaded_by else None,
+        "uploaded_at": e.uploaded_at.isoformat(),
+        "download_url": reverse(
+            "api:evidence_download",
+            kwargs={"cycle": assessment.cycle_id, "iso3": assessment.member.iso3, "evidence_id": e.pk},
+        ),
+    }
+
+
+@router.get(
+    BASE, response={200: list[EvidenceOut], **ERROR_RESPONSES}, summary="Evidence files of an assessment"
+)
+def list_evidence(request: HttpRequest, cycle: int, iso3: str) -> list[dict[str, Any]]:
+    assessment = assessment_access(actor_of(request), cycle_get(cycle), iso3)
+    files = evidence_list(assessment)
+    for e in files:
+        e.assessment = assessment
+    return [evidence_out(e) for e in files]
+
+
+@router.post(
+    BASE,
+    response={201: EvidenceOut, **ERROR_RESPONSES},
+    summary="Upload an evidence file for a KPI, or for one value (element and period)",
+)
+def upload_evidence(
+    request: HttpRequest,
+    cycle: int,
+    iso3: str,
+    file: File[UploadedFile],
+    kpi: Form[str] = "",
+    element: Form[str] = "",
+    period: Form[str] = "",
+    description: Form[str] = "",
+) -> Status:
+    """Multipart form: `file`, and either `kpi` or `element` and `period` (`T` or `T-1`); optional
+    `description`. Accepted: PDF, PNG, JPEG, XLSX, DOCX, CSV, TXT, judged from the content."""
+    actor = actor_of(request)
+    assessment = assessment_access(actor, cycle_get(cycle), iso3)
+    evidence = evidence_upload(
+        actor=actor,
+        assessment=assessment,
+        target=Target(kpi=kpi.strip(), element=element.strip(), period=period.strip()),
+        uploaded_file=file,
+        description=description,
+        path="api",
+    )
+    return Status(201, evidence_out(evidence))
+
+
+@router.get(
+    BASE + "/{evidence_id}",
+    response={200: None, **ERROR_RESPONSES},
+    url_name="evidence_download",
+    summary="Download an evidence file (always as an attachment)",
+)
+def download_evidence(request: HttpRequest, cycle: int, iso3: str, evidence_id: int) -> FileResponse:
+    return evidence_response(evidence_get(actor_of(request), cycle_get(cycle), iso3, evidence_id))
+
+
+@router.delete(
+    BASE + "/{evidence_id}",
+    response={200: RemovedOut, **ERROR_RESPONSES},
+    summary="Remove an evidence file (it stays in the history)",
+)
+def remove_evidence(
+    request: HttpRequest, cycle: int, iso3: str, evidence_id: int, reason: str = ""
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    evidence = evidence_get(actor, cycle_get(cycle), iso3, evidence_id)
+    evidence_remove(actor=actor, evidence=evidence, reason=reason, path="api")
+    return {"id": evidence.pk, "removed": True}

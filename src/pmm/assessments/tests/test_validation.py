@@ -191,3 +191,9 @@ def test_not_applicable_kpis_release_their_elements(spec):
     overall, per_outcome = completeness(spec, {("LEVEL", "T"): Entry("none")}, [])
     assert per_outcome["D1.O2"].percent == 100 and overall.filled == 1
     assert completeness(spec, {}, ["K1", "K2", "K3"])[0].percent == 100
+
+
+def test_a_rule_is_checked_only_once_all_its_inputs_are_reported(spec):
+    values = {("READY", "T"): Entry(False)}
+    rule = spec.rules[0]
+    assert not any(i.key == f"rule:{rule.code}" for i in check_assessment(spec, values, [], 50))

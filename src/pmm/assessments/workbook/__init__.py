@@ -1,0 +1,14 @@
+"""The workbook round trip: download a member's assessment as .xlsx, fill it in with Excel or
+LibreOffice, upload it back.
+
+`layout` says where everything sits (shared by both directions); `export` and `checks` write the
+workbook; `package` checks an upload as a zip before anything parses it; `reading` turns the
+sheets into plain data and problems named by sheet and cell; `importer` compares with the stored
+data and saves through the assessment services, all or nothing.
+"""
+
+from pmm.assessments.workbook.export import workbook_export
+from pmm.assessments.workbook.importer import ImportReport, workbook_import
+from pmm.assessments.workbook.layout import CONTENT_TYPE, TEMPLATE_VERSION
+
+__all__ = ["CONTENT_TYPE", "TEMPLATE_VERSION", "ImportReport", "workbook_export", "workbook_import"]

@@ -1,0 +1,330 @@
+"""Import a filled-in workbook: all or nothing, every problem named by sheet and cell.
+
+Order: authorise; check the file as a zip (size, parts, macros, bombs) before any parsing; load it
+with openpyxl; check `_meta` (member, cycle, framework, template version) and the sheets; read
+every cell; then, in one transaction, compare with the stored data and save only what differs,
+through the same services as the form and the API (`values_save`, `kpi_update`, path "workbook").
+
+Versions. The workbook carries the assessment version it was exported at and, in `_meta`, the
+values it was exported with. When the assessment is unchanged since, every differing cell is
+saved. When it changed meanwhile, a cell is saved only if the stored value is still the exported
+one; a cell left as exported is not written back (the newer stored value is kept); a cell
+changed in the workbook AND on the platform is a conflict: 409, nothing saved. This never loses
+an update and spares re-downloading when colleagues edited other values.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
+
+from pmm.assessments.models import Assessment, DataValue, KpiResponse
+from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.services import ValueInput, kpi_update, values_save
+from pmm.assessments.spec import FrameworkSpec
+from pmm.assessments.workbook import layout as L
+from pmm.assessments.workbook.package import package_check
+from pmm.assessments.workbook.reading import (
+    KpiCells,
+    Meta,
+    Reading,
+    SlotCells,
+    check_sheets,
+    read_dimension,
+    read_kpis,
+    read_meta,
+)
+from pmm.authz import can, require
+from pmm.core.errors import ApplicationError, FieldProblem
+
+Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being done)
+ITEM_FIELD = re.compile(r"^values\[(\d+)\](?:\.(\w+))?$")
+
+
+@dataclass(frozen=True)
+class Changed:
+    cell: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    filename: str
+    version: int
+    values: list[Changed] = field(default_factory=list)
+    kpis: list[Changed] = field(default_factory=list)
+    kept: list[Changed] = field(
+        default_factory=list
+    )  # changed on the platform since the export, untouched here
+
+    @property
+    def changed(self) -> int:
+        return len(self.values) + len(self.kpis)
+
+    def summary(self) -> str:
+        if not self.changed:
+            text = _("%(file)s: nothing to save, the workbook holds the data already stored.") % {
+                "file": self.filename
+            }
+        else:
+            text = _(
+                "%(file)s: %(values)s and %(kpis)s saved; the assessment is now at version %(version)s."
+            ) % {
+                "file": self.filename,
+                "values": ngettext("%(n)s value", "%(n)s values", len(self.values)) % {"n": len(self.values)},
+                "kpis": ngettext("%(n)s KPI choice", "%(n)s KPI choices", len(self.kpis))
+                % {"n": len(self.kpis)},
+                "version": self.version,
+            }
+        if self.kept:
+            text += " " + ngettext(
+                "%(n)s value changed on the platform since the download was kept.",
+                "%(n)s values changed on the platform since the download were kept.",
+                len(self.kept),
+            ) % {"n": len(self.kept)}
+        return text
+
+
+def workbook_import(
+    *,
+    actor: Any,
+    assessment: Assessment,
+    data: bytes,
+    filename: str,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Save what a filled-in workbook changes; on any problem save nothing and name every problem."""
+    require(actor, "assessment.edit", assessment.member)
+    spec = cycle_spec(assessment.cycle)
+    total = 4 + len(spec.dimensions)
+    report = progress or (lambda done, total, label: None)
+    report(0, total, _("Checking the file"))
+    package_check(data, filename)
+    report(1, total, _("Opening the workbook"))
+    book = _open(data, filename)
+    meta = read_meta(book, assessment)
+    check_sheets(book, spec)
+    reading = Reading()
+    layout = L.layout_of(spec)
+    for done, sheet in enumerate(spec.dimensions, start=2):
+        report(done, total, _("Reading sheet %(sheet)s") % {"sheet": sheet})
+        read_dimension(book[sheet], sheet, spec, layout, reading)
+    report(total - 2, total, _("Reading sheet %(sheet)s") % {"sheet": L.KPIS})
+    read_kpis(book[L.KPIS], spec, reading)
+    report(total - 1, total, _("Saving"))
+    result = _save(actor, assessment, spec, meta, reading, filename)
+    report(total, total, _("Done"))
+    return result
+
+
+def _open(data: bytes, filename: str) -> Workbook:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops (e.g. slicers)
+            return load_workbook(BytesIO(data), data_only=False, keep_vba=False, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
+        raise ApplicationError(
+            _("The file was refused; nothing was saved."),
+            code="invalid_values",
+            problems=[
+                FieldProblem(
+                    "file",
+                    _("%(name)s could not be read as an Excel workbook (%(error)s).")
+                    % {"name": filename, "error": type(error).__name__},
+                )
+            ],
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Compare and save
+
+
+@dataclass
+class _Plan:
+    items: list[ValueInput] = field(default_factory=list)
+    item_cells: list[SlotCells] = field(default_factory=list)
+    kpis: list[tuple[KpiCells, dict[str, Any]]] = field(default_factory=list)
+    kept: list[Changed] = field(default_factory=list)
+    conflicts: list[FieldProblem] = field(default_factory=list)
+
+
+def _save(
+    actor: Any, assessment: Assessment, spec: FrameworkSpec, meta: Meta, reading: Reading, filename: str
+) -> ImportReport:
+    with transaction.atomic():
+        assessment, slots, choices = _current(assessment)
+        plan = _plan(actor, assessment, spec, meta, reading, slots, choices)
+        if plan.conflicts:
+            raise ApplicationError(
+                _(
+                    "The assessment changed on the platform after this workbook was downloaded (version "
+                    "%(then)s, now %(now)s), and some of the same cells were changed in the workbook; "
+                    "nothing was saved. Download a new workbook and apply your changes again."
+                )
+                % {"then": meta.version, "now": assessment.version},
+                code="conflict",
+                problems=plan.conflicts,
+            )
+        problems = list(reading.problems)
+        reason = f"workbook {filename}"
+        if plan.items:
+            try:
+                assessment = values_save(
+                    actor=actor,
+                    assessment=assessment,
+                    version=assessment.version,
+                    items=plan.items,
+                    path="workbook",
+                    reason=reason,
+                )
+            except ApplicationError as error:
+                if error.code != "invalid_values":
+                    raise
+                problems += [_located(p, plan.item_cells) for p in error.problems]
+        for kpi, changes in plan.kpis:
+            try:
+                kpi_update(
+                    actor=actor,
+                    assessment=assessment,
+                    kpi_code=kpi.code,
+                    path="workbook",
+                    reason=reason,
+                    **changes,
+                )
+            except ApplicationError as error:
+                if error.code != "invalid_values":
+                    raise
+                problems += [FieldProblem(kpi.cell(p.field), p.message) for p in error.problems]
+        if problems:
+            raise ApplicationError(
+                ngettext(
+                    "The workbook has %(n)s problem; nothing was saved.",
+                    "The workbook has %(n)s problems; nothing was saved.",
+                    len(problems),
+                )
+                % {"n": len(problems)},
+                code="invalid_values",
+                problems=problems,
+            )
+    version = (
+        Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk) if assessment.pk else 0
+    )
+    return ImportReport(
+        filename=filename,
+        version=version,
+        values=[Changed(c.cell(), c.subject) for c in plan.item_cells],
+        kpis=[Changed(k.cell(next(iter(changes))), f"kpi:{k.code}") for k, changes in plan.kpis],
+        kept=plan.kept,
+    )
+
+
+def _current(
+    assessment: Assessment,
+) -> tuple[Assessment, dict[tuple[str, str], L.Slot], dict[str, L.KpiChoice]]:
+    """The stored data, read under a lock on the assessment row (PostgreSQL; SQLite serialises writes)."""
+    if not assessment.pk:
+        started = Assessment.objects.filter(cycle=assessment.cycle, member=assessment.member).first()
+        if started is None:
+            return assessment, {}, {}
+        assessment = started
+    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    assessment.version, assessment.status = locked.version, locked.status
+    slots = {
+        (code, period): L.slot_of(value, state, reason, comment)
+        for code, period, value, state, reason, comment in DataValue.objects.filter(
+            assessment=assessment
+        ).values_list("element__code", "period", "value", "state", "reason", "comment")
+    }
+    choices = {
+        code: (applicable, justification.strip(), disclosure)
+        for code, applicable, justification, disclosure in KpiResponse.objects.filter(
+            assessment=assessment
+        ).values_list("kpi__code", "applicable", "justification", "disclosure")
+    }
+    return assessment, slots, choices
+
+
+def _plan(
+    actor: Any,
+    assessment: Assessment,
+    spec: FrameworkSpec,
+    meta: Meta,
+    reading: Reading,
+    slots: dict[tuple[str, str], L.Slot],
+    choices: dict[str, L.KpiChoice],
+) -> _Plan:
+    """What to write: cells that differ from the stored data, judged against the exported data."""
+    plan = _Plan()
+    stale = meta.version != assessment.version
+    for key, cells in reading.slots.items():
+        if not cells.ok:
+            continue
+        now = slots.get(key, L.EMPTY_SLOT)
+        if cells.parsed is not None and L.same(cells.parsed, now):
+            continue
+        if stale:
+            exported = meta.snapshot.get(f"{L.VALUE_PREFIX}{cells.subject}")
+            if exported is not None and cells.parsed is not None and L.same(cells.parsed, exported):
+                plan.kept.append(Changed(cells.cell(), cells.subject))
+                continue
+            if exported is None or not L.same(now, exported):
+                plan.conflicts.append(FieldProblem(cells.cell(), _conflict_text(now)))
+                continue
+        plan.items.append(_item(cells))
+        plan.item_cells.append(cells)
+    may_disclose = can(actor, "assessment.set_disclosure", assessment.member)
+    for code, kpi in reading.kpis.items():
+        if not kpi.ok:
+            continue
+        now_choice = choices.get(code, (True, "", spec.kpis[code].disclosure_default))
+        if L.same(kpi.choice, now_choice):
+            continue
+        if stale:
+            exported = meta.snapshot.get(f"{L.KPI_PREFIX}{code}")
+            if exported is not None and L.same(kpi.choice, exported):
+                continue
+            if exported is None or not L.same(now_choice, exported):
+                plan.conflicts.append(
+                    FieldProblem(kpi.cell(), _("changed on the platform after the download."))
+                )
+                continue
+        names = ("applicable", "justification", "disclosure")
+        changes = {n: new for n, new, old in zip(names, kpi.choice, now_choice, strict=True) if new != old}
+        if "disclosure" in changes and not may_disclose:
+            reading.problem(
+                kpi.cell("disclosure"), _("only the National Contact Point may change the disclosure level.")
+            )
+            continue
+        plan.kpis.append((kpi, changes))
+    return plan
+
+
+def _item(cells: SlotCells) -> ValueInput:
+    if cells.state == L.NOT_AVAILABLE:
+        return ValueInput(cells.element, cells.period, None, L.NOT_AVAILABLE, reason=cells.text, comment=None)
+    return ValueInput(cells.element, cells.period, cells.raw, L.REPORTED, reason="", comment=cells.text)
+
+
+def _conflict_text(now: L.Slot) -> str:
+    value, state, _text = now
+    shown = str(L.STATE_LABELS[state]) if state == L.NOT_AVAILABLE else ("—" if value is None else str(value))
+    return _("changed on the platform after the download (it is now %(now)s).") % {"now": shown}
+
+
+def _located(problem: FieldProblem, cells: list[SlotCells]) -> FieldProblem:
+    """values_save names an item (`values[3].value`); the workbook names its cell."""
+    match = ITEM_FIELD.match(problem.field)
+    if match is None or int(match.group(1)) >= len(cells):
+        return problem
+    return FieldProblem(cells[int(match.group(1))].cell(match.group(2) or "value"), problem.message)

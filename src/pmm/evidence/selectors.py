@@ -1,0 +1,64 @@
+"""Reads on evidence files. Access always goes through the assessment: `assessment_access` answers 404
+for another member's assessment, and a file is only found inside the assessment it belongs to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.authz import can
+from pmm.core.errors import NotFound
+from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import accepting_data
+from pmm.evidence.models import Evidence
+
+
+def evidence_list(assessment: Assessment) -> QuerySet[Evidence]:
+    """The assessment's current files (removed ones left out), in one query."""
+    if not assessment.pk:
+        return Evidence.objects.none()
+    return Evidence.objects.filter(assessment=assessment, deleted_at__isnull=True).select_related(
+        "kpi", "element", "uploaded_by"
+    )
+
+
+def evidence_get(actor: Any, cycle: Cycle, iso3: str, evidence_id: int) -> Evidence:
+    """One current file of a member's assessment; 404 when missing, removed or not the actor's to see."""
+    assessment = assessment_access(actor, cycle, iso3)
+    evidence = (
+        evidence_list(assessment)
+        .select_related("assessment__cycle", "assessment__member")
+        .filter(pk=evidence_id)
+    ).first()
+    if evidence is None:
+        raise NotFound("No such evidence file.")
+    return evidence
+
+
+def evidence_by_kpi(assessment: Assessment) -> dict[str, list[Evidence]]:
+    """KPI code → the files supporting it: those attached to the KPI and to the values it is computed
+    from (a value used by several KPIs is listed under each). One query, whatever the numbers."""
+    spec = cycle_spec(assessment.cycle)
+    grouped: dict[str, list[Evidence]] = defaultdict(list)
+    for evidence in evidence_list(assessment):
+        if evidence.kpi is not None:
+            grouped[evidence.kpi.code].append(evidence)
+        elif evidence.element is not None:
+            for code in spec.kpis_using(evidence.element.code):
+                grouped[code].append(evidence)
+    return dict(grouped)
+
+
+def evidence_editable(actor: Any, assessment: Assessment) -> tuple[bool, str]:
+    """Whether `actor` may add or remove the assessment's files now, and (for editors) why not."""
+    if not can(actor, "assessment.edit", assessment.member):
+        return False, ""
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        return False, _("The assessment has been submitted; its evidence can no longer change.")
+    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
+    return (True, "") if open_now else (False, _("Evidence cannot be changed now: %(why)s.") % {"why": why})
