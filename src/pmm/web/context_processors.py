@@ -12,6 +12,8 @@ from pmm.authz import can, roles_of
 
 # (label, URL name, action that makes the link appear)
 NAV_LINKS = [
+    (_("What is due"), "assessments:due_list", "assessment.edit"),
+    (_("Cycles"), "cycles:cycle_list", "cycle.view"),
     (_("Frameworks"), "framework:framework_list", "framework.view"),
     (_("Members"), "members:member_list", "member.view"),
     (_("Groups"), "members:group_list", "group.view"),
@@ -27,6 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     for label, url_name, action in NAV_LINKS:
         if action == "user.invite_contributor":
             allowed = any(role == "ncp" for role, _member in roles_of(user))
+        elif action == "assessment.edit":  # the members' own work; the Secretariat uses the cycles
+            allowed = any(role in ("ncp", "contributor") and member for role, member in roles_of(user))
         else:
             allowed = can(user, action)
         if allowed:
