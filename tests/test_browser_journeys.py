@@ -1,0 +1,119 @@
+"""Real-browser journeys: Debian's Chromium driven by Playwright against a live server.
+
+In CI (CI=true) a missing Chromium fails these tests; elsewhere they are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+
+from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.services import ValueInput, values_save
+from pmm.assessments.validation import needed_slots
+from pmm.core.actors import SYSTEM
+from pmm.framework.services import framework_load
+from pmm.members.services import members_load
+
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct-horse-battery-staple"  # the conftest's make_user password
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside the live server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM) or shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def reference_data(db) -> None:
+    """Transactional tests empty the database afterwards: load the framework and members again."""
+    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
+    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
+
+
+def sign_in(page, live_server, username: str, password: str) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def test_ncp_fills_validates_declares_not_applicable_and_submits(
+    browser, live_server, reference_data, make_user, open_cycle
+):
+    ncp, contributor = make_user("ncp", "KEN"), make_user("contributor", "KEN")
+    # Everything but the two values typed below is already explained as not available.
+    typed = {("DECL_TOTAL", "T"), ("DECL_ELECTRONIC", "T")}
+    items = [
+        ValueInput(code, period, state="not_available", reason="not measured")
+        for code, period in needed_slots(cycle_spec(open_cycle), [])
+        if (code, period) not in typed
+    ]
+    values_save(
+        actor=SYSTEM,
+        assessment=assessment_access(SYSTEM, open_cycle, "KEN"),
+        version=0,
+        items=items,
+        path="api",
+    )
+    base = f"{live_server.url}/cycles/{open_cycle.pk}/assessments/KEN"
+
+    page = browser.new_page()
+    sign_in(page, live_server, ncp.username, PASSWORD)
+    page.goto(f"{base}/D1/")
+    page.fill("#f-DECL_TOTAL-T-value", "lots")
+    page.press("#f-DECL_TOTAL-T-value", "Tab")
+    page.wait_for_selector("#f-DECL_TOTAL-T-error:text('must be a number')")
+    page.fill("#f-DECL_TOTAL-T-value", "120000")
+    page.press("#f-DECL_TOTAL-T-value", "Tab")
+    page.wait_for_function(
+        "!document.querySelector('#issues-DECL_TOTAL').textContent.includes('must be a number')"
+    )
+    page.fill("#f-DECL_ELECTRONIC-T-value", "119000")
+    page.press("#f-DECL_ELECTRONIC-T-value", "Tab")
+    page.wait_for_function(
+        "!document.querySelector('#issues-DECL_ELECTRONIC').textContent.includes('missing')"
+    )
+
+    page.check("#kpi-D1\\.O1\\.K2-na")
+    page.fill("#kpi-D1\\.O1\\.K2-justification", "We have no national data model yet.")
+    page.press("#kpi-D1\\.O1\\.K2-justification", "Tab")
+    page.wait_for_selector("#histcount-D1\\.O1\\.K2:text('2 changes')")
+
+    page.goto(base + "/")
+    page.click("#submit button[type=submit], form[action$='/submit/'] button[type=submit]")
+    page.wait_for_selector(":text('Submitted')")
+    page.close()
+
+    other = browser.new_page()
+    sign_in(other, live_server, contributor.username, PASSWORD)
+    other.goto(base + "/")
+    assert other.locator("form[action$='/submit/'] button").count() == 0
+    other.close()
