@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from pmm.accounts.roles import Role
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -20,9 +26,10 @@ from pmm.assessments.models import (
 )
 from pmm.assessments.spec import FrameworkSpec, spec_from_document
 from pmm.assessments.validation import Completeness, Entry, Issue, blocking, check_assessment, completeness
-from pmm.authz import can
+from pmm.authz import can, roles_of
 from pmm.core.errors import NotFound, PermissionDenied
-from pmm.cycles.models import Cycle, DeadlineExtension, deadline_for
+from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension, deadline_for
+from pmm.cycles.selectors import accepting_data, cycles_list, member_deadline
 from pmm.members.models import Member
 
 
@@ -109,6 +116,82 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
 def value_history(assessment: Assessment, subject: str | None = None) -> QuerySet[Change]:
     changes = Change.objects.filter(assessment=assessment).select_related("changed_by")
     return changes.filter(subject=subject) if subject else changes
+
+
+def value_history_counts(assessment: Assessment) -> dict[str, int]:
+    """How many changes each subject (`ELEMENT@PERIOD`, `kpi:CODE`, ...) has in its history."""
+    if not assessment.pk:
+        return {}
+    counts = value_history(assessment).order_by().values("subject").annotate(n=Count("id"))
+    return {row["subject"]: row["n"] for row in counts}
+
+
+def entry_closed_reason(cycle: Cycle, member_id: int, deadline: date) -> str:
+    """Why the cycle accepts no data from this member now, in the reader's language ("" if it does)."""
+    open_now, _why = accepting_data(cycle, member_id)
+    if open_now:
+        return ""
+    if cycle.status == CycleStatus.PLANNED:
+        return _("The cycle has not opened yet: data can be entered once the WCO Secretariat opens it.")
+    if cycle.status != CycleStatus.OPEN:
+        return _("Data cannot be changed: the cycle is %(status)s.") % {
+            "status": cycle.get_status_display().lower()
+        }
+    if timezone.localdate() < cycle.opens_on:
+        return _("Data can be entered from %(date)s, when the cycle opens.") % {
+            "date": date_format(cycle.opens_on, "DATE_FORMAT")
+        }
+    return _("The deadline was %(date)s. Ask the WCO Secretariat for an extension to change the data.") % {
+        "date": date_format(deadline, "DATE_FORMAT")
+    }
+
+
+@dataclass
+class DueItem:
+    cycle: Cycle
+    member: Member
+    status: str
+    status_label: str
+    percent: int
+    blocking: int
+    deadline: date
+    reopened_reason: str
+    blocked: str
+    url: str
+
+    @property
+    def days_left(self) -> int:
+        return (self.deadline - timezone.localdate()).days
+
+
+def due_items(user: Any) -> list[DueItem]:
+    """The open cycles' assessments of the members the user works for (NCPs and contributors)."""
+    member_ids = {m for role, m in roles_of(user) if role in (Role.NCP, Role.CONTRIBUTOR) and m}
+    if not member_ids:
+        return []
+    cycles = list(cycles_list().filter(status=CycleStatus.OPEN))
+    members = sorted(Member.objects.filter(pk__in=member_ids), key=lambda m: m.display_name)
+    items = []
+    for cycle in cycles:
+        for member in members:
+            assessment = assessment_access(user, cycle, member.iso3)
+            state = assessment_state(assessment)
+            deadline = member_deadline(cycle, member.pk)
+            items.append(
+                DueItem(
+                    cycle=cycle,
+                    member=member,
+                    status=assessment.status,
+                    status_label=str(AssessmentStatus(assessment.status).label),
+                    percent=state.overall.percent,
+                    blocking=len(state.blocking),
+                    deadline=deadline,
+                    reopened_reason=assessment.reopened_reason,
+                    blocked=entry_closed_reason(cycle, member.pk, deadline),
+                    url=reverse("assessments:assessment_detail", args=[cycle.pk, member.iso3]),
+                )
+            )
+    return items
 
 
 def assessments_of_cycle(cycle: Cycle) -> dict[int, Assessment]:

@@ -7,9 +7,9 @@ in the history with its path, and audit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F
@@ -25,7 +25,7 @@ from pmm.assessments.models import (
     WarningJustification,
 )
 from pmm.assessments.selectors import assessment_state, cycle_spec
-from pmm.assessments.validation import check_entry
+from pmm.assessments.validation import Issue, check_entry
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
@@ -268,6 +268,60 @@ def values_save(
             after={"path": path, "items": len(items), "changed": changed, "version": assessment.version},
         )
     return assessment
+
+
+class ValuesPartlySaved(NamedTuple):
+    assessment: Assessment
+    saved: list[ValueInput]  # the items written (empty: nothing changed, the version did not move)
+    refused: dict[tuple[str, str], list[Issue]]  # the invalid items, by (element, period), not saved
+
+
+def values_save_valid(
+    *,
+    actor: Any,
+    assessment: Assessment,
+    version: int | None,
+    items: Sequence[ValueInput],
+    path: str,
+    stored: Mapping[tuple[str, str], DataValue] | None = None,
+    reason: str = "",
+) -> ValuesPartlySaved:
+    """Save the valid items of a batch and refuse the invalid ones, each with its issues (the page
+    keeps what was typed); `values_save` instead refuses the whole batch when one item is invalid.
+
+    Items that would not change what is stored (`stored`: the values the writer read, by default read
+    now) are not written, so a batch with no change keeps the version."""
+    if stored is None:
+        stored = (
+            {
+                (v.element.code, v.period): v
+                for v in DataValue.objects.filter(assessment=assessment).select_related("element")
+            }
+            if assessment.pk
+            else {}
+        )
+    spec = cycle_spec(assessment.cycle)
+    changed: list[ValueInput] = []
+    refused: dict[tuple[str, str], list[Issue]] = {}
+    for item in items:
+        entry, issues = check_entry(spec, item.element, item.period, item.value, item.state, item.reason)
+        if issues or entry is None:
+            refused[(item.element, item.period)] = issues
+            continue
+        before = _value_fields(stored.get((item.element, item.period)))
+        comment = before["comment"] if item.comment is None else item.comment.strip()
+        if (entry.value, entry.state, entry.reason, comment) != (
+            before["value"],
+            before["state"],
+            before["reason"],
+            before["comment"],
+        ):
+            changed.append(item)
+    if changed:
+        assessment = values_save(
+            actor=actor, assessment=assessment, version=version, items=changed, path=path, reason=reason
+        )
+    return ValuesPartlySaved(assessment, changed, refused)
 
 
 def _field_of(kind: str) -> str:

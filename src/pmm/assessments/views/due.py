@@ -1,0 +1,24 @@
+"""What is due: the open cycles' assessments of the members the visitor works for."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from pmm.accounts.roles import Role
+from pmm.assessments.selectors import due_items
+from pmm.authz import require, roles_of
+
+
+@login_required
+def due_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "cycle.view")
+    return render(
+        request,
+        "assessments/due_list.html",
+        {
+            "items": due_items(request.user),
+            "works_for_member": any(r in (Role.NCP, Role.CONTRIBUTOR) for r, _m in roles_of(request.user)),
+        },
+    )

@@ -1,0 +1,152 @@
+"""Saving what a dimension page (or one of its rows or KPI blocks) posts: the values through
+`values_save_valid` (valid ones saved, invalid ones kept with their message), then the KPI choices
+and the explanations of warnings, and what the page must tell about it (`SaveResult`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from pmm.assessments import services
+from pmm.assessments.forms import PostedKpi, PostedSlot
+from pmm.assessments.messages import issue_text
+from pmm.assessments.models import AssessmentStatus, Disclosure, ValueState
+from pmm.assessments.views.common import Page, blocked_reason
+from pmm.core.errors import ApplicationError
+
+
+@dataclass
+class SaveResult:
+    conflict: bool = False
+    blocked: str = ""
+    entry_errors: dict[tuple[str, str], str] = field(default_factory=dict)
+    kpi_errors: dict[str, str] = field(default_factory=dict)
+    saved: int = 0  # how many writes were made
+    version: int | None = None  # the page's version from now on (None: keep the one it has)
+    concurrent: bool = False  # someone else wrote between our writes
+
+    @property
+    def problems(self) -> bool:
+        return bool(self.conflict or self.blocked or self.entry_errors or self.kpi_errors or self.concurrent)
+
+
+def save(
+    page: Page,
+    actor: Any,
+    version: int | None,
+    slots: list[PostedSlot],
+    kpis: list[PostedKpi],
+    justifications: dict[str, str],
+) -> SaveResult:
+    """Save what changed on a page (or one of its rows). A stale version saves nothing; a value that
+    is not valid is not saved (the others are) and keeps its message."""
+    result = SaveResult()
+    assessment, state = page.assessment, page.state
+    if version != assessment.version:
+        return SaveResult(conflict=True)
+    items = [
+        services.ValueInput(
+            slot.element,
+            slot.period,
+            slot.value,
+            ValueState.NOT_AVAILABLE if slot.not_available else ValueState.REPORTED,
+            slot.reason,
+            slot.comment,
+        )
+        for slot in slots
+    ]
+    try:
+        if items:
+            outcome = services.values_save_valid(
+                actor=actor,
+                assessment=assessment,
+                version=version,
+                items=items,
+                path="form",
+                stored=state.values,
+            )
+            result.entry_errors = {
+                key: " ".join(issue_text(i) for i in issues) for key, issues in outcome.refused.items()
+            }
+            result.saved += 1 if outcome.saved else 0
+        for kpi in kpis:
+            _save_kpi(page, actor, kpi, result)
+        warnings = {i.key for i in state.issues if i.needs_justification}
+        for key, text in justifications.items():
+            current = state.justifications.get(key)
+            if key not in warnings or text.strip() == (current.text if current else ""):
+                continue
+            try:
+                services.justification_save(actor=actor, assessment=assessment, issue_key=key, text=text)
+            except ApplicationError as error:
+                if error.code != "invalid_values":  # a warning the new values made disappear
+                    raise
+            else:
+                result.saved += 1
+    except ApplicationError as error:
+        if any(p.field == "version" for p in error.problems):
+            result.conflict = True
+        elif error.code == "conflict":
+            assessment.refresh_from_db()
+            result.blocked = blocked_reason(assessment, page.may_edit, page.deadline) or error.message
+        else:
+            raise
+    assessment.refresh_from_db(fields=["version", "status", "last_activity_at"])
+    if not result.conflict and not result.blocked:
+        if assessment.version == version + result.saved:
+            result.version = assessment.version
+        else:
+            result.concurrent = True
+    return result
+
+
+def _save_kpi(page: Page, actor: Any, posted: PostedKpi, result: SaveResult) -> None:
+    state = page.state
+    response = state.responses.get(posted.kpi)
+    changes: dict[str, Any] = {}
+    if posted.applicable != (posted.kpi not in state.not_applicable):
+        changes["applicable"] = posted.applicable
+    if posted.justification.strip() != (response.justification if response else ""):
+        changes["justification"] = posted.justification
+    if posted.disclosure is not None and posted.disclosure != state.disclosure(posted.kpi):
+        if posted.disclosure not in Disclosure.values:
+            result.kpi_errors[posted.kpi] = _("Choose one of the disclosure levels offered.")
+            return
+        changes["disclosure"] = posted.disclosure
+    if not changes:
+        return
+    try:
+        services.kpi_update(
+            actor=actor, assessment=page.assessment, kpi_code=posted.kpi, path="form", **changes
+        )
+    except ApplicationError as error:
+        if error.code != "invalid_values":
+            raise
+        result.kpi_errors[posted.kpi] = _(
+            "Explain why this KPI does not apply to your administration; the choice is saved once it is "
+            "explained."
+        )
+    else:
+        result.saved += 1
+
+
+def disclosure_only(page: Page) -> bool:
+    """A submitted assessment (or a closed cycle) keeps its data, but the NCP may still change who may
+    see each KPI until publication."""
+    return page.may_disclose and page.assessment.status != AssessmentStatus.NOT_STARTED
+
+
+def only_disclosure(page: Page, choices: list[PostedKpi]) -> list[PostedKpi]:
+    """The posted KPI choices reduced to their disclosure levels (the rest kept as stored)."""
+    kept = []
+    for choice in choices:
+        if choice.disclosure is None:
+            continue
+        response = page.state.responses.get(choice.kpi)
+        applicable = choice.kpi not in page.state.not_applicable
+        kept.append(
+            PostedKpi(choice.kpi, applicable, response.justification if response else "", choice.disclosure)
+        )
+    return kept
