@@ -1,0 +1,29 @@
+"""Writes on assessments, shared by the form, the workbook import, the API and the CLI.
+
+Every write: authorise, check the workflow and the editing window, validate, compare-and-swap
+the version (a stale version changes nothing and answers 409), save, record each field's change
+in the history with its path, and audit.
+"""
+
+from pmm.assessments.services.common import ASSESSMENT_TRANSITIONS, ValueInput
+from pmm.assessments.services.kpis import kpi_update
+from pmm.assessments.services.values import (
+    ValuesPartlySaved,
+    justification_save,
+    values_save,
+    values_save_valid,
+)
+from pmm.assessments.services.workflow import assessment_reopen, assessment_start, assessment_submit
+
+__all__ = [
+    "ASSESSMENT_TRANSITIONS",
+    "ValueInput",
+    "ValuesPartlySaved",
+    "assessment_reopen",
+    "assessment_start",
+    "assessment_submit",
+    "justification_save",
+    "kpi_update",
+    "values_save",
+    "values_save_valid",
+]

@@ -1,0 +1,75 @@
+"""What every assessment write shares: the workflow table, the editing window, the version swap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from pmm.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+)
+from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import accepting_data
+
+# (status, action) -> new status; each action is also an authorisation action.
+ASSESSMENT_TRANSITIONS = {
+    (AssessmentStatus.NOT_STARTED, "start"): AssessmentStatus.IN_PROGRESS,
+    (AssessmentStatus.IN_PROGRESS, "submit"): AssessmentStatus.SUBMITTED,
+    (AssessmentStatus.SUBMITTED, "reopen"): AssessmentStatus.IN_PROGRESS,
+}
+
+
+@dataclass(frozen=True)
+class ValueInput:
+    element: str
+    period: str
+    value: Any = None
+    state: str = "reported"
+    reason: str = ""
+    comment: str | None = None  # None: leave the comment as it is
+
+
+def acting_user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def transition(assessment: Assessment, action: str) -> AssessmentStatus:
+    new_status = ASSESSMENT_TRANSITIONS.get((AssessmentStatus(assessment.status), action))
+    if new_status is None:
+        raise ApplicationError(
+            f"A {assessment.get_status_display().lower()} assessment cannot be asked to {action}.",
+            code="illegal_transition",
+        )
+    return new_status
+
+
+def require_editable(assessment: Assessment) -> None:
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        raise ApplicationError(
+            "This assessment has been submitted; ask the Secretariat to reopen it to change it.",
+            code="conflict",
+        )
+    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
+    if not open_now:
+        raise ApplicationError(f"Data cannot be changed now: {why}.", code="conflict")
+
+
+def bump_version(assessment: Assessment, expected: int | None) -> None:
+    """Compare-and-swap the version: exactly one writer holding `expected` wins."""
+    now = timezone.now()
+    rows = Assessment.objects.filter(pk=assessment.pk)
+    if expected is not None:
+        rows = rows.filter(version=expected)
+    if rows.update(version=F("version") + 1, last_activity_at=now) != 1:
+        current = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
+        raise ApplicationError(
+            f"Someone else changed this assessment meanwhile (you had version {expected}, "
+            f"it is now {current}). Reload it and apply your changes again.",
+            code="conflict",
+            problems=[FieldProblem("version", f"stale: {expected}, current {current}")],
+        )
+    assessment.refresh_from_db(fields=["version", "last_activity_at"])

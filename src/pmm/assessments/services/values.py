@@ -1,0 +1,251 @@
+"""Saving values (whole batches, or the valid part of a page) and explaining warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from django.db import transaction
+from django.utils import timezone
+
+from pmm.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Change,
+    DataValue,
+    WarningJustification,
+)
+from pmm.assessments.selectors import assessment_state, cycle_spec
+from pmm.assessments.services.common import (
+    ValueInput,
+    acting_user,
+    bump_version,
+    require_editable,
+)
+from pmm.assessments.services.workflow import assessment_start
+from pmm.assessments.validation import Issue, check_entry
+from pmm.audit.services import audit_record
+from pmm.authz import require
+from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.framework.models import DataElement
+
+
+def values_save(
+    *,
+    actor: Any,
+    assessment: Assessment,
+    version: int | None,
+    items: Sequence[ValueInput],
+    path: str,
+    reason: str = "",
+) -> Assessment:
+    """Save a batch of values atomically. Any invalid item refuses the whole batch, naming each item."""
+    require(actor, "assessment.edit", assessment.member)
+    with transaction.atomic():
+        if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
+            if version not in (None, 0):
+                raise ApplicationError(
+                    "This assessment has not started yet; send version 0.",
+                    code="conflict",
+                    problems=[FieldProblem("version", f"stale: {version}, current 0")],
+                )
+            assessment = assessment_start(actor=actor, assessment=assessment, path=path)
+            version = assessment.version
+        require_editable(assessment)
+        spec = cycle_spec(assessment.cycle)
+        problems, accepted = [], []
+        seen: dict[tuple[str, str], int] = {}
+        for index, item in enumerate(items):
+            key = (item.element, item.period)
+            if key in seen:
+                problems.append(
+                    FieldProblem(
+                        f"values[{index}]", f"{item.element} {item.period} is also at values[{seen[key]}]"
+                    )
+                )
+                continue
+            seen[key] = index
+            entry, issues = check_entry(spec, item.element, item.period, item.value, item.state, item.reason)
+            problems += [FieldProblem(f"values[{index}].{_field_of(i.kind)}", i.text()) for i in issues]
+            if entry is not None and not issues:
+                accepted.append((item, entry))
+        if problems:
+            raise ApplicationError(
+                "Some values are not valid; nothing was saved.", code="invalid_values", problems=problems
+            )
+        bump_version(assessment, version)
+        elements = {
+            e.code: e
+            for e in DataElement.objects.filter(
+                framework=assessment.cycle.framework, code__in=[i.element for i, _e in accepted]
+            )
+        }
+        existing = {
+            (v.element_id, v.period): v
+            for v in DataValue.objects.filter(assessment=assessment, element__in=elements.values())
+        }
+        created, updated, changes = [], [], []
+        now = timezone.now()
+        for item, entry in accepted:
+            element = elements[item.element]
+            stored = existing.get((element.pk, item.period))
+            before = _value_fields(stored)
+            after = {
+                "value": entry.value,
+                "state": entry.state,
+                "reason": entry.reason,
+                "comment": before["comment"] if item.comment is None else item.comment.strip(),
+            }
+            diffs = {f: (before[f], after[f]) for f in after if before[f] != after[f]}
+            if not diffs:
+                continue
+            if stored is None:
+                stored = DataValue(assessment=assessment, element=element, period=item.period)
+                created.append(stored)
+            else:
+                updated.append(stored)
+            stored.value, stored.state, stored.reason, stored.comment = (
+                after["value"],
+                after["state"],
+                after["reason"],
+                after["comment"],
+            )
+            stored.carried_forward = stored.carried_forward and "value" not in diffs
+            stored.updated_by, stored.updated_at = acting_user(actor), now
+            changes += [
+                Change(
+                    assessment=assessment,
+                    subject=f"{item.element}@{item.period}",
+                    field=f,
+                    old=old,
+                    new=new,
+                    path=path,
+                    reason=reason,
+                    changed_by=acting_user(actor),
+                )
+                for f, (old, new) in diffs.items()
+            ]
+        DataValue.objects.bulk_create(created)
+        DataValue.objects.bulk_update(
+            updated, ["value", "state", "reason", "comment", "carried_forward", "updated_by", "updated_at"]
+        )
+        Change.objects.bulk_create(changes)
+        changed = len(created) + len(updated)
+        audit_record(
+            actor=actor,
+            verb="assessment.values_saved",
+            target=assessment,
+            reason=reason,
+            after={"path": path, "items": len(items), "changed": changed, "version": assessment.version},
+        )
+    return assessment
+
+
+class ValuesPartlySaved(NamedTuple):
+    assessment: Assessment
+    saved: list[ValueInput]  # the items written (empty: nothing changed, the version did not move)
+    refused: dict[tuple[str, str], list[Issue]]  # the invalid items, by (element, period), not saved
+
+
+def values_save_valid(
+    *,
+    actor: Any,
+    assessment: Assessment,
+    version: int | None,
+    items: Sequence[ValueInput],
+    path: str,
+    stored: Mapping[tuple[str, str], DataValue] | None = None,
+    reason: str = "",
+) -> ValuesPartlySaved:
+    """Save the valid items of a batch and refuse the invalid ones, each with its issues (the page
+    keeps what was typed); `values_save` instead refuses the whole batch when one item is invalid.
+
+    Items that would not change what is stored (`stored`: the values the writer read, by default read
+    now) are not written, so a batch with no change keeps the version."""
+    if stored is None:
+        stored = (
+            {
+                (v.element.code, v.period): v
+                for v in DataValue.objects.filter(assessment=assessment).select_related("element")
+            }
+            if assessment.pk
+            else {}
+        )
+    spec = cycle_spec(assessment.cycle)
+    changed: list[ValueInput] = []
+    refused: dict[tuple[str, str], list[Issue]] = {}
+    for item in items:
+        entry, issues = check_entry(spec, item.element, item.period, item.value, item.state, item.reason)
+        if issues or entry is None:
+            refused[(item.element, item.period)] = issues
+            continue
+        before = _value_fields(stored.get((item.element, item.period)))
+        comment = before["comment"] if item.comment is None else item.comment.strip()
+        if (entry.value, entry.state, entry.reason, comment) != (
+            before["value"],
+            before["state"],
+            before["reason"],
+            before["comment"],
+        ):
+            changed.append(item)
+    if changed:
+        assessment = values_save(
+            actor=actor, assessment=assessment, version=version, items=changed, path=path, reason=reason
+        )
+    return ValuesPartlySaved(assessment, changed, refused)
+
+
+def _field_of(kind: str) -> str:
+    return {"element": "element", "period": "period", "state": "state", "reason": "reason"}.get(kind, "value")
+
+
+def _value_fields(stored: DataValue | None) -> dict[str, Any]:
+    if stored is None:
+        return {"value": None, "state": "reported", "reason": "", "comment": ""}
+    return {"value": stored.value, "state": stored.state, "reason": stored.reason, "comment": stored.comment}
+
+
+@transaction.atomic
+def justification_save(
+    *, actor: Any, assessment: Assessment, issue_key: str, text: str, path: str = "form"
+) -> None:
+    """Explain a validation warning (an empty text removes the explanation)."""
+    require(actor, "assessment.edit", assessment.member)
+    require_editable(assessment)
+    state = assessment_state(assessment)
+    if issue_key not in {i.key for i in state.issues if i.needs_justification}:
+        raise ApplicationError(
+            "There is no such warning to explain.",
+            code="invalid_values",
+            problems=[FieldProblem("issue", f"no current warning {issue_key}")],
+        )
+    existing = state.justifications.get(issue_key)
+    old = existing.text if existing else ""
+    text = text.strip()
+    if old == text:
+        return
+    if text:
+        WarningJustification.objects.update_or_create(
+            assessment=assessment,
+            issue_key=issue_key,
+            defaults={"text": text, "updated_by": acting_user(actor)},
+        )
+    elif existing:
+        existing.delete()
+    bump_version(assessment, None)
+    Change.objects.create(
+        assessment=assessment,
+        subject=f"issue:{issue_key}",
+        field="justification",
+        old=old,
+        new=text,
+        path=path,
+        changed_by=acting_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        verb="assessment.warning_explained",
+        target=assessment,
+        before={issue_key: old},
+        after={issue_key: text},
+    )

@@ -1,0 +1,170 @@
+"""Start, submit and reopen an assessment; T-1 values carried forward when it starts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pmm.assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    Change,
+    DataValue,
+)
+from pmm.assessments.selectors import assessment_state
+from pmm.assessments.services.common import (
+    acting_user,
+    bump_version,
+    require_editable,
+    transition,
+)
+from pmm.audit.services import audit_record
+from pmm.authz import require
+from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import accepting_data
+from pmm.framework.models import DataElement
+
+
+@transaction.atomic
+def assessment_start(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
+    """The member joins the cycle: its assessment exists from now on, T-1 values carried forward."""
+    require(actor, "assessment.edit", assessment.member)
+    if assessment.pk and assessment.status != AssessmentStatus.NOT_STARTED:
+        return assessment
+    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
+    if not open_now:
+        raise ApplicationError(f"The self-assessment cannot start: {why}.", code="conflict")
+    assessment.status = transition(assessment, "start")
+    assessment.started_at, assessment.started_by = timezone.now(), acting_user(actor)
+    assessment.last_activity_at = assessment.started_at
+    assessment.version = 1
+    assessment.save()
+    carried = _carry_forward(actor, assessment, path)
+    audit_record(
+        actor=actor,
+        verb="assessment.started",
+        target=assessment,
+        after={"status": assessment.status, "carried_forward": carried},
+    )
+    return assessment
+
+
+def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
+    """Pre-fill T-1 from the member's earlier assessments reporting the same element for that year."""
+    year = assessment.cycle.reporting_year - 1
+    elements = {
+        e.code: e
+        for e in DataElement.objects.filter(framework=assessment.cycle.framework)
+        if "T-1" in e.periods
+    }
+    earlier = (
+        DataValue.objects.filter(
+            assessment__member=assessment.member, element__code__in=elements, state="reported"
+        )
+        .exclude(assessment=assessment)
+        .select_related("assessment__cycle", "element")
+        .order_by("-assessment__cycle__reporting_year")
+    )
+    found: dict[str, Any] = {}
+    for value in earlier:
+        value_year = value.assessment.cycle.reporting_year - (1 if value.period == "T-1" else 0)
+        if value_year == year and value.element.code not in found and value.value is not None:
+            found[value.element.code] = value.value
+    for code, value in found.items():
+        DataValue.objects.create(
+            assessment=assessment,
+            element=elements[code],
+            period="T-1",
+            value=value,
+            carried_forward=True,
+            updated_by=acting_user(actor),
+        )
+        Change.objects.create(
+            assessment=assessment,
+            subject=f"{code}@T-1",
+            field="value",
+            old=None,
+            new=value,
+            path="system",
+            reason=f"carried forward from the {year} data of an earlier cycle",
+            changed_by=acting_user(actor),
+        )
+    return len(found)
+
+
+@transaction.atomic
+def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
+    """The NCP submits: refused while errors or unexplained warnings remain."""
+    require(actor, "assessment.submit", assessment.member)
+    if not assessment.pk:
+        raise ApplicationError("This assessment has not started yet.", code="illegal_transition")
+    new_status = transition(assessment, "submit")
+    require_editable(assessment)
+    state = assessment_state(assessment)
+    if state.blocking:
+        raise ApplicationError(
+            f"The assessment cannot be submitted yet: {len(state.blocking)} problem(s) remain.",
+            code="invalid_values",
+            problems=[FieldProblem(i.key, i.text()) for i in state.blocking],
+        )
+    bump_version(assessment, None)
+    assessment.status, assessment.submitted_at, assessment.submitted_by = (
+        new_status,
+        timezone.now(),
+        acting_user(actor),
+    )
+    assessment.reopened_reason = ""
+    assessment.save(update_fields=["status", "submitted_at", "submitted_by", "reopened_reason"])
+    Change.objects.create(
+        assessment=assessment,
+        subject="assessment",
+        field="status",
+        old="in_progress",
+        new="submitted",
+        path=path,
+        changed_by=acting_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        verb="assessment.submitted",
+        target=assessment,
+        before={"status": "in_progress"},
+        after={"status": "submitted", "version": assessment.version},
+    )
+    return assessment
+
+
+@transaction.atomic
+def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str, path: str = "form") -> Assessment:
+    """The Secretariat sends a submitted assessment back to the member, saying why."""
+    require(actor, "assessment.reopen", assessment.member)
+    if not reason.strip():
+        raise ApplicationError(
+            "Say why the assessment is reopened; the NCP will see it.",
+            problems=[FieldProblem("reason", "is required")],
+        )
+    assessment.status = transition(assessment, "reopen")
+    assessment.reopened_reason = reason.strip()
+    assessment.save(update_fields=["status", "reopened_reason"])
+    bump_version(assessment, None)
+    Change.objects.create(
+        assessment=assessment,
+        subject="assessment",
+        field="status",
+        old="submitted",
+        new="in_progress",
+        path=path,
+        reason=reason,
+        changed_by=acting_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        verb="assessment.reopened",
+        target=assessment,
+        before={"status": "submitted"},
+        after={"status": "in_progress"},
+        reason=reason,
+    )
+    return assessment
