@@ -9,12 +9,14 @@ import os
 import shutil
 from collections.abc import Iterator
 
+import openpyxl
 import pytest
 from django.conf import settings
 
 from pmm.assessments.selectors import assessment_access, cycle_spec
 from pmm.assessments.services import ValueInput, values_save
 from pmm.assessments.validation import needed_slots
+from pmm.assessments.workbook.layout import VALUE, layout_of
 from pmm.core.actors import SYSTEM
 from pmm.framework.services import framework_load
 from pmm.members.services import members_load
@@ -65,8 +67,8 @@ def sign_in(page, live_server, username: str, password: str) -> None:
     page.wait_for_url(f"{live_server.url}/")
 
 
-def test_ncp_fills_validates_declares_not_applicable_and_submits(
-    browser, live_server, reference_data, make_user, open_cycle
+def test_ncp_fills_validates_declares_not_applicable_uploads_and_submits(
+    browser, live_server, reference_data, make_user, open_cycle, tmp_path
 ):
     ncp, contributor = make_user("ncp", "KEN"), make_user("contributor", "KEN")
     # Everything but the two values typed below is already explained as not available.
@@ -107,7 +109,20 @@ def test_ncp_fills_validates_declares_not_applicable_and_submits(
     page.press("#kpi-D1\\.O1\\.K2-justification", "Tab")
     page.wait_for_selector("#histcount-D1\\.O1\\.K2:text('2 changes')")
 
+    # A workbook downloaded from the page, corrected in a spreadsheet, uploaded back.
     page.goto(base + "/")
+    with page.expect_download() as download:
+        page.click("a[href$='/workbook.xlsx']")
+    workbook = tmp_path / "kenya.xlsx"
+    download.value.save_as(workbook)
+    book = openpyxl.load_workbook(workbook)
+    sheet, row = layout_of(cycle_spec(open_cycle)).home["DECL_ELECTRONIC"]
+    book[sheet][f"{VALUE['T']}{row}"] = 118500
+    book.save(workbook)
+    page.set_input_files("form.workbook-upload input[type=file]", str(workbook))
+    page.click("form.workbook-upload button[type=submit]")
+    page.wait_for_selector(".messages :text('1 value and 0 KPI choices saved')")
+
     page.click("#submit button[type=submit], form[action$='/submit/'] button[type=submit]")
     page.wait_for_selector(":text('Submitted')")
     page.close()

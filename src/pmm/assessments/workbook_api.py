@@ -12,7 +12,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from pmm.assessments.selectors import assessment_access
-from pmm.assessments.workbook import CONTENT_TYPE, workbook_export, workbook_import
+from pmm.assessments.workbook import CONTENT_TYPE, workbook_export, workbook_filename, workbook_import
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.selectors import cycle_get
@@ -33,10 +33,6 @@ class ImportOut(Schema):
     values: list[ChangedOut]
     kpis: list[ChangedOut]
     kept: list[ChangedOut]
-
-
-def workbook_filename(iso3: str, cycle: Any) -> str:
-    return f"pmm-{iso3.lower()}-{cycle.reporting_year}-cycle{cycle.pk}.xlsx"
 
 
 @router.get(

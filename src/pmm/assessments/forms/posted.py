@@ -94,3 +94,10 @@ def posted_kpis(data: QueryDict, kpis: list[str], may_disclose: bool) -> list[Po
 
 def posted_justifications(data: QueryDict) -> dict[str, str]:
     return {key.removeprefix("just__"): data.get(key, "") for key in data if key.startswith("just__")}
+
+
+class WorkbookForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Filled-in workbook (.xlsx)"),
+        help_text=gettext_lazy("The workbook downloaded from this page, completed in Excel or LibreOffice."),
+    )

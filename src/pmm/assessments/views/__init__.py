@@ -18,6 +18,7 @@ from pmm.assessments.views.overview import (
     assessment_start,
     assessment_submit,
 )
+from pmm.assessments.views.workbook import workbook_download, workbook_upload
 
 __all__ = [
     "assessment_detail",
@@ -30,4 +31,6 @@ __all__ = [
     "history_list",
     "kpi_save",
     "row_save",
+    "workbook_download",
+    "workbook_upload",
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pmm.assessments import services
-from pmm.assessments.forms import IssueView, PageBuilder, ReopenForm, dimension_completeness
+from pmm.assessments.forms import IssueView, PageBuilder, ReopenForm, WorkbookForm, dimension_completeness
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.selectors import entry_closed_reason
@@ -48,12 +48,14 @@ def _issue_views(page: Page, builder: PageBuilder) -> list[dict[str, Any]]:
     return found
 
 
-def _render_overview(
+def render_overview(
     request: HttpRequest,
     page: Page,
     *,
     reopen_form: ReopenForm | None = None,
     submit_problems: list[str] | None = None,
+    workbook_form: Any = None,
+    workbook_problems: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     state = page.state
@@ -117,6 +119,8 @@ def _render_overview(
             "submit_problems": submit_problems or [],
             "may_start": may_start(page),
             "reopen_form": reopen_form or ReopenForm(),
+            "workbook_form": workbook_form or WorkbookForm(),
+            "workbook_problems": workbook_problems or [],
             "urls": urls,
         },
         status=status,
@@ -129,7 +133,7 @@ def _to_overview(page: Page) -> HttpResponse:
 
 @login_required
 def assessment_detail(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    return _render_overview(request, load_page(request, cycle_id, iso3))
+    return render_overview(request, load_page(request, cycle_id, iso3))
 
 
 @login_required
@@ -167,7 +171,7 @@ def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
     except ApplicationError as error:
         if error.code == "invalid_values":
             problems = [issue_text(i) for i in page.state.blocking]
-            return _render_overview(request, page, submit_problems=problems, status=422)
+            return render_overview(request, page, submit_problems=problems, status=422)
         messages.error(request, page.blocked or _("The self-assessment cannot be submitted now."))
     else:
         messages.success(request, _("The self-assessment was submitted to the WCO Secretariat. Thank you."))
@@ -181,7 +185,7 @@ def assessment_reopen(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
     require(request.user, "assessment.reopen", page.member)
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        return _render_overview(request, page, reopen_form=form, status=400)
+        return render_overview(request, page, reopen_form=form, status=400)
     try:
         services.assessment_reopen(
             actor=request.user, assessment=page.assessment, reason=form.cleaned_data["reason"], path="form"

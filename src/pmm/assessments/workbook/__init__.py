@@ -11,4 +11,17 @@ from pmm.assessments.workbook.export import workbook_export
 from pmm.assessments.workbook.importer import ImportReport, workbook_import
 from pmm.assessments.workbook.layout import CONTENT_TYPE, TEMPLATE_VERSION
 
-__all__ = ["CONTENT_TYPE", "TEMPLATE_VERSION", "ImportReport", "workbook_export", "workbook_import"]
+
+def workbook_filename(iso3: str, cycle: object) -> str:
+    """The download's file name, e.g. pmm-ken-2024-cycle3.xlsx."""
+    return f"pmm-{iso3.lower()}-{getattr(cycle, 'reporting_year', '')}-cycle{getattr(cycle, 'pk', '')}.xlsx"
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "TEMPLATE_VERSION",
+    "ImportReport",
+    "workbook_export",
+    "workbook_filename",
+    "workbook_import",
+]
