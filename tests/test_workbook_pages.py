@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pmm.assessments.models import Change, DataValue
 from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.workbook import layout as L  # noqa: N812 - the workbook's layout, as its tests name it
+from pmm.assessments.workbook import layout as L
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,8 +43,8 @@ def page(cycle, tail=""):
 @pytest.mark.django_db
 def test_download_and_upload_from_the_page(ncp_client, open_cycle):
     overview = ncp_client.get(page(open_cycle)).content.decode()
-    assert 'href="/cycles/%d/assessments/KEN/workbook.xlsx"' % open_cycle.pk in overview
-    assert 'action="/cycles/%d/assessments/KEN/workbook/"' % open_cycle.pk in overview
+    assert f'href="/cycles/{open_cycle.pk}/assessments/KEN/workbook.xlsx"' in overview
+    assert f'action="/cycles/{open_cycle.pk}/assessments/KEN/workbook/"' in overview
     download = ncp_client.get(page(open_cycle, "workbook.xlsx"))
     assert download["Content-Type"] == XLSX and "attachment" in download["Content-Disposition"]
     data = with_cells(download.content, {cell_of(open_cycle, "DECL_TOTAL"): 4321})
