@@ -95,3 +95,13 @@ def fill_everything_not_available(cycle, iso3: str):
 def complete_assessment():
     """`complete_assessment(cycle, iso3)`: an assessment ready to submit (every value explained)."""
     return fill_everything_not_available
+
+
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Each test starts in English, whatever language an earlier test's page switched to."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension, deadline_for
@@ -29,10 +30,12 @@ def accepting_data(cycle: Cycle, member_id: int, today: date | None = None) -> t
     """Whether a member may edit now, and why not (plain English) when it may not."""
     today = today or timezone.localdate()
     if cycle.status != CycleStatus.OPEN:
-        return False, f"the cycle is {cycle.status}"
+        return False, _("the cycle is %(status)s") % {"status": str(CycleStatus(cycle.status).label).lower()}
     if today < cycle.opens_on:
-        return False, f"the cycle opens on {cycle.opens_on}"
+        return False, _("the cycle opens on %(date)s") % {"date": cycle.opens_on.isoformat()}
     deadline = member_deadline(cycle, member_id)
     if today > deadline:
-        return False, f"the deadline was {deadline}; ask the Secretariat for an extension"
+        return False, _("the deadline was %(date)s; ask the Secretariat for an extension") % {
+            "date": deadline.isoformat()
+        }
     return True, ""

@@ -14,13 +14,15 @@ import zipfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 @dataclass(frozen=True)
 class FileKind:
     code: str
-    label: str
+    label: str | Promise
     content_type: str  # what downloads are served as; never a type a browser renders as a page
     extensions: tuple[str, ...]
 
@@ -37,7 +39,7 @@ KINDS: dict[str, FileKind] = {
         FileKind("xlsx", "Excel (XLSX)", XLSX_TYPE, (".xlsx",)),
         FileKind("docx", "Word (DOCX)", DOCX_TYPE, (".docx",)),
         FileKind("csv", "CSV", "text/csv", (".csv",)),
-        FileKind("txt", "Text", "text/plain", (".txt",)),
+        FileKind("txt", gettext_lazy("Text"), "text/plain", (".txt",)),
     ]
 }
 ALLOWED_EXTENSIONS = tuple(e for k in KINDS.values() for e in k.extensions)
@@ -48,15 +50,15 @@ MAX_ZIP_ENTRIES = 5000
 MAX_CONTENT_TYPES_XML = 1024 * 1024
 
 _EXECUTABLE_MAGIC = (
-    (b"MZ", "Windows executable"),
-    (b"\x7fELF", "Linux executable"),
-    (b"\xfe\xed\xfa\xce", "macOS executable"),
-    (b"\xfe\xed\xfa\xcf", "macOS executable"),
-    (b"\xce\xfa\xed\xfe", "macOS executable"),
-    (b"\xcf\xfa\xed\xfe", "macOS executable"),
-    (b"\xca\xfe\xba\xbe", "macOS or Java executable"),
-    (b"#!", "script"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "legacy Office (OLE) file, which may carry macros"),
+    (b"MZ", gettext_lazy("Windows executable")),
+    (b"\x7fELF", gettext_lazy("Linux executable")),
+    (b"\xfe\xed\xfa\xce", gettext_lazy("macOS executable")),
+    (b"\xfe\xed\xfa\xcf", gettext_lazy("macOS executable")),
+    (b"\xce\xfa\xed\xfe", gettext_lazy("macOS executable")),
+    (b"\xcf\xfa\xed\xfe", gettext_lazy("macOS executable")),
+    (b"\xca\xfe\xba\xbe", gettext_lazy("macOS or Java executable")),
+    (b"#!", gettext_lazy("script")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", gettext_lazy("legacy Office (OLE) file, which may carry macros")),
 )
 # Markup a browser could render and run: refused whatever the extension says.
 _MARKUP = re.compile(

@@ -74,7 +74,7 @@ class _Writer:
             ("", None),
             (_("Member: %(name)s (%(iso3)s)") % {"name": member.display_name, "iso3": member.iso3}, None),
             (
-                _("Cycle: %(cycle)s, framework %(framework)s %(version)s")
+                _("%(cycle)s, framework %(framework)s %(version)s")
                 % {
                     "cycle": cycle,
                     "framework": pick(cycle.framework.title, self.language),
