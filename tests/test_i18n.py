@@ -102,3 +102,36 @@ def test_language_switcher_sets_french(client):
     response = client.post("/i18n/setlang/", {"language": "fr", "next": "/members/"})
     assert response.status_code == 302
     assert '<html lang="fr"' in client.get("/members/").content.decode()
+
+
+@pytest.mark.django_db
+def test_self_assessment_pages_are_french_throughout(client, make_user, open_cycle):
+    client.force_login(make_user("ncp", "KEN"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    base = f"/cycles/{open_cycle.pk}/assessments/KEN/"
+    client.post(base + "start/")
+    client.post(
+        base + "D1/rows/DECL_TOTAL/",
+        {"version": "1", "DECL_TOTAL__T__value": "beaucoup"},
+        headers={"HX-Request": "true"},
+    )
+    for path in [
+        "/due/",
+        "/cycles/",
+        base,
+        base + "D1/",
+        base + "D4/",
+        base + "history/",
+        base + "evidence/",
+    ]:
+        html = client.get(path).content.decode()
+        assert '<html lang="fr"' in html, path
+        assert _english_leftovers(_visible_text(html)) == [], path
+
+
+@pytest.mark.django_db
+def test_status_board_is_french_throughout(client, make_user, open_cycle):
+    client.force_login(make_user("secretariat_admin"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    for path in [f"/cycles/{open_cycle.pk}/", f"/cycles/{open_cycle.pk}/board/"]:
+        assert _english_leftovers(_visible_text(client.get(path).content.decode())) == [], path
