@@ -4,6 +4,7 @@ loaded once per run; each test gets users made by `make_user`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -105,3 +106,75 @@ def english_by_default():
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+# --- accessibility structure of a page --------------------------------------------------------
+
+
+class PageStructure(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.html_lang = None
+        self.h1 = 0
+        self.ids: list[str] = []
+        self.label_for: set[str] = set()
+        self.controls: list[dict[str, str | None]] = []
+        self.links: list[str] = []
+        self.th_without_scope = 0
+        self.images_without_alt = 0
+        self._in_thead = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(a["id"] or "")
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        elif tag == "h1":
+            self.h1 += 1
+        elif tag == "label" and a.get("for"):
+            self.label_for.add(a["for"] or "")
+        elif tag in {"input", "select", "textarea"} and a.get("type") not in {"hidden", "submit"}:
+            self.controls.append(a)
+        elif tag == "a" and a.get("href"):
+            self.links.append(a["href"] or "")
+        elif tag == "thead":
+            self._in_thead = True
+        elif tag == "th" and self._in_thead and not a.get("scope"):
+            self.th_without_scope += 1
+        elif tag == "img" and a.get("alt") is None:
+            self.images_without_alt += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._in_thead = False
+
+
+def structure_problems(html: str) -> list[str]:
+    """Language, one h1, skip link, labelled controls, scoped headers, alt texts, unique ids."""
+    page = PageStructure()
+    page.feed(html)
+    problems = []
+    if page.html_lang not in {"en", "fr"}:
+        problems.append(f"html lang is {page.html_lang!r}")
+    if page.h1 != 1:
+        problems.append(f"{page.h1} h1 headings")
+    if "#main" not in page.links or "main" not in page.ids:
+        problems.append("no skip link to <main id=main>")
+    for control in page.controls:
+        if not (control.get("id") in page.label_for or control.get("aria-label")):
+            problems.append(f"unlabelled control {control.get('name')!r}")
+    if page.th_without_scope:
+        problems.append(f"{page.th_without_scope} column headers without scope")
+    if page.images_without_alt:
+        problems.append("images without alt")
+    duplicates = {i for i in page.ids if page.ids.count(i) > 1}
+    if duplicates:
+        problems.append(f"duplicate ids {sorted(duplicates)[:5]}")
+    return problems
+
+
+@pytest.fixture
+def page_problems() -> Callable[[str], list[str]]:
+    """`page_problems(html)`: the page's structural accessibility problems (an empty list when fine)."""
+    return structure_problems

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -596,71 +595,6 @@ def test_what_is_due_for_someone_without_a_member(client, make_user, open_cycle)
     assert client.get("/due/").status_code == 200
 
 
-# --- accessibility structure (the checks of tests/test_accessibility.py) --------------------------
-
-
-class PageStructure(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.html_lang = None
-        self.h1 = 0
-        self.ids: list[str] = []
-        self.label_for: set[str] = set()
-        self.controls: list[dict[str, str | None]] = []
-        self.links: list[str] = []
-        self.th_without_scope = 0
-        self.images_without_alt = 0
-        self._in_thead = False
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if a.get("id"):
-            self.ids.append(a["id"] or "")
-        if tag == "html":
-            self.html_lang = a.get("lang")
-        elif tag == "h1":
-            self.h1 += 1
-        elif tag == "label" and a.get("for"):
-            self.label_for.add(a["for"] or "")
-        elif tag in {"input", "select", "textarea"} and a.get("type") not in {"hidden", "submit"}:
-            self.controls.append(a)
-        elif tag == "a" and a.get("href"):
-            self.links.append(a["href"] or "")
-        elif tag == "thead":
-            self._in_thead = True
-        elif tag == "th" and self._in_thead and not a.get("scope"):
-            self.th_without_scope += 1
-        elif tag == "img" and a.get("alt") is None:
-            self.images_without_alt += 1
-
-    def handle_endtag(self, tag):
-        if tag == "thead":
-            self._in_thead = False
-
-
-def check(html: str) -> list[str]:
-    page = PageStructure()
-    page.feed(html)
-    problems = []
-    if page.html_lang not in {"en", "fr"}:
-        problems.append(f"html lang is {page.html_lang!r}")
-    if page.h1 != 1:
-        problems.append(f"{page.h1} h1 headings")
-    if "#main" not in page.links or "main" not in page.ids:
-        problems.append("no skip link to <main id=main>")
-    for control in page.controls:
-        if not (control.get("id") in page.label_for or control.get("aria-label")):
-            problems.append(f"unlabelled control {control.get('name')!r}")
-    if page.th_without_scope:
-        problems.append(f"{page.th_without_scope} column headers without scope")
-    if page.images_without_alt:
-        problems.append("images without alt")
-    duplicates = {i for i in page.ids if page.ids.count(i) > 1}
-    if duplicates:
-        problems.append(f"duplicate ids {sorted(duplicates)[:5]}")
-    return problems
-
-
 @pytest.fixture
 def busy_assessment(open_cycle):
     """Kenya's assessment with values, an error, a warning, a justified jump and a KPI not applicable."""
@@ -686,9 +620,11 @@ def busy_assessment(open_cycle):
 @pytest.mark.parametrize(
     "rest", ["", "D1/", "D2/", "D3/", "D4/", "D1/?missing=1", "history/", "history/?subject=AEO_COUNT@T"]
 )
-def test_assessment_pages_are_structurally_accessible(client, make_user, busy_assessment, role, rest):
+def test_assessment_pages_are_structurally_accessible(
+    client, make_user, busy_assessment, page_problems, role, rest
+):
     client.force_login(make_user(role, "KEN" if role in ("ncp", "contributor") else None))
-    assert check(client.get(url(busy_assessment.cycle, rest)).content.decode()) == []
+    assert page_problems(client.get(url(busy_assessment.cycle, rest)).content.decode()) == []
 
 
 @pytest.mark.django_db
@@ -707,9 +643,11 @@ def test_assessment_pages_are_structurally_accessible(client, make_user, busy_as
         ("secretariat_analyst", "/cycles/{cycle}/board/"),
     ],
 )
-def test_cycle_pages_are_structurally_accessible(client, make_user, busy_assessment, role, path):
+def test_cycle_pages_are_structurally_accessible(
+    client, make_user, busy_assessment, page_problems, role, path
+):
     client.force_login(make_user(role, "KEN" if role == "ncp" else None))
-    assert check(client.get(path.format(cycle=busy_assessment.cycle_id)).content.decode()) == []
+    assert page_problems(client.get(path.format(cycle=busy_assessment.cycle_id)).content.decode()) == []
 
 
 # --- query counts ----------------------------------------------------------------------------------

@@ -17,12 +17,12 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from pmm.assessments.models import Assessment, AssessmentStatus, Change
+from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import assessment_start
+from pmm.assessments.services.common import acting_user, bump_version, history_record
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
@@ -46,10 +46,6 @@ class Target:
     @property
     def subject(self) -> str:
         return self.kpi if self.kpi else f"{self.element}@{self.period}"
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
 
 
 def evidence_root() -> Path:
@@ -171,14 +167,6 @@ def _file_facts(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def _touch(assessment: Assessment) -> None:
-    """Evidence is a write on the assessment: its version and last activity move like any other write."""
-    Assessment.objects.filter(pk=assessment.pk).update(
-        version=F("version") + 1, last_activity_at=timezone.now()
-    )
-    assessment.refresh_from_db(fields=["version", "last_activity_at"])
-
-
 def evidence_upload(
     *,
     actor: Any,
@@ -237,19 +225,17 @@ def evidence_upload(
                 sha256=sha256,
                 storage_name=storage_name,
                 description=description,
-                uploaded_by=_user(actor),
+                uploaded_by=acting_user(actor),
             )
-            _touch(assessment)
+            bump_version(assessment, None)
             facts = _file_facts(evidence)
-            Change.objects.create(
-                assessment=assessment,
-                subject=f"evidence:{target.subject}",
-                field="file",
-                old=None,
-                new=facts,
+            history_record(
+                assessment,
+                f"evidence:{target.subject}",
+                {"file": (None, facts)},
+                actor=actor,
                 path=path,
                 reason=description,
-                changed_by=_user(actor),
             )
             audit_record(
                 actor=actor,
@@ -273,19 +259,21 @@ def evidence_remove(*, actor: Any, evidence: Evidence, reason: str = "", path: s
         raise ApplicationError("This file has already been removed.", code="not_found")
     _check_editable(assessment)
     reason = (reason or "").strip()
-    evidence.deleted_at, evidence.deleted_by, evidence.deleted_reason = timezone.now(), _user(actor), reason
+    evidence.deleted_at, evidence.deleted_by, evidence.deleted_reason = (
+        timezone.now(),
+        acting_user(actor),
+        reason,
+    )
     evidence.save(update_fields=["deleted_at", "deleted_by", "deleted_reason"])
-    _touch(assessment)
+    bump_version(assessment, None)
     facts = _file_facts(evidence)
-    Change.objects.create(
-        assessment=assessment,
-        subject=f"evidence:{evidence.subject}",
-        field="file",
-        old=facts,
-        new=None,
+    history_record(
+        assessment,
+        f"evidence:{evidence.subject}",
+        {"file": (facts, None)},
+        actor=actor,
         path=path,
         reason=reason,
-        changed_by=_user(actor),
     )
     audit_record(
         actor=actor,

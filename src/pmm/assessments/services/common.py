@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
+    Change,
 )
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.selectors import accepting_data
@@ -73,3 +75,42 @@ def bump_version(assessment: Assessment, expected: int | None) -> None:
             problems=[FieldProblem("version", f"stale: {expected}, current {current}")],
         )
     assessment.refresh_from_db(fields=["version", "last_activity_at"])
+
+
+def history_entries(
+    assessment: Assessment,
+    subject: str,
+    diffs: Mapping[str, tuple[Any, Any]],
+    *,
+    actor: Any,
+    path: str,
+    reason: str = "",
+) -> list[Change]:
+    """One history row per changed field: {field: (old, new)}."""
+    return [
+        Change(
+            assessment=assessment,
+            subject=subject,
+            field=field,
+            old=old,
+            new=new,
+            path=path,
+            reason=reason,
+            changed_by=acting_user(actor),
+        )
+        for field, (old, new) in diffs.items()
+    ]
+
+
+def history_record(
+    assessment: Assessment,
+    subject: str,
+    diffs: Mapping[str, tuple[Any, Any]],
+    *,
+    actor: Any,
+    path: str,
+    reason: str = "",
+) -> None:
+    Change.objects.bulk_create(
+        history_entries(assessment, subject, diffs, actor=actor, path=path, reason=reason)
+    )

@@ -9,13 +9,12 @@ from django.db import transaction
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
-    Change,
     Disclosure,
     KpiResponse,
 )
 from pmm.assessments.services.common import (
-    acting_user,
     bump_version,
+    history_record,
     require_editable,
 )
 from pmm.assessments.services.workflow import assessment_start
@@ -82,19 +81,7 @@ def kpi_update(
     )
     response.save()
     bump_version(assessment, None)
-    Change.objects.bulk_create(
-        Change(
-            assessment=assessment,
-            subject=f"kpi:{kpi_code}",
-            field=f,
-            old=old,
-            new=new,
-            path=path,
-            reason=reason,
-            changed_by=acting_user(actor),
-        )
-        for f, (old, new) in diffs.items()
-    )
+    history_record(assessment, f"kpi:{kpi_code}", diffs, actor=actor, path=path, reason=reason)
     audit_record(
         actor=actor,
         verb="assessment.kpi_changed",

@@ -20,6 +20,8 @@ from pmm.assessments.services.common import (
     ValueInput,
     acting_user,
     bump_version,
+    history_entries,
+    history_record,
     require_editable,
 )
 from pmm.assessments.services.workflow import assessment_start
@@ -112,19 +114,9 @@ def values_save(
             )
             stored.carried_forward = stored.carried_forward and "value" not in diffs
             stored.updated_by, stored.updated_at = acting_user(actor), now
-            changes += [
-                Change(
-                    assessment=assessment,
-                    subject=f"{item.element}@{item.period}",
-                    field=f,
-                    old=old,
-                    new=new,
-                    path=path,
-                    reason=reason,
-                    changed_by=acting_user(actor),
-                )
-                for f, (old, new) in diffs.items()
-            ]
+            changes += history_entries(
+                assessment, f"{item.element}@{item.period}", diffs, actor=actor, path=path, reason=reason
+            )
         DataValue.objects.bulk_create(created)
         DataValue.objects.bulk_update(
             updated, ["value", "state", "reason", "comment", "carried_forward", "updated_by", "updated_at"]
@@ -233,15 +225,7 @@ def justification_save(
     elif existing:
         existing.delete()
     bump_version(assessment, None)
-    Change.objects.create(
-        assessment=assessment,
-        subject=f"issue:{issue_key}",
-        field="justification",
-        old=old,
-        new=text,
-        path=path,
-        changed_by=acting_user(actor),
-    )
+    history_record(assessment, f"issue:{issue_key}", {"justification": (old, text)}, actor=actor, path=path)
     audit_record(
         actor=actor,
         verb="assessment.warning_explained",

@@ -10,13 +10,13 @@ from django.utils import timezone
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
-    Change,
     DataValue,
 )
 from pmm.assessments.selectors import assessment_state
 from pmm.assessments.services.common import (
     acting_user,
     bump_version,
+    history_record,
     require_editable,
     transition,
 )
@@ -81,15 +81,13 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
             carried_forward=True,
             updated_by=acting_user(actor),
         )
-        Change.objects.create(
-            assessment=assessment,
-            subject=f"{code}@T-1",
-            field="value",
-            old=None,
-            new=value,
+        history_record(
+            assessment,
+            f"{code}@T-1",
+            {"value": (None, value)},
+            actor=actor,
             path="system",
             reason=f"carried forward from the {year} data of an earlier cycle",
-            changed_by=acting_user(actor),
         )
     return len(found)
 
@@ -117,15 +115,7 @@ def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form")
     )
     assessment.reopened_reason = ""
     assessment.save(update_fields=["status", "submitted_at", "submitted_by", "reopened_reason"])
-    Change.objects.create(
-        assessment=assessment,
-        subject="assessment",
-        field="status",
-        old="in_progress",
-        new="submitted",
-        path=path,
-        changed_by=acting_user(actor),
-    )
+    history_record(assessment, "assessment", {"status": ("in_progress", "submitted")}, actor=actor, path=path)
     audit_record(
         actor=actor,
         verb="assessment.submitted",
@@ -149,15 +139,13 @@ def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str, path: 
     assessment.reopened_reason = reason.strip()
     assessment.save(update_fields=["status", "reopened_reason"])
     bump_version(assessment, None)
-    Change.objects.create(
-        assessment=assessment,
-        subject="assessment",
-        field="status",
-        old="submitted",
-        new="in_progress",
+    history_record(
+        assessment,
+        "assessment",
+        {"status": ("submitted", "in_progress")},
+        actor=actor,
         path=path,
         reason=reason,
-        changed_by=acting_user(actor),
     )
     audit_record(
         actor=actor,
