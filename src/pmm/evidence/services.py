@@ -22,11 +22,10 @@ from django.utils import timezone
 from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import assessment_start
-from pmm.assessments.services.common import acting_user, bump_version, history_record
+from pmm.assessments.services.common import acting_user, bump_version, history_record, require_editable
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.cycles.selectors import accepting_data
 from pmm.evidence.filetypes import FileRefused, sniff
 from pmm.evidence.models import Evidence
 from pmm.framework.models import DataElement, Kpi
@@ -54,17 +53,6 @@ def evidence_root() -> Path:
 
 def evidence_path(evidence: Evidence) -> Path:
     return evidence_root() / evidence.storage_name
-
-
-def _check_editable(assessment: Assessment) -> None:
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        raise ApplicationError(
-            "This assessment has been submitted; ask the Secretariat to reopen it to change its evidence.",
-            code="conflict",
-        )
-    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
-    if not open_now:
-        raise ApplicationError(f"Evidence cannot be changed now: {why}.", code="conflict")
 
 
 def _clean_name(name: str) -> str:
@@ -178,7 +166,7 @@ def evidence_upload(
 ) -> Evidence:
     """Attach a file to a KPI or to one value of the assessment (starting the assessment if need be)."""
     require(actor, "assessment.edit", assessment.member)
-    _check_editable(assessment)
+    require_editable(assessment)
     kpi, element = _resolve_target(assessment, target)
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
@@ -213,7 +201,7 @@ def evidence_upload(
                 assessment.refresh_from_db(fields=["status"])
             if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
                 assessment = assessment_start(actor=actor, assessment=assessment, path=path)
-            _check_editable(assessment)
+            require_editable(assessment)
             evidence = Evidence.objects.create(
                 assessment=assessment,
                 kpi=kpi,
@@ -257,7 +245,7 @@ def evidence_remove(*, actor: Any, evidence: Evidence, reason: str = "", path: s
     require(actor, "assessment.edit", assessment.member)
     if evidence.deleted_at is not None:
         raise ApplicationError("This file has already been removed.", code="not_found")
-    _check_editable(assessment)
+    require_editable(assessment)
     reason = (reason or "").strip()
     evidence.deleted_at, evidence.deleted_by, evidence.deleted_reason = (
         timezone.now(),
