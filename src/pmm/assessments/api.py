@@ -12,6 +12,7 @@ from pmm.assessments.selectors import (
     BoardRow,
     assessment_access,
     assessment_state,
+    editing_blocked,
     status_board,
     value_history,
 )
@@ -25,7 +26,7 @@ from pmm.assessments.services import (
 )
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, actor_of
-from pmm.cycles.selectors import accepting_data, cycle_get, member_deadline
+from pmm.cycles.selectors import cycle_get, member_deadline
 
 router = Router(tags=["assessments"])
 
@@ -137,18 +138,17 @@ def _completeness(c: Any) -> dict[str, int]:
 
 def assessment_out(state: AssessmentState) -> dict[str, Any]:
     a = state.assessment
-    editable, why = accepting_data(a.cycle, a.member_id)
-    if a.status == "submitted":
-        editable, why = False, "the assessment has been submitted"
+    deadline = member_deadline(a.cycle, a.member_id)
+    why = editing_blocked(a, deadline)
     blocking = {i.key for i in state.blocking}
     return {
         "cycle": a.cycle_id,
         "member": a.member.iso3,
         "status": a.status,
         "version": a.version,
-        "editable": editable,
+        "editable": not why,
         "not_editable_because": why,
-        "deadline": member_deadline(a.cycle, a.member_id),
+        "deadline": deadline,
         "reopened_reason": a.reopened_reason,
         "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
         "values": [

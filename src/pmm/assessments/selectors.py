@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pmm.accounts.roles import Role
@@ -29,7 +28,7 @@ from pmm.assessments.validation import Completeness, Entry, Issue, blocking, che
 from pmm.authz import can, roles_of
 from pmm.core.errors import NotFound, PermissionDenied
 from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension, deadline_for
-from pmm.cycles.selectors import accepting_data, cycles_list, member_deadline
+from pmm.cycles.selectors import closed_reason, cycles_list, member_deadline
 from pmm.members.models import Member
 
 
@@ -126,24 +125,14 @@ def value_history_counts(assessment: Assessment) -> dict[str, int]:
     return {row["subject"]: row["n"] for row in counts}
 
 
-def entry_closed_reason(cycle: Cycle, member_id: int, deadline: date) -> str:
-    """Why the cycle accepts no data from this member now, in the reader's language ("" if it does)."""
-    open_now, _why = accepting_data(cycle, member_id)
-    if open_now:
-        return ""
-    if cycle.status == CycleStatus.PLANNED:
-        return _("The cycle has not opened yet: data can be entered once the WCO Secretariat opens it.")
-    if cycle.status != CycleStatus.OPEN:
-        return _("Data cannot be changed: the cycle is %(status)s.") % {
-            "status": cycle.get_status_display().lower()
-        }
-    if timezone.localdate() < cycle.opens_on:
-        return _("Data can be entered from %(date)s, when the cycle opens.") % {
-            "date": date_format(cycle.opens_on, "DATE_FORMAT")
-        }
-    return _("The deadline was %(date)s. Ask the WCO Secretariat for an extension to change the data.") % {
-        "date": date_format(deadline, "DATE_FORMAT")
-    }
+def editing_blocked(assessment: Assessment, deadline: date | None = None) -> str:
+    """Why the assessment's data cannot change now, in the reader's language ("" when it can)."""
+    if assessment.status == AssessmentStatus.SUBMITTED:
+        return _(
+            "This self-assessment has been submitted. If something must change, ask the WCO Secretariat "
+            "to reopen it."
+        )
+    return closed_reason(assessment.cycle, assessment.member_id, deadline)
 
 
 @dataclass
@@ -187,7 +176,7 @@ def due_items(user: Any) -> list[DueItem]:
                     blocking=len(state.blocking),
                     deadline=deadline,
                     reopened_reason=assessment.reopened_reason,
-                    blocked=entry_closed_reason(cycle, member.pk, deadline),
+                    blocked=closed_reason(cycle, member.pk, deadline),
                     url=reverse("assessments:assessment_detail", args=[cycle.pk, member.iso3]),
                 )
             )

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pmm.core.errors import NotFound
@@ -26,16 +27,25 @@ def member_deadline(cycle: Cycle, member_id: int) -> date:
     return deadline_for(cycle, extension)
 
 
-def accepting_data(cycle: Cycle, member_id: int, today: date | None = None) -> tuple[bool, str]:
-    """Whether a member may edit now, and why not (plain English) when it may not."""
-    today = today or timezone.localdate()
+def closed_reason(cycle: Cycle, member_id: int, deadline: date | None = None) -> str:
+    """Why the cycle accepts no data from this member now, in the reader's language ("" when it does).
+
+    The one rule for the editing window, read by the services, the pages, the API and the workbook.
+    """
+    if cycle.status == CycleStatus.PLANNED:
+        return _("The cycle has not opened yet: data can be entered once the WCO Secretariat opens it.")
     if cycle.status != CycleStatus.OPEN:
-        return False, _("the cycle is %(status)s") % {"status": str(CycleStatus(cycle.status).label).lower()}
-    if today < cycle.opens_on:
-        return False, _("the cycle opens on %(date)s") % {"date": cycle.opens_on.isoformat()}
-    deadline = member_deadline(cycle, member_id)
-    if today > deadline:
-        return False, _("the deadline was %(date)s; ask the Secretariat for an extension") % {
-            "date": deadline.isoformat()
+        return _("Data cannot be changed: the cycle is %(status)s.") % {
+            "status": cycle.get_status_display().lower()
         }
-    return True, ""
+    today = timezone.localdate()
+    if today < cycle.opens_on:
+        return _("Data can be entered from %(date)s, when the cycle opens.") % {
+            "date": date_format(cycle.opens_on, "DATE_FORMAT")
+        }
+    deadline = deadline or member_deadline(cycle, member_id)
+    if today > deadline:
+        return _(
+            "The deadline was %(date)s. Ask the WCO Secretariat for an extension to change the data."
+        ) % {"date": date_format(deadline, "DATE_FORMAT")}
+    return ""

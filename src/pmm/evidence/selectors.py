@@ -7,14 +7,12 @@ from collections import defaultdict
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
-from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.models import Assessment
+from pmm.assessments.selectors import assessment_access, cycle_spec, editing_blocked
 from pmm.authz import can
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import accepting_data
 from pmm.evidence.models import Evidence
 
 
@@ -58,7 +56,5 @@ def evidence_editable(actor: Any, assessment: Assessment) -> tuple[bool, str]:
     """Whether `actor` may add or remove the assessment's files now, and (for editors) why not."""
     if not can(actor, "assessment.edit", assessment.member):
         return False, ""
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        return False, _("The assessment has been submitted; its evidence can no longer change.")
-    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
-    return (True, "") if open_now else (False, _("Evidence cannot be changed now: %(why)s.") % {"why": why})
+    why = editing_blocked(assessment)
+    return not why, why

@@ -14,8 +14,8 @@ from pmm.assessments.models import (
     AssessmentStatus,
     Change,
 )
+from pmm.assessments.selectors import editing_blocked
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.cycles.selectors import accepting_data
 
 # (status, action) -> new status; each action is also an authorisation action.
 ASSESSMENT_TRANSITIONS = {
@@ -50,14 +50,9 @@ def transition(assessment: Assessment, action: str) -> AssessmentStatus:
 
 
 def require_editable(assessment: Assessment) -> None:
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        raise ApplicationError(
-            "This assessment has been submitted; ask the Secretariat to reopen it to change it.",
-            code="conflict",
-        )
-    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
-    if not open_now:
-        raise ApplicationError(f"Data cannot be changed now: {why}.", code="conflict")
+    reason = editing_blocked(assessment)
+    if reason:
+        raise ApplicationError(reason, code="conflict")
 
 
 def bump_version(assessment: Assessment, expected: int | None) -> None:

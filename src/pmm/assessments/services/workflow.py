@@ -23,7 +23,7 @@ from pmm.assessments.services.common import (
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.cycles.selectors import accepting_data
+from pmm.cycles.selectors import closed_reason
 from pmm.framework.models import DataElement
 
 
@@ -33,9 +33,9 @@ def assessment_start(*, actor: Any, assessment: Assessment, path: str = "form") 
     require(actor, "assessment.edit", assessment.member)
     if assessment.pk and assessment.status != AssessmentStatus.NOT_STARTED:
         return assessment
-    open_now, why = accepting_data(assessment.cycle, assessment.member_id)
-    if not open_now:
-        raise ApplicationError(f"The self-assessment cannot start: {why}.", code="conflict")
+    reason = closed_reason(assessment.cycle, assessment.member_id)
+    if reason:
+        raise ApplicationError(reason, code="conflict")
     assessment.status = transition(assessment, "start")
     assessment.started_at, assessment.started_by = timezone.now(), acting_user(actor)
     assessment.last_activity_at = assessment.started_at

@@ -17,11 +17,11 @@ from pmm.assessments.selectors import (
     AssessmentState,
     assessment_access,
     assessment_state,
-    entry_closed_reason,
+    editing_blocked,
 )
 from pmm.authz import can
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import cycle_get, member_deadline
+from pmm.cycles.selectors import closed_reason, cycle_get, member_deadline
 from pmm.members.models import Member
 
 
@@ -54,12 +54,7 @@ def blocked_reason(assessment: Assessment, may_edit: bool, deadline: date) -> st
         return _("You can read this self-assessment but not change it.")
     if assessment.status == AssessmentStatus.NOT_STARTED:
         return _("This self-assessment has not started yet.")
-    if assessment.status == AssessmentStatus.SUBMITTED:
-        return _(
-            "This self-assessment has been submitted. If something must change, ask the WCO Secretariat "
-            "to reopen it."
-        )
-    return entry_closed_reason(assessment.cycle, assessment.member_id, deadline)
+    return editing_blocked(assessment, deadline)
 
 
 def load_page(request: HttpRequest, cycle_id: int, iso3: str) -> Page:
@@ -87,7 +82,7 @@ def may_start(page: Page) -> bool:
     return (
         page.assessment.status == AssessmentStatus.NOT_STARTED
         and page.may_edit
-        and not entry_closed_reason(page.cycle, page.member.pk, page.deadline)
+        and not closed_reason(page.cycle, page.member.pk, page.deadline)
     )
 
 

@@ -17,10 +17,10 @@ from pmm.assessments import services
 from pmm.assessments.forms import IssueView, PageBuilder, ReopenForm, WorkbookForm, dimension_completeness
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import AssessmentStatus
-from pmm.assessments.selectors import entry_closed_reason
 from pmm.assessments.views.common import Page, load_page, may_start, page_urls
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
+from pmm.cycles.selectors import closed_reason
 
 
 def _issue_views(page: Page, builder: PageBuilder) -> list[dict[str, Any]]:
@@ -146,7 +146,7 @@ def assessment_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResp
     except ApplicationError:
         messages.error(
             request,
-            entry_closed_reason(page.cycle, page.member.pk, page.deadline)
+            closed_reason(page.cycle, page.member.pk, page.deadline)
             or _("The self-assessment could not start."),
         )
     else:
