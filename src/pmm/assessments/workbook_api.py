@@ -12,7 +12,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from pmm.assessments.selectors import assessment_access
-from pmm.assessments.workbook import CONTENT_TYPE, workbook_export, workbook_filename, workbook_import
+from pmm.assessments.workbook import CONTENT_TYPE, workbook_file, workbook_import
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.selectors import cycle_get
@@ -52,11 +52,7 @@ def download(request: HttpRequest, cycle: int, iso3: str, lang: str = "") -> Htt
         )
     found = cycle_get(cycle)
     assessment = assessment_access(actor_of(request), found, iso3)
-    response = HttpResponse(workbook_export(assessment, language.split("-")[0]), content_type=CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{workbook_filename(assessment.member.iso3, found)}"'
-    )
-    return response
+    return workbook_file(assessment, language.split("-")[0])
 
 
 @router.post(

@@ -9,8 +9,8 @@ from ninja.files import UploadedFile
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.framework import selectors
-from pmm.framework.loader import document_to_yaml
 from pmm.framework.models import DataElement, Dimension, Framework, Kpi, Outcome
+from pmm.framework.selectors import framework_file
 from pmm.framework.services import framework_change_status, framework_load
 
 router = Router(tags=["frameworks"])
@@ -239,11 +239,7 @@ def get_framework(request: HttpRequest, code: str, version: str | None = None) -
 def export_framework(request: HttpRequest, code: str, version: str | None = None) -> HttpResponse:
     require(actor_of(request), "framework.export")
     framework = selectors.framework_get(code, version)
-    response = HttpResponse(
-        document_to_yaml(framework.document), content_type="application/yaml; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{framework.code}-{framework.version}.yaml"'
-    return response
+    return framework_file(framework)
 
 
 @router.post(

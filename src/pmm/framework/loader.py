@@ -94,6 +94,9 @@ def document_fingerprint(document: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+YAML_CONTENT_TYPE = "application/yaml; charset=utf-8"
+
+
 def document_to_yaml(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 

@@ -6,8 +6,11 @@ Every function here fetches a whole tree in a fixed number of queries, whatever 
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpResponse
 
+from pmm.core.downloads import attachment
 from pmm.core.errors import NotFound
+from pmm.framework.loader import YAML_CONTENT_TYPE, document_to_yaml
 from pmm.framework.models import DataElement, Dimension, Framework, FrameworkStatus, Kpi, Outcome
 
 _STATUS_ORDER: dict[str, int] = {
@@ -65,3 +68,10 @@ def kpi_get(framework: Framework, code: str) -> Kpi:
     if kpi is None:
         raise NotFound(f"No KPI {code} in {framework}.")
     return kpi
+
+
+def framework_file(framework: Framework) -> HttpResponse:
+    """The stored framework as its YAML file, for download."""
+    return attachment(
+        document_to_yaml(framework.document), YAML_CONTENT_TYPE, f"{framework.code}-{framework.version}.yaml"
+    )

@@ -14,7 +14,7 @@ from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
 from pmm.framework import selectors
 from pmm.framework.kinds import KPI_KINDS
-from pmm.framework.loader import document_to_yaml
+from pmm.framework.selectors import framework_file
 from pmm.framework.services import STATUS_TRANSITIONS, framework_change_status, framework_load
 
 
@@ -85,11 +85,7 @@ def element_list(request: HttpRequest, code: str) -> HttpResponse:
 def framework_export(request: HttpRequest, code: str) -> HttpResponse:
     require(request.user, "framework.export")
     framework = selectors.framework_get(code, request.GET.get("version") or None)
-    response = HttpResponse(
-        document_to_yaml(framework.document), content_type="application/yaml; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{framework.code}-{framework.version}.yaml"'
-    return response
+    return framework_file(framework)
 
 
 @login_required

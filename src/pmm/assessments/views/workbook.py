@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from pmm.assessments.forms import WorkbookForm
 from pmm.assessments.views.common import load_page
 from pmm.assessments.views.overview import render_overview
-from pmm.assessments.workbook import CONTENT_TYPE, workbook_export, workbook_filename, workbook_import
+from pmm.assessments.workbook import workbook_file, workbook_import
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
 
@@ -22,11 +22,7 @@ from pmm.core.errors import ApplicationError
 def workbook_download(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    response = HttpResponse(workbook_export(page.assessment, language), content_type=CONTENT_TYPE)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{workbook_filename(page.member.iso3, page.cycle)}"'
-    )
-    return response
+    return workbook_file(page.assessment, language)
 
 
 @login_required

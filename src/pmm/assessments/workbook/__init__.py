@@ -7,9 +7,13 @@ sheets into plain data and problems named by sheet and cell; `importer` compares
 data and saves through the assessment services, all or nothing.
 """
 
+from django.http import HttpResponse
+
+from pmm.assessments.models import Assessment
 from pmm.assessments.workbook.export import workbook_export
 from pmm.assessments.workbook.importer import ImportReport, workbook_import
 from pmm.assessments.workbook.layout import CONTENT_TYPE, TEMPLATE_VERSION
+from pmm.core.downloads import attachment
 
 
 def workbook_filename(iso3: str, cycle: object) -> str:
@@ -17,11 +21,21 @@ def workbook_filename(iso3: str, cycle: object) -> str:
     return f"pmm-{iso3.lower()}-{getattr(cycle, 'reporting_year', '')}-cycle{getattr(cycle, 'pk', '')}.xlsx"
 
 
+def workbook_file(assessment: Assessment, language: str) -> HttpResponse:
+    """The member's workbook with its current values, for download."""
+    return attachment(
+        workbook_export(assessment, language),
+        CONTENT_TYPE,
+        workbook_filename(assessment.member.iso3, assessment.cycle),
+    )
+
+
 __all__ = [
     "CONTENT_TYPE",
     "TEMPLATE_VERSION",
     "ImportReport",
     "workbook_export",
+    "workbook_file",
     "workbook_filename",
     "workbook_import",
 ]
