@@ -229,7 +229,7 @@ def token_create(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
 def token_revoke(*, actor: Any, token_id: int, reason: str = "") -> ApiToken:
     """Revoke a token of one's own (or anyone's, for account administrators)."""
     token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
-    if token is None or (token.user_id != getattr(actor, "pk", None) and not _may_manage_users(actor)):
+    if token is None or (token.user_id != getattr(actor, "pk", None) and not can(actor, "user.change_roles")):
         raise NotFound("No such token.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
@@ -244,10 +244,6 @@ def token_revoke(*, actor: Any, token_id: int, reason: str = "") -> ApiToken:
             after={"revoked_at": token.revoked_at.isoformat()},
         )
     return token
-
-
-def _may_manage_users(actor: Any) -> bool:
-    return can(actor, "user.change_roles")
 
 
 def token_authenticate(secret: str) -> User | None:

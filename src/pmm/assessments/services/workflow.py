@@ -10,12 +10,14 @@ from django.utils import timezone
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
+    Change,
     DataValue,
 )
 from pmm.assessments.selectors import assessment_state
 from pmm.assessments.services.common import (
     acting_user,
     bump_version,
+    history_entries,
     history_record,
     require_editable,
     transition,
@@ -61,7 +63,10 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
     }
     earlier = (
         DataValue.objects.filter(
-            assessment__member=assessment.member, element__code__in=elements, state="reported"
+            assessment__member=assessment.member,
+            assessment__cycle__reporting_year__in=[year, year + 1],  # year as its T, or as its T-1
+            element__code__in=elements,
+            state="reported",
         )
         .exclude(assessment=assessment)
         .select_related("assessment__cycle", "element")
@@ -72,8 +77,9 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
         value_year = value.assessment.cycle.reporting_year - (1 if value.period == "T-1" else 0)
         if value_year == year and value.element.code not in found and value.value is not None:
             found[value.element.code] = value.value
-    for code, value in found.items():
-        DataValue.objects.create(
+    reason = f"carried forward from the {year} data of an earlier cycle"
+    DataValue.objects.bulk_create(
+        DataValue(
             assessment=assessment,
             element=elements[code],
             period="T-1",
@@ -81,14 +87,15 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
             carried_forward=True,
             updated_by=acting_user(actor),
         )
-        history_record(
-            assessment,
-            f"{code}@T-1",
-            {"value": (None, value)},
-            actor=actor,
-            path="system",
-            reason=f"carried forward from the {year} data of an earlier cycle",
+        for code, value in found.items()
+    )
+    Change.objects.bulk_create(
+        change
+        for code, value in found.items()
+        for change in history_entries(
+            assessment, f"{code}@T-1", {"value": (None, value)}, actor=actor, path="system", reason=reason
         )
+    )
     return len(found)
 
 
