@@ -17,6 +17,8 @@ from pmm.framework.services import framework_load
 from pmm.members.services import members_load
 
 PASSWORD = "correct-horse-battery-staple"
+# The TOTP secret of test users whose role requires two-factor authentication (RFC 6238's test key).
+TOTP_KEY = "3132333435363738393031323334353637383930"
 
 
 @pytest.fixture(scope="session")
@@ -27,18 +29,38 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def reference_data(db) -> None:
+    """Transactional tests empty the database afterwards: load the framework and members again."""
+    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
+    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
+
+
+@pytest.fixture
 def make_user(db) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
-    def make(role: str | None = None, member: str | None = None, username: str | None = None) -> User:
+    def make(
+        role: str | None = None,
+        member: str | None = None,
+        username: str | None = None,
+        totp: bool | None = None,
+    ) -> User:
+        """A user with `role`; with TOTP (key TOTP_KEY) when `totp`, by default when the role requires it."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from pmm.accounts.roles import TWO_FACTOR_ROLES
+
         name = username or f"{role or 'norole'}-{member or 'x'}-{next(counter)}".lower()
         roles = [RoleSpec(role, member)] if role else []
         if not roles:
             user = User.objects.create_user(name, f"{name}@example.org", PASSWORD)
-            return user
-        return user_create(
-            actor=SYSTEM, username=name, email=f"{name}@example.org", password=PASSWORD, roles=roles
-        )
+        else:
+            user = user_create(
+                actor=SYSTEM, username=name, email=f"{name}@example.org", password=PASSWORD, roles=roles
+            )
+        if totp or (totp is None and role in TWO_FACTOR_ROLES):
+            TOTPDevice.objects.create(user=user, name="test", key=TOTP_KEY, confirmed=True)
+        return user
 
     return make
 
@@ -96,6 +118,46 @@ def fill_everything_not_available(cycle, iso3: str):
 def complete_assessment():
     """`complete_assessment(cycle, iso3)`: an assessment ready to submit (every value explained)."""
     return fill_everything_not_available
+
+
+def submit_generated(cycle, iso3: str, seed: int = 7, disclosure: dict[str, str] | None = None):
+    """A submitted assessment with plausible generated values (the demo's generator), every rule kept.
+
+    `disclosure` overrides the generated disclosure choices: {KPI code: level}.
+    """
+    from pmm.assessments.selectors import cycle_spec
+    from pmm.demo import carry_out_plan, member_info
+    from pmm.demo_data import KpiChoice, complete_plan
+    from pmm.members.models import Member
+
+    spec = cycle_spec(cycle)
+    plan = complete_plan(spec, member_info(Member.objects.get(iso3=iso3)), seed, cycle.reporting_year)
+    if disclosure is not None:
+        plan.kpi_choices = [c for c in plan.kpi_choices if c.disclosure is None]
+        plan.kpi_choices += [KpiChoice(kpi, disclosure=level) for kpi, level in disclosure.items()]
+    return carry_out_plan(plan, cycle, {})
+
+
+@pytest.fixture
+def submitted_assessment(django_capture_on_commit_callbacks):
+    """`submitted_assessment(cycle, iso3, seed=7, disclosure=None)`, with its results job run."""
+
+    def make(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return submit_generated(*args, **kwargs)
+
+    return make
+
+
+def tamper_published_inputs(recorded, inputs: dict) -> None:
+    """Change a publication's recorded inputs behind the application's back (they are append-only)."""
+    import json
+
+    from django.db import connection
+
+    table = recorded._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET inputs = %s WHERE id = %s", [json.dumps(inputs), recorded.pk])  # noqa: S608
 
 
 @pytest.fixture(autouse=True)

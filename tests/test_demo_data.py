@@ -167,7 +167,8 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     assert set(kenya_changes.values_list("path", flat=True)) <= {"form", "workbook"}
     assert kenya_changes.filter(changed_by__username="contrib-ken").exists()
     assert AuditEvent.objects.filter(verb="assessment.submitted", actor__username="ncp-fra").exists()
-    assert AuditEvent.objects.filter(verb="assessment.submitted").count() == 30  # 20 now, 10 in 2022
+    # 20 now, 10 in 2022, and one resubmission after the demo's correction
+    assert AuditEvent.objects.filter(verb="assessment.submitted").count() == 31
     assert Change.objects.filter(subject__startswith="issue:jump:").exists()  # jumps explained
 
     # The earlier cycle: closed, ten submissions, and (2022 and 2021 data) nothing carried into 2023.
@@ -175,6 +176,16 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     assert earlier.status == CycleStatus.CLOSED
     assert Assessment.objects.filter(cycle=earlier, status=AssessmentStatus.SUBMITTED).count() == 10
     assert not any(v.carried_forward for v in kenya.values.values())
+
+    # Results are published: 2022 once, 2024 twice (a correction of one member, with its change log).
+    from pmm.results.models import Publication
+    from pmm.results.selectors import publication_reproduce
+
+    assert Publication.objects.filter(cycle=earlier).count() == 1
+    first, second = Publication.objects.filter(cycle=cycle).order_by("number")
+    assert (first.member_count, second.member_count) == (20, 20)
+    assert second.change_log and {e["member"] for e in second.change_log} == {second.note.split()[2][:3]}
+    assert publication_reproduce(second) == []
 
 
 @pytest.mark.django_db

@@ -76,6 +76,9 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
         "assessment.reopen": Probe(
             "post", f"{kenya}/reopen", 200, member="KEN", setup="submitted", body={"reason": "probe"}
         ),
+        "result.publish": Probe(
+            "post", f"/api/v1/cycles/{cycle}/publications", 201, setup="submitted", body={"note": "probe"}
+        ),
         "framework.view": Probe("get", "/api/v1/frameworks/pmm-v1", 200),
         "framework.export": Probe("get", "/api/v1/frameworks/pmm-v1/export", 200),
         "framework.load": Probe(
@@ -174,7 +177,7 @@ def test_api_permission_matrix(
     make_user("basic", username="target")
     probe = api_probe(action, open_cycle.pk)
     if probe.setup:
-        assessment = complete_assessment(open_cycle, probe.member)
+        assessment = complete_assessment(open_cycle, probe.member or "KEN")
         if probe.setup == "submitted":
             assessment_submit(actor=SYSTEM, assessment=assessment)
     response = _call(client, probe, actor_headers(role))

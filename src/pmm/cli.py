@@ -50,6 +50,8 @@ assessment_app = typer.Typer(help="Act on members' self-assessments.", no_args_i
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(workbook_app, name="workbook")
 app.add_typer(assessment_app, name="assessment")
+results_app = typer.Typer(help="Compute, publish and verify KPI results.", no_args_is_help=True)
+app.add_typer(results_app, name="results")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -147,6 +149,14 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def _start_worker() -> None:
+    """Start the background job worker beside the web server (it stops with it, on Ctrl+C)."""
+    import subprocess
+
+    typer.echo("Starting the background job worker…")
+    subprocess.Popen([sys.executable, "-m", "pmm.cli", "worker"])
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     """Collect the static files, then replace this process with gunicorn."""
     from django.core.management import call_command
@@ -166,6 +176,7 @@ def _serve(host: str, port: int, workers: int) -> None:
         "--access-logfile",
         "-",
     ]
+    _start_worker()
     typer.echo(
         f"Serving {_url(host, port)} with gunicorn ({workers} worker{'s' if workers != 1 else ''}); "
         "press Ctrl+C to stop."
@@ -615,6 +626,80 @@ def assessment_submit(cycle: CycleOption, member: MemberOption, as_user: AsOptio
         _("Submitted the self-assessment of %(member)s in cycle %(cycle)s (version %(version)s).")
         % {"member": saved.member.iso3, "cycle": cycle, "version": saved.version}
     )
+
+
+@app.command()
+def worker(
+    batch: Annotated[bool, typer.Option("--batch", help="Run the queued jobs, then stop.")] = False,
+) -> None:
+    """Run background jobs (results recomputation) from the queue kept in the database."""
+    _setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", *(["--batch"] if batch else []), "--no-startup-delay")
+
+
+@results_app.command("recompute")
+@_reports_errors
+def results_recompute(cycle: CycleOption) -> None:
+    """Recompute now the current results of every submitted assessment of a cycle."""
+    _setup()
+    from pmm.assessments.models import Assessment, AssessmentStatus
+    from pmm.results.services import results_recompute as recompute
+
+    ids = list(
+        Assessment.objects.filter(cycle_id=cycle, status=AssessmentStatus.SUBMITTED).values_list(
+            "pk", flat=True
+        )
+    )
+    for assessment_id in ids:
+        recompute(assessment_id)
+    typer.echo(f"Recomputed the results of {len(ids)} submitted assessments of cycle {cycle}.")
+
+
+@results_app.command("publish")
+@_reports_errors
+def results_publish(
+    cycle: CycleOption,
+    note: Annotated[str, typer.Option(help="A note for readers, e.g. what a correction changes.")] = "",
+    as_user: AsOption = None,
+) -> None:
+    """Publish a cycle's current results as a new, frozen snapshot."""
+    _setup()
+    from pmm.cycles.selectors import cycle_get
+    from pmm.results.services import publication_create
+
+    publication = publication_create(actor=_actor(as_user), cycle=cycle_get(cycle), note=note)
+    typer.echo(
+        f"Published {publication.cycle}: publication {publication.number}, "
+        f"{publication.member_count} members, {len(publication.change_log)} changes since the previous one."
+    )
+
+
+@results_app.command("verify")
+@_reports_errors
+def results_verify(
+    cycle: CycleOption,
+    publication: Annotated[
+        int | None, typer.Option(help="The publication's number (default: the latest).")
+    ] = None,
+) -> None:
+    """Recompute a publication from its recorded inputs and check every figure is identical."""
+    _setup()
+    from pmm.core.errors import ApplicationError
+    from pmm.cycles.selectors import cycle_get
+    from pmm.results.selectors import publication_get, publication_reproduce
+
+    chosen = publication_get(cycle_get(cycle), publication)
+    if chosen is None:
+        raise ApplicationError(f"Nothing has been published in cycle {cycle} yet.", code="not_found")
+    differences = publication_reproduce(chosen)
+    for d in differences:
+        typer.echo(f"{d.member} {d.kpi} {d.component}: published {d.published}, recomputed {d.reproduced}")
+    if differences:
+        raise ApplicationError(f"{len(differences)} published figures could not be reproduced.")
+    count = chosen.results.count()
+    typer.echo(f"Publication {chosen.number} of cycle {cycle}: all {count} figures reproduced exactly.")
 
 
 # --------------------------------------------------------------------------------------------

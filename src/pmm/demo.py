@@ -13,9 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from pmm.accounts.models import User
+from pmm.accounts.roles import TWO_FACTOR_ROLES
 from pmm.accounts.services import RoleSpec, user_create
 from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.services import assessment_submit, justification_save, kpi_update, values_save
+from pmm.assessments.services import (
+    ValueInput,
+    assessment_submit,
+    justification_save,
+    kpi_update,
+    values_save,
+)
 from pmm.assessments.spec import spec_from_document
 from pmm.core.actors import SYSTEM
 from pmm.cycles.models import Cycle
@@ -73,8 +80,70 @@ def demo_setup() -> list[str]:
             reason="demo account",
         )
         done.append(f"account {account.username} created")
+    done.append(demo_two_factor_note())
     done += demo_cycles_setup()
+    done += demo_publications_setup()
     return done
+
+
+def demo_publications_setup() -> list[str]:
+    """Publish the demo cycles' results: 2022 once; 2024 once, then a correction of one member as a
+    second publication (with its change log). Idempotent: a cycle with publications is left as it is."""
+    from pmm.assessments.models import DataValue
+    from pmm.assessments.services import assessment_reopen
+    from pmm.results.models import Publication
+    from pmm.results.services import publication_create
+
+    lines = []
+    for year in (EARLIER_YEAR, DEMO_YEAR):
+        cycle = Cycle.objects.filter(framework__code=DEMO_FRAMEWORK, reporting_year=year).first()
+        if cycle is None or Publication.objects.filter(cycle=cycle).exists():
+            continue
+        with transaction.atomic():
+            first = publication_create(actor=SYSTEM, cycle=cycle, note="Results of the self-assessments.")
+            lines.append(f"demo results {year}: publication 1 with {first.member_count} members")
+            if year != DEMO_YEAR:
+                continue
+            corrected = (
+                Assessment.objects.filter(cycle=cycle, status=AssessmentStatus.SUBMITTED)
+                .exclude(member__iso3__in=DEMO_ACTORS)
+                .order_by("member__iso3")
+                .first()
+            )
+            if corrected is None:
+                continue
+            reason = "The total of declarations left out one regional office."
+            assessment_reopen(actor=SYSTEM, assessment=corrected, reason=reason, path="cli")
+            total = DataValue.objects.get(assessment=corrected, element__code="DECL_TOTAL", period="T")
+            corrected.refresh_from_db()
+            values_save(
+                actor=SYSTEM,
+                assessment=corrected,
+                version=corrected.version,
+                items=[ValueInput("DECL_TOTAL", "T", int(total.value * 1.03) + 1)],
+                path="cli",
+                reason=reason,
+            )
+            corrected.refresh_from_db()
+            assessment_submit(actor=SYSTEM, assessment=corrected, path="cli")
+            second = publication_create(
+                actor=SYSTEM, cycle=cycle, note=f"Correction of {corrected.member.iso3}: {reason}"
+            )
+            lines.append(
+                f"demo results {year}: publication 2 corrects {corrected.member.iso3} "
+                f"({len(second.change_log)} figures changed)"
+            )
+    return lines
+
+
+def demo_two_factor_note() -> str:
+    """What the demo's Secretariat and reviewer accounts meet at their first sign-in."""
+    names = ", ".join(a.username for a in DEMO_ACCOUNTS if a.role in TWO_FACTOR_ROLES)
+    return (
+        f"two-factor authentication: {names} must set it up at their first sign-in; the page then shows "
+        "a QR code and its key for an authenticator app (FreeOTP, Aegis, Google or Microsoft "
+        "Authenticator…), and the recovery codes. Other accounts may turn it on from their account page."
+    )
 
 
 DEMO_FRAMEWORK = "pmm-v1"
@@ -122,7 +191,7 @@ def demo_cycles_setup(seed: int = DEFAULT_SEED, today: date | None = None) -> li
                     extended_to=today + timedelta(days=1),
                     reason="Demo data: the first cycle's submissions are loaded after its closing date.",
                 )
-                _carry_out(assessment_plan, cycle, actors)
+                carry_out_plan(assessment_plan, cycle, actors)
             cycle_change_status(
                 actor=SYSTEM, cycle=cycle, action="close", reason="demo data: the cycle is over"
             )
@@ -138,7 +207,7 @@ def demo_cycles_setup(seed: int = DEFAULT_SEED, today: date | None = None) -> li
             )
             for assessment_plan in plan.assessments:
                 if assessment_plan.status != NOT_STARTED:
-                    _carry_out(assessment_plan, cycle, actors)
+                    carry_out_plan(assessment_plan, cycle, actors)
         lines.append(
             f"demo cycle {DEMO_YEAR}: {plan.count(SUBMITTED)} submitted, "
             f"{plan.count(IN_PROGRESS)} in progress, {plan.count(NOT_STARTED)} invited but not started; "
@@ -156,20 +225,21 @@ def _cycle_exists(year: int) -> bool:
 
 
 def _member_infos() -> list[MemberInfo]:
-    infos = []
-    for member in Member.objects.prefetch_related("groups"):
-        codes = {g.kind: g.code for g in member.groups.all() if g.kind != GroupKind.UNION}
-        infos.append(
-            MemberInfo(
-                iso3=member.iso3,
-                region=codes.get(GroupKind.WCO_REGION, ""),
-                income=codes.get(GroupKind.INCOME_GROUP, "").removeprefix("income-").replace("-", "_"),
-                landlocked=member.landlocked,
-                island=member.small_island_developing_state,
-                unions=tuple(sorted(g.code for g in member.groups.all() if g.kind == GroupKind.UNION)),
-            )
-        )
-    return infos
+    return [member_info(member) for member in Member.objects.prefetch_related("groups")]
+
+
+def member_info(member: Member) -> MemberInfo:
+    """What the demo data generator needs to know of a member (groups prefetched where many are read)."""
+    groups = list(member.groups.all())
+    codes = {g.kind: g.code for g in groups if g.kind != GroupKind.UNION}
+    return MemberInfo(
+        iso3=member.iso3,
+        region=codes.get(GroupKind.WCO_REGION, ""),
+        income=codes.get(GroupKind.INCOME_GROUP, "").removeprefix("income-").replace("-", "_"),
+        landlocked=member.landlocked,
+        island=member.small_island_developing_state,
+        unions=tuple(sorted(g.code for g in groups if g.kind == GroupKind.UNION)),
+    )
 
 
 def _actors() -> dict[str, tuple[Any, Any]]:
@@ -183,7 +253,7 @@ def _actors() -> dict[str, tuple[Any, Any]]:
     }
 
 
-def _carry_out(plan: AssessmentPlan, cycle: Cycle, actors: dict[str, tuple[Any, Any]]) -> Assessment:
+def carry_out_plan(plan: AssessmentPlan, cycle: Cycle, actors: dict[str, tuple[Any, Any]]) -> Assessment:
     """Make one member's assessment through the services: values, KPI choices, explanations, submission.
 
     Members without a demo account are entered by the system actor, through the command line path,

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pmm.accounts import lockout
 from pmm.accounts.roles import Role
 
 
@@ -43,3 +49,58 @@ class RolesForm(forms.Form):
         ),
     )
     reason = forms.CharField(label=_("Reason"), required=False)
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, refusing locked-out usernames before any password check and counting
+    wrong passwords towards a lockout (pmm.accounts.lockout)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "locked": _(
+            "Too many failed sign-in attempts. Signing in with this username is paused for "
+            "%(minutes)s minutes; try again later."
+        ),
+    }
+
+    def _locked_error(self) -> ValidationError:
+        return ValidationError(
+            self.error_messages["locked"],
+            code="locked",
+            params={"minutes": settings.PMM_LOGIN_LOCKOUT_MINUTES},
+        )
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        if username and lockout.locked_until(username):
+            lockout.locked_attempt_record(username=username, step="password", request=self.request)
+            raise self._locked_error()
+        try:
+            return super().clean()
+        except ValidationError as error:
+            counted = username and self.cleaned_data.get("password") and error.code == "invalid_login"
+            if counted and lockout.failure_record(username=username, step="password", request=self.request):
+                raise self._locked_error() from error
+            raise
+
+    @property
+    def locked(self) -> bool:
+        return self.has_error(NON_FIELD_ERRORS, "locked")
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The 6-digit code your authenticator app shows now, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
+    )
+
+
+class TotpEnableForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=20,
+        help_text=_("The 6-digit code the authenticator app shows after you added the account."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

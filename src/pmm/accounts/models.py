@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pmm.accounts.roles import Role
@@ -67,3 +68,33 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class LoginFailure(models.Model):
+    """A wrong password or code given for a username (which may not exist). Counted for lockouts;
+    a successful sign-in clears the username's failures. The audit log keeps the history."""
+
+    username_key = models.CharField(max_length=150, db_index=True)  # the typed username, lower case
+    step = models.CharField(max_length=20)  # "password" or "code"
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.username_key} {self.step} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class LoginLockout(models.Model):
+    """Sign-in for a username is refused until `locked_until`, whether or not the account exists."""
+
+    username_key = models.CharField(max_length=150, db_index=True)
+    locked_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-locked_until"]
+
+    def __str__(self) -> str:
+        return f"{self.username_key} until {self.locked_until:%Y-%m-%d %H:%M:%S}"

@@ -22,3 +22,5 @@ MEMBER_ROLES = frozenset({Role.NCP, Role.CONTRIBUTOR})
 # Peer reviewers may name their own administration (for conflict checks), but do not act for it.
 MEMBER_OPTIONAL_ROLES = frozenset({Role.PEER_REVIEWER})
 SECRETARIAT_ROLES = frozenset({Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_ANALYST})
+# Roles that must sign in with a second factor (TOTP); every other user may choose to.
+TWO_FACTOR_ROLES = frozenset({Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_ANALYST, Role.PEER_REVIEWER})

@@ -42,6 +42,12 @@ class KpiSpec:
     elements: frozenset[str]
     disclosure_default: str
     formulas: dict[str, fx.Expr]
+    kind: str = ""
+    unit: str = ""
+    direction: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    position: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,38 @@ class DimensionSpec:
 
 
 @dataclass(frozen=True)
+class BandSpec:
+    """One band of a scoring scale."""
+
+    code: str
+    label: dict[str, str]
+    points: float
+
+
+@dataclass(frozen=True)
+class KpiBandsSpec:
+    """How one KPI is scored: `thresholds` (cut points, ascending) or, for a yes_no KPI, two bands."""
+
+    kpi: str
+    component: str = "value"  # the formula component scored ("value" when the KPI has one formula)
+    thresholds: tuple[float, ...] = ()
+    yes_band: str = ""
+    no_band: str = ""
+
+
+@dataclass(frozen=True)
+class ScoringSpec:
+    """A framework's optional scoring: the scale from worst to best, the roll-up and the scored KPIs."""
+
+    scale: tuple[BandSpec, ...]
+    roll_up: str  # "weakest_link" or "average"
+    kpis: dict[str, KpiBandsSpec]
+
+    def band(self, code: str) -> BandSpec:
+        return next(b for b in self.scale if b.code == code)
+
+
+@dataclass(frozen=True)
 class FrameworkSpec:
     fingerprint: str
     elements: dict[str, ElementSpec]
@@ -76,6 +114,7 @@ class FrameworkSpec:
     rules: tuple[RuleSpec, ...]
     outcomes: dict[str, OutcomeSpec]
     dimensions: dict[str, DimensionSpec]
+    scoring: ScoringSpec | None = None
 
     def kpis_using(self, element: str) -> list[str]:
         return [k.code for k in self.kpis.values() if element in k.elements]
@@ -110,7 +149,9 @@ def spec_from_document(document: dict[str, Any], fingerprint: str) -> FrameworkS
             derived=fx.parse(e["formula"]) if e.get("formula") else None,
             position=position,
         )
-    kpis, outcomes, dimensions = {}, {}, {}
+    kpis: dict[str, KpiSpec] = {}
+    outcomes: dict[str, OutcomeSpec] = {}
+    dimensions: dict[str, DimensionSpec] = {}
     for d in document["dimensions"]:
         for o in d["outcomes"]:
             for k in o["kpis"]:
@@ -125,6 +166,12 @@ def spec_from_document(document: dict[str, Any], fingerprint: str) -> FrameworkS
                     elements=used,
                     disclosure_default=k["disclosure_default"],
                     formulas=formulas,
+                    kind=k["kind"],
+                    unit=k["unit"],
+                    direction=k["direction"],
+                    minimum=(k.get("range") or {}).get("min"),
+                    maximum=(k.get("range") or {}).get("max"),
+                    position=len(kpis),
                 )
             outcomes[o["code"]] = OutcomeSpec(
                 o["code"], o["name"], d["code"], tuple(k["code"] for k in o["kpis"])
@@ -149,6 +196,28 @@ def spec_from_document(document: dict[str, Any], fingerprint: str) -> FrameworkS
         rules=tuple(rules),
         outcomes=outcomes,
         dimensions=dimensions,
+        scoring=_scoring_spec(document.get("scoring"), document["dimensions"]),
     )
     _CACHE[fingerprint] = spec
     return spec
+
+
+def _scoring_spec(scoring: dict[str, Any] | None, dimensions: list[dict[str, Any]]) -> ScoringSpec | None:
+    if not scoring:
+        return None
+    formulas = {k["code"]: k["formula"] for d in dimensions for o in d["outcomes"] for k in o["kpis"]}
+    kpis = {}
+    for code, entry in scoring["kpis"].items():
+        split = isinstance(formulas[code], dict)  # a split KPI scores `combined` unless it names one
+        kpis[code] = KpiBandsSpec(
+            kpi=code,
+            component=entry.get("component", "combined") if split else "value",
+            thresholds=tuple(float(t) for t in entry.get("thresholds", ())),
+            yes_band=entry.get("yes_band", ""),
+            no_band=entry.get("no_band", ""),
+        )
+    return ScoringSpec(
+        scale=tuple(BandSpec(b["code"], b["label"], float(b["points"])) for b in scoring["scale"]),
+        roll_up=scoring["roll_up"],
+        kpis=kpis,
+    )

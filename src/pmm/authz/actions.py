@@ -47,5 +47,6 @@ ACTIONS: dict[str, Action] = {
         Action("assessment.set_disclosure", "Choose who may see each KPI of a member", scope="member"),
         Action("assessment.submit", "Submit a member's self-assessment", scope="member"),
         Action("assessment.reopen", "Reopen a submitted self-assessment, with a reason"),
+        Action("result.publish", "Publish a cycle's results as a new, frozen snapshot"),
     ]
 }

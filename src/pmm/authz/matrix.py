@@ -34,6 +34,7 @@ MATRIX: dict[str, frozenset[str]] = {
             "user.invite_contributor",
             "cycle.manage",
             "assessment.reopen",
+            "result.publish",
         }
     ),
 }

@@ -11,6 +11,7 @@ from pmm.cycles.api import router as cycles_router
 from pmm.evidence.api import router as evidence_router
 from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
+from pmm.results.api import router as results_router
 
 api = NinjaAPI(
     title="WCO PMM platform API",
@@ -34,3 +35,4 @@ api.add_router("", cycles_router)
 api.add_router("", assessments_router)
 api.add_router("", workbook_router)
 api.add_router("", evidence_router)
+api.add_router("", results_router)

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pmm.core",
     "pmm.accounts",
     "pmm.audit",
@@ -70,7 +73,11 @@ INSTALLED_APPS = [
     "pmm.cycles",
     "pmm.assessments",
     "pmm.evidence",
+    "pmm.results",
+    "pmm.public",
     "pmm.web",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +90,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pmm.web.middleware.SecurityHeadersMiddleware",
+    "pmm.accounts.middleware.SessionExpiryMiddleware",
+    "pmm.accounts.middleware.TwoFactorEnrolmentMiddleware",
     "pmm.web.middleware.ApplicationErrorMiddleware",
 ]
 
@@ -139,15 +149,62 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:home"
-SESSION_COOKIE_AGE = 60 * 60 * 8
+
+# --- Account security (docs/security.md) ------------------------------------------------------
+# Sign-in lockout: after PMM_LOGIN_MAX_FAILURES wrong passwords or codes for one username within
+# PMM_LOGIN_FAILURE_WINDOW_MINUTES, that username cannot sign in for PMM_LOGIN_LOCKOUT_MINUTES.
+PMM_LOGIN_MAX_FAILURES = int(os.environ.get("PMM_LOGIN_MAX_FAILURES", "5"))
+PMM_LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("PMM_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+PMM_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("PMM_LOGIN_LOCKOUT_MINUTES", "15"))
+# Sessions end after this much inactivity, and in any case PMM_SESSION_MAX_HOURS after sign-in.
+PMM_SESSION_IDLE_MINUTES = int(os.environ.get("PMM_SESSION_IDLE_MINUTES", "60"))
+SESSION_COOKIE_AGE = int(float(os.environ.get("PMM_SESSION_MAX_HOURS", "8")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG and _env_bool("PMM_SECURE_COOKIES", True)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# How long the code step of a two-step sign-in stays open after the password step.
+PMM_TWO_FACTOR_STEP_SECONDS = 300
+OTP_TOTP_ISSUER = "WCO PMM"
+
+# --- Transport security -----------------------------------------------------------------------
+# PMM_HTTPS: users reach the platform over HTTPS (on by default in production mode). It makes the
+# cookies secure, redirects plain HTTP to HTTPS and sends HSTS. Behind a proxy that terminates TLS,
+# set PMM_PROXY_SSL_HEADER to the header it sets, e.g. "X-Forwarded-Proto" (value "https").
+PMM_HTTPS = _env_bool("PMM_HTTPS", not DEBUG)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    raw = os.environ.get("PMM_PROXY_SSL_HEADER", "").strip()
+    if not raw:
+        return None
+    name, _sep, value = raw.partition("=")
+    if not name.strip():
+        raise ImproperlyConfigured(f"PMM_PROXY_SSL_HEADER must be a header name, not {raw!r}")
+    return "HTTP_" + name.strip().upper().replace("-", "_"), value.strip() or "https"
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+SESSION_COOKIE_SECURE = PMM_HTTPS
+CSRF_COOKIE_SECURE = PMM_HTTPS
+SECURE_SSL_REDIRECT = PMM_HTTPS and _env_bool("PMM_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = int(os.environ.get("PMM_HSTS_SECONDS", "31536000")) if PMM_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("PMM_HSTS_INCLUDE_SUBDOMAINS", True)
+# Asking browsers to preload HSTS is a commitment for the whole domain: only on request. Without it
+# `check --deploy` would warn (security.W021), so that one check is silenced unless preload is on.
+SECURE_HSTS_PRELOAD = _env_bool("PMM_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sent on every response by pmm.web.middleware.SecurityHeadersMiddleware. No inline script or style
+# anywhere; QR codes are data: images.
+PMM_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+PMM_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -190,6 +247,13 @@ PMM_EVIDENCE_MAX_BYTES = int(os.environ.get("PMM_EVIDENCE_MAX_BYTES", str(10 * 1
 PMM_WORKBOOK_MAX_BYTES = int(os.environ.get("PMM_WORKBOOK_MAX_BYTES", str(5 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Background jobs (results recomputation) run from a queue kept in the database: no extra server.
+# `pmm serve` starts one worker beside the web server; `pmm worker` runs one on its own.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Group statistics are shown to an audience only when at least this many members contribute.
+PMM_AGGREGATE_MIN_MEMBERS = int(os.environ.get("PMM_AGGREGATE_MIN_MEMBERS", "5"))
 
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"

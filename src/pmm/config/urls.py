@@ -5,12 +5,14 @@ from pmm.config.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("public/", include("pmm.public.urls")),
     path("", include("pmm.web.urls")),
     path("", include("pmm.accounts.urls")),
     path("", include("pmm.framework.urls")),
     path("", include("pmm.members.urls")),
     path("", include("pmm.audit.urls")),
     path("", include("pmm.cycles.urls")),
+    path("", include("pmm.results.urls")),  # before assessments, like evidence
     path("", include("pmm.evidence.urls")),  # before assessments: its paths extend an assessment's
     path("", include("pmm.assessments.urls")),
 ]

@@ -67,4 +67,5 @@ FRAMEWORK_STATUSES = ("draft", "active", "retired")
 PROVENANCE_STATUSES = ("official", "reconstructed")
 PERIODS = ("T", "T-1")
 SEVERITIES = ("error", "warning")
+ROLL_UP_METHODS = ("weakest_link", "average")  # how scores combine (see "Scoring (optional)")
 FORMAT = "pmm-framework/1"

@@ -29,6 +29,7 @@ from pmm.framework.kinds import (
     KPI_KINDS,
     PERIODS,
     PROVENANCE_STATUSES,
+    ROLL_UP_METHODS,
     SEVERITIES,
 )
 
@@ -41,6 +42,7 @@ CODE_PATTERNS = {
     "sdg": (r"\d{1,2}\.[0-9a-z]{1,2}", "a UN SDG target number such as 17.11"),
     "rule": (r"[A-Z][A-Z0-9_]{0,79}", "capital letters, digits and '_'"),
     "option": (r"[a-z0-9][a-z0-9_]{0,39}", "lower-case letters, digits and '_'"),
+    "band": (r"[A-Za-z0-9][A-Za-z0-9_+\-]{0,19}", "letters, digits, '_', '+' and '-' (up to 20)"),
 }
 
 
@@ -286,7 +288,7 @@ def _check_document(document: Any, check: _Checker) -> CheckedFramework | None:
         document,
         "",
         {"format", "framework", "units", "data_elements", "dimensions"},
-        {"instruments", "sdg_targets", "consistency_rules"},
+        {"instruments", "sdg_targets", "consistency_rules", "scoring"},
     )
     if top is None:
         return None
@@ -300,6 +302,8 @@ def _check_document(document: Any, check: _Checker) -> CheckedFramework | None:
     elements = _check_elements(top.get("data_elements"), check, checked)
     _check_rules(top.get("consistency_rules"), check, checked, elements)
     _check_tree(top.get("dimensions"), check, checked, elements, units, instruments, sdgs)
+    if "scoring" in top:
+        _check_scoring(top["scoring"], check, _declared_kpis(top.get("dimensions")))
     return checked
 
 
@@ -660,3 +664,194 @@ def _uses_type(
 ) -> str | None:
     used = {r.element for e in parsed.values() for r in fx.references(e)}
     return None if any(elements.get(code, {}).get("type") == value_type for code in used) else message
+
+
+# --------------------------------------------------------------------------------------------
+# the optional scoring section (docs/framework-format.md, "Scoring (optional)")
+
+
+def _declared_kpis(dimensions: Any) -> dict[str, dict[str, Any]]:
+    """KPI code -> KPI mapping, read defensively (the tree's own problems are reported elsewhere)."""
+    found: dict[str, dict[str, Any]] = {}
+    for dimension in dimensions if isinstance(dimensions, list) else []:
+        outcomes = dimension.get("outcomes") if isinstance(dimension, dict) else None
+        for outcome in outcomes if isinstance(outcomes, list) else []:
+            kpis = outcome.get("kpis") if isinstance(outcome, dict) else None
+            for kpi in kpis if isinstance(kpis, list) else []:
+                if isinstance(kpi, dict) and isinstance(kpi.get("code"), str):
+                    found.setdefault(kpi["code"], kpi)
+    return found
+
+
+def _check_scoring(value: Any, check: _Checker, kpis: dict[str, dict[str, Any]]) -> None:
+    scoring = check.mapping(value, "scoring", {"scale", "roll_up", "kpis"}, set())
+    if scoring is None:
+        return
+    bands = _check_scale(scoring["scale"], check) if "scale" in scoring else None
+    if "roll_up" in scoring:
+        check.choice(scoring["roll_up"], "scoring.roll_up", ROLL_UP_METHODS)
+    if "kpis" not in scoring:
+        return
+    entries = scoring["kpis"]
+    if not isinstance(entries, dict):
+        check.add(
+            "scoring.kpis",
+            f"must be a mapping of KPI code to its bands, such as "
+            f"{{D1.O1.K1: {{thresholds: [20, 50, 80]}}}}, not {_kind(entries)}",
+        )
+        return
+    if not entries:
+        check.add("scoring.kpis", "must score at least one KPI")
+    for code, entry in entries.items():
+        _check_kpi_scoring(code, entry, f"scoring.kpis.{code}", kpis, bands, check)
+
+
+def _check_scale(value: Any, check: _Checker) -> list[str] | None:
+    """The band codes from worst to best, or None when the scale has a problem."""
+    path = "scoring.scale"
+    items = check.sequence(value, path, allow_empty=False)
+    if len(items) == 1:
+        check.add(path, "needs at least two bands, from worst to best")
+    seen: dict[str, str] = {}
+    codes: list[str] = []
+    complete = True
+    previous: float | None = None
+    for index, item in enumerate(items):
+        where = f"{path}[{index}]"
+        band = check.mapping(item, where, {"code", "label", "points"}, set())
+        if band is None:
+            complete = False
+            continue
+        code = check.code(band.get("code"), f"{where}.code", "band", seen)
+        if code is None:
+            complete = False
+        else:
+            codes.append(code)
+        check.text(band.get("label"), f"{where}.label")
+        if "points" not in band:
+            complete = False
+        elif not _is_number(band["points"]):
+            check.add(f"{where}.points", f"must be a finite number, not {_kind(band['points'])}")
+            complete = False
+        else:
+            points = float(band["points"])
+            if previous is not None and points <= previous:
+                check.add(
+                    f"{where}.points",
+                    f"must be above the points of the band before ({previous:g}): "
+                    "the scale goes from worst to best",
+                )
+            previous = points
+    return codes if complete and len(codes) >= 2 else None
+
+
+def _check_kpi_scoring(
+    code: Any,
+    value: Any,
+    path: str,
+    kpis: dict[str, dict[str, Any]],
+    bands: list[str] | None,
+    check: _Checker,
+) -> None:
+    kpi = kpis.get(code) if isinstance(code, str) else None
+    if kpi is None:
+        check.add(path, f"unknown KPI '{code}' (only KPIs declared under dimensions can be scored)")
+        return
+    entry = check.mapping(value, path, set(), {"thresholds", "component", "yes_band", "no_band"})
+    if entry is None:
+        return
+    direction = kpi.get("direction")
+    if direction == "context_only":
+        check.add(path, "a context_only KPI cannot be scored: no value of it is better than another")
+        return
+    if kpi.get("kind") == "yes_no":
+        _check_yes_no_scoring(entry, path, direction, bands, check)
+        return
+    for key in ("yes_band", "no_band"):
+        if key in entry:
+            check.add(f"{path}.{key}", "only yes_no KPIs are scored with yes_band and no_band")
+    _check_component(entry, path, kpi, check)
+    if "thresholds" not in entry:
+        check.add(f"{path}.thresholds", "is required: the cut points between the bands, such as [20, 50, 80]")
+        return
+    _check_thresholds(entry["thresholds"], f"{path}.thresholds", kpi, bands, check)
+
+
+def _check_yes_no_scoring(
+    entry: dict[str, Any], path: str, direction: Any, bands: list[str] | None, check: _Checker
+) -> None:
+    if "thresholds" in entry:
+        check.add(f"{path}.thresholds", "a yes_no KPI is scored with yes_band and no_band, not thresholds")
+    if "component" in entry:
+        check.add(f"{path}.component", "only split_shares KPIs have components to choose from")
+    ranks: dict[str, int] = {}
+    for key in ("yes_band", "no_band"):
+        if key not in entry:
+            check.add(f"{path}.{key}", "is required for a yes_no KPI: a band code of the scale")
+        elif bands is not None:
+            band = entry[key]
+            if isinstance(band, str) and band in bands:
+                ranks[key] = bands.index(band)
+            else:
+                check.add(f"{path}.{key}", f"unknown band '{band}' (the scale's bands: {', '.join(bands)})")
+    if len(ranks) == 2:
+        if direction == "higher_is_better" and ranks["yes_band"] < ranks["no_band"]:
+            check.add(f"{path}.yes_band", "for a higher_is_better KPI, yes must not score worse than no")
+        elif direction == "lower_is_better" and ranks["yes_band"] > ranks["no_band"]:
+            check.add(f"{path}.yes_band", "for a lower_is_better KPI, yes must not score better than no")
+
+
+def _check_component(entry: dict[str, Any], path: str, kpi: dict[str, Any], check: _Checker) -> None:
+    formula = kpi.get("formula")
+    if kpi.get("kind") != "split_shares" or not isinstance(formula, dict):
+        if "component" in entry:
+            check.add(f"{path}.component", "only split_shares KPIs have components to choose from")
+        return
+    components = [str(name) for name in formula]
+    if "component" not in entry:
+        if "combined" not in components:
+            check.add(
+                f"{path}.component",
+                f"is required: the KPI has no 'combined' component; name one of: {', '.join(components)}",
+            )
+    elif entry["component"] not in components:
+        check.add(
+            f"{path}.component",
+            f"'{entry['component']}' is not a component of {kpi['code']} "
+            f"(its components: {', '.join(components)})",
+        )
+
+
+def _check_thresholds(
+    value: Any, path: str, kpi: dict[str, Any], bands: list[str] | None, check: _Checker
+) -> None:
+    if not isinstance(value, list) or not value:
+        check.add(path, f"must be a list of numbers, such as [20, 50, 80], not {_kind(value)}")
+        return
+    numbers = True
+    for index, threshold in enumerate(value):
+        if not _is_number(threshold):
+            check.add(f"{path}[{index}]", f"must be a finite number, not {_kind(threshold)}")
+            numbers = False
+    if bands is not None and len(value) != len(bands) - 1:
+        check.add(
+            path,
+            f"needs {len(bands) - 1} cut points for a scale of {len(bands)} bands, not {len(value)}",
+        )
+    if not numbers:
+        return
+    for index in range(1, len(value)):
+        if value[index] <= value[index - 1]:
+            check.add(
+                f"{path}[{index}]",
+                f"thresholds must be strictly ascending: {value[index]} is not above {value[index - 1]}",
+            )
+    bounds = kpi.get("range")
+    low, high = (bounds.get("min"), bounds.get("max")) if isinstance(bounds, dict) else (None, None)
+    for index, threshold in enumerate(value):
+        if (_is_number(low) and threshold < low) or (_is_number(high) and threshold > high):
+            check.add(
+                f"{path}[{index}]",
+                f"{threshold} is outside the KPI's range "
+                f"({low if _is_number(low) else '…'} to {high if _is_number(high) else '…'})",
+            )

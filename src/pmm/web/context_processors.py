@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from pmm.authz import can, roles_of
 
-# (label, URL name, action that makes the link appear)
+# (label, URL name, action that makes the link appear; None: everyone)
 NAV_LINKS = [
+    (_("Published results"), "public:index", None),
     (_("What is due"), "assessments:due_list", "assessment.edit"),
     (_("Cycles"), "cycles:cycle_list", "cycle.view"),
     (_("Frameworks"), "framework:framework_list", "framework.view"),
@@ -27,7 +28,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     links = []
     for label, url_name, action in NAV_LINKS:
-        if action == "user.invite_contributor":
+        if action is None:
+            allowed = True
+        elif action == "user.invite_contributor":
             allowed = any(role == "ncp" for role, _member in roles_of(user))
         elif action == "assessment.edit":  # the members' own work; the Secretariat uses the cycles
             allowed = any(role in ("ncp", "contributor") and member for role, member in roles_of(user))

@@ -22,6 +22,7 @@ from pmm.assessments.services.common import (
     require_editable,
     transition,
 )
+from pmm.assessments.signals import assessment_submitted
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
@@ -123,6 +124,9 @@ def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form")
     assessment.reopened_reason = ""
     assessment.save(update_fields=["status", "submitted_at", "submitted_by", "reopened_reason"])
     history_record(assessment, "assessment", {"status": ("in_progress", "submitted")}, actor=actor, path=path)
+    transaction.on_commit(
+        lambda: assessment_submitted.send(sender=Assessment, assessment=assessment), robust=True
+    )
     audit_record(
         actor=actor,
         verb="assessment.submitted",

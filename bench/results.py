@@ -1,0 +1,191 @@
+"""Benchmark: computing a whole cycle's KPI results, publishing it, and answering the results endpoints.
+
+Run with `PMM_DEBUG=true .venv/bin/python bench/results.py [--runs N]`. It uses a fresh SQLite database
+in a temporary folder (or PMM_DATABASE_URL) and prints figures; it asserts nothing about time.
+
+The data: every one of the 187 members with a complete, submitted demo assessment (`pmm.demo_data`,
+written straight into the tables, since entering it through the services is measured elsewhere).
+
+Measured:
+- the pure engine on the 187 members' inputs (no database);
+- recomputing and storing every member's current results (what the background job does, 187 times);
+- publishing the cycle (a snapshot of 187 members);
+- GET of the results endpoint (JSON, CSV, XLSX) as the public, as an NCP and as the Secretariat;
+- GET of the aggregates endpoint as the public, as an NCP and as the Secretariat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
+os.environ.setdefault("PMM_DEBUG", "false")
+os.environ.setdefault("PMM_SECRET_KEY", "bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from pmm.accounts.services import RoleSpec, token_create, user_create  # noqa: E402
+from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse  # noqa: E402
+from pmm.assessments.selectors import cycle_spec  # noqa: E402
+from pmm.core.actors import SYSTEM  # noqa: E402
+from pmm.cycles.services import cycle_create  # noqa: E402
+from pmm.demo import _member_infos  # noqa: E402
+from pmm.demo_data import complete_plan  # noqa: E402
+from pmm.framework.models import DataElement, Kpi  # noqa: E402
+from pmm.framework.services import framework_load  # noqa: E402
+from pmm.members.models import Member  # noqa: E402
+from pmm.members.services import members_load  # noqa: E402
+from pmm.results.engine import Inputs, compute_many  # noqa: E402
+from pmm.results.services import publication_create, results_recompute  # noqa: E402
+
+
+def report(label: str, durations: list[float], queries: int | None = None) -> None:
+    ms = [d * 1000 for d in durations]
+    extra = f" ({queries} queries)" if queries is not None else ""
+    print(
+        f"{label + extra:<62} median {statistics.median(ms):8.1f} ms   "
+        f"min {min(ms):8.1f} ms   max {max(ms):8.1f} ms   (n={len(ms)})"
+    )
+
+
+def timed(action: Callable[[], object], runs: int) -> list[float]:
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        durations.append(time.perf_counter() - started)
+    return durations
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="repetitions of each measure")
+    args = parser.parse_args()
+    runs = max(3, args.runs)
+
+    settings.ALLOWED_HOSTS.append("testserver")
+    call_command("migrate", verbosity=0)
+    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
+    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
+    today = timezone.localdate()
+    cycle = cycle_create(
+        actor=SYSTEM,
+        framework_code="pmm-v1",
+        reporting_year=2024,
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=60),
+    )
+    spec = cycle_spec(cycle)
+    infos = _member_infos()
+    plans = {info.iso3: complete_plan(spec, info, seed=11, year=2024) for info in infos}
+    print(
+        f"{len(plans)} members, {len(spec.kpis)} KPIs, "
+        f"{sum(len(k.formulas) for k in spec.kpis.values())} KPI components"
+    )
+
+    inputs = {
+        iso3: Inputs(
+            plan.entries, {c.kpi: c.justification or "" for c in plan.kpi_choices if c.applicable is False}
+        )
+        for iso3, plan in plans.items()
+    }
+    report("engine: compute 187 members (pure)", timed(lambda: compute_many(spec, inputs), runs))
+
+    members = {m.iso3: m for m in Member.objects.all()}
+    elements = {e.code: e for e in DataElement.objects.filter(framework=cycle.framework)}
+    kpis = {k.code: k for k in Kpi.objects.filter(outcome__dimension__framework=cycle.framework)}
+    now = timezone.now()
+    assessments = Assessment.objects.bulk_create(
+        Assessment(cycle=cycle, member=members[iso3], status=AssessmentStatus.SUBMITTED, submitted_at=now)
+        for iso3 in plans
+    )
+    by_member = {a.member.iso3: a for a in assessments}
+    DataValue.objects.bulk_create(
+        (
+            DataValue(
+                assessment=by_member[iso3],
+                element=elements[code],
+                period=period,
+                value=entry.value,
+                state=entry.state,
+                reason=entry.reason,
+            )
+            for iso3, plan in plans.items()
+            for (code, period), entry in plan.entries.items()
+        ),
+        batch_size=2000,
+    )
+    KpiResponse.objects.bulk_create(
+        (
+            KpiResponse(
+                assessment=by_member[iso3],
+                kpi=kpis[c.kpi],
+                applicable=c.applicable is not False,
+                justification=c.justification or "",
+                disclosure=c.disclosure or kpis[c.kpi].disclosure_default,
+            )
+            for iso3, plan in plans.items()
+            for c in plan.kpi_choices
+        ),
+        batch_size=2000,
+    )
+
+    started = time.perf_counter()
+    for a in assessments:
+        results_recompute(a.pk)
+    report("recompute and store 187 members' results (job x 187)", [time.perf_counter() - started])
+
+    started = time.perf_counter()
+    publication = publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+    report(f"publish the cycle ({publication.results.count()} figures)", [time.perf_counter() - started])
+
+    client = Client()
+    readers = {"public": {}}
+    for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
+        user = user_create(
+            actor=SYSTEM,
+            username=f"bench-{role}",
+            email=f"{role}@example.org",
+            password="bench-password-1234",
+            roles=[RoleSpec(role, member)],
+        )
+        readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+    base = f"/api/v1/cycles/{cycle.pk}"
+    for path in ["/results", "/results.csv", "/results.xlsx", "/aggregates", "/aggregates?kpi=D1.O1.K1"]:
+        for label, headers in readers.items():
+            url = base + path
+
+            def get(url: str = url, headers: dict = headers) -> None:
+                response = client.get(url, headers=headers)
+                if response.status_code != 200:
+                    raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
+
+            get()
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                get()
+            cold = timed(lambda: (cache.clear(), get()), runs)
+            report(f"GET {path} as {label}", cold, len(queries))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

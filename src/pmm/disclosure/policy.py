@@ -1,0 +1,61 @@
+"""The disclosure rule, pure: an `Audience` and a value's owner and level in, yes or no out.
+
+Levels, from the widest audience to the narrowest (docs/disclosure.md):
+- public: anyone, signed in or not;
+- wco: anyone holding a PMM role (NCPs, contributors, peer reviewers of all members, Secretariat staff,
+  basic PMM users);
+- union: the NCPs, contributors and peer reviewers of members sharing a union with the owner, and
+  Secretariat staff;
+- country: the owner's NCPs and contributors (and, once peer review exists, the reviewers assigned to
+  the owner), and Secretariat staff.
+Levels are nested: whoever sees a member's country-level values sees its union, wco and public ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PUBLIC, WCO, UNION, COUNTRY = "public", "wco", "union", "country"
+LEVELS = (PUBLIC, WCO, UNION, COUNTRY)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What one viewer may see, in terms of members (by id)."""
+
+    everything: bool = False  # Secretariat staff
+    pmm_role: bool = False  # holds any PMM role: sees wco-level values
+    union_partners: frozenset[int] = frozenset()  # owners whose union-level values the viewer sees
+    own: frozenset[int] = frozenset()  # owners whose country-level values the viewer sees
+
+    @property
+    def key(self) -> str:
+        """A stable text naming this audience, for caches: equal audiences see exactly the same values."""
+        if self.everything:
+            return "all"
+        union = ",".join(map(str, sorted(self.union_partners)))
+        own = ",".join(map(str, sorted(self.own)))
+        return f"{'wco' if self.pmm_role else 'public'}|u:{union}|c:{own}"
+
+    @property
+    def is_public(self) -> bool:
+        return self == PUBLIC_AUDIENCE
+
+
+PUBLIC_AUDIENCE = Audience()
+EVERYTHING = Audience(everything=True, pmm_role=True)
+
+
+def may_see(audience: Audience, owner: int, level: str) -> bool:
+    """May this audience see a value of member `owner` disclosed at `level`? Unknown levels: no."""
+    if level not in LEVELS:
+        return False
+    if audience.everything or owner in audience.own:
+        return True
+    if level == PUBLIC:
+        return True
+    if level == WCO:
+        return audience.pmm_role
+    if level == UNION:
+        return owner in audience.union_partners
+    return False

@@ -1,0 +1,221 @@
+"""Reads of the public site. Everything here is what the public sees, whoever asks.
+
+The disclosure filter is always the public audience (`PUBLIC_AUDIENCE`), never the request's user:
+signed-in users see exactly what anyone sees on the public site, so that its pages are identical for
+everyone and can be cached. Every function runs a fixed number of queries, whatever the number of
+members, KPIs, cycles and publications.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
+
+from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.audit.models import AuditEvent
+from pmm.core.errors import NotFound
+from pmm.core.translated import pick
+from pmm.cycles.models import Cycle, CycleStatus
+from pmm.disclosure.audience import visible_filter
+from pmm.disclosure.policy import PUBLIC_AUDIENCE
+from pmm.members.models import Group, GroupKind, Member
+from pmm.results.engine import COMPUTED
+from pmm.results.models import Publication, PublishedMember, PublishedResult
+from pmm.results.selectors import ResultFilters, Results, published_results_for
+
+# Cycles the public site shows: a planned cycle has not opened yet and is not public.
+PUBLIC_CYCLE_STATUSES = (CycleStatus.OPEN, CycleStatus.CLOSED, CycleStatus.ARCHIVED)
+STARTED = Q(status__in=[AssessmentStatus.IN_PROGRESS, AssessmentStatus.SUBMITTED])
+SUBMITTED = Q(status=AssessmentStatus.SUBMITTED)
+# Writes to these objects change what public pages show (names, regions, cycles, frameworks,
+# publications); each is audited, so the newest of their audit events versions the pages.
+PAGE_DATA_TYPES = (
+    "members.member",
+    "members.group",
+    "cycles.cycle",
+    "framework.framework",
+    "results.publication",
+)
+
+
+def name_key(text: str) -> str:
+    """A sort key for names in any language: accents and case do not count ("Égypte" near "Eg…")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+# --- cycles and publications -------------------------------------------------------------------
+
+
+def public_cycles() -> list[Cycle]:
+    """The cycles the public site shows (open, closed or archived), the most recent first."""
+    return list(Cycle.objects.select_related("framework").filter(status__in=PUBLIC_CYCLE_STATUSES))
+
+
+def public_cycle_get(cycle_id: int) -> Cycle:
+    cycle = (
+        Cycle.objects.select_related("framework")
+        .filter(pk=cycle_id, status__in=PUBLIC_CYCLE_STATUSES)
+        .first()
+    )
+    if cycle is None:
+        raise NotFound(f"No cycle {cycle_id}.")
+    return cycle
+
+
+def latest_publications(cycle_ids: list[int]) -> dict[int, Publication]:
+    """The latest publication of each cycle that has one, in one query."""
+    latest = Publication.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
+    found = Publication.objects.filter(cycle_id__in=cycle_ids, pk=Subquery(latest))
+    return {p.cycle_id: p for p in found}
+
+
+# --- participation -----------------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    invited: int = 0  # members with an assessment in the cycle
+    started: int = 0  # … in progress or submitted
+    submitted: int = 0
+    published: int = 0  # members in the cycle's latest publication
+
+
+@dataclass
+class RegionParticipation:
+    region: Group
+    counts: Counts
+
+
+@dataclass
+class CycleOverview:
+    cycle: Cycle
+    publication: Publication | None
+    regions: list[RegionParticipation] = field(default_factory=list)
+    total: Counts = field(default_factory=Counts)
+
+
+def cycles_overview() -> list[CycleOverview]:
+    """Each public cycle with its latest publication and its participation per WCO region and in all.
+
+    Six queries whatever the number of cycles, members and publications: counting is done by the
+    database (one aggregate per figure family), not by loading assessments.
+    """
+    cycles = public_cycles()
+    ids = [c.pk for c in cycles]
+    latest = latest_publications(ids)
+    regions = list(Group.objects.filter(kind=GroupKind.WCO_REGION).order_by("sort_order", "code"))
+    figures = {
+        "invited": Count("id"),
+        "started": Count("id", filter=STARTED),
+        "submitted": Count("id", filter=SUBMITTED),
+    }
+    by_region: dict[tuple[int, int], Counts] = {}
+    per_region = (
+        Assessment.objects.filter(cycle_id__in=ids, member__groups__kind=GroupKind.WCO_REGION)
+        .values_list("cycle_id", "member__groups")
+        .annotate(**figures)
+        .order_by()
+    )
+    for cycle_id, region_id, invited, started, submitted in per_region:
+        by_region[(cycle_id, region_id)] = Counts(invited, started, submitted)
+    totals = {
+        cycle_id: Counts(invited, started, submitted)
+        for cycle_id, invited, started, submitted in Assessment.objects.filter(cycle_id__in=ids)
+        .values_list("cycle_id")
+        .annotate(**figures)
+        .order_by()
+    }
+    cycle_of = {p.pk: cycle_id for cycle_id, p in latest.items()}
+    published = (
+        PublishedMember.objects.filter(publication_id__in=cycle_of, member__groups__kind=GroupKind.WCO_REGION)
+        .values_list("publication_id", "member__groups")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for publication_id, region_id, n in published:
+        by_region.setdefault((cycle_of[publication_id], region_id), Counts()).published = n
+    overviews = []
+    for cycle in cycles:
+        publication = latest.get(cycle.pk)
+        total = totals.get(cycle.pk, Counts())
+        total.published = publication.member_count if publication else 0
+        rows = [RegionParticipation(r, by_region.get((cycle.pk, r.pk), Counts())) for r in regions]
+        overviews.append(CycleOverview(cycle, publication, rows, total))
+    return overviews
+
+
+# --- published results, as the public sees them -----------------------------------------------
+
+
+def _public_rows(publication: Publication) -> Any:
+    return PublishedResult.objects.filter(publication=publication).filter(visible_filter(PUBLIC_AUDIENCE))
+
+
+def public_members(publication: Publication) -> list[Member]:
+    """Members with at least one public result in the publication, by name in the reader's language;
+    each with `regions`, its WCO region(s). Two queries."""
+    members = Member.objects.filter(pk__in=_public_rows(publication).values("member_id")).prefetch_related(
+        Prefetch("groups", queryset=Group.objects.filter(kind=GroupKind.WCO_REGION), to_attr="regions")
+    )
+    return sorted(members, key=lambda m: (name_key(pick(m.name)), m.iso3))
+
+
+def public_member(publication: Publication, iso3: str) -> Member:
+    """A member with at least one public result in the publication (else NotFound, as for no member)."""
+    member = (
+        Member.objects.filter(iso3=iso3.upper(), pk__in=_public_rows(publication).values("member_id"))
+        .prefetch_related(
+            Prefetch("groups", queryset=Group.objects.filter(kind=GroupKind.WCO_REGION), to_attr="regions")
+        )
+        .first()
+    )
+    if member is None:
+        raise NotFound(f"No public results of {iso3} in this publication.")
+    return member
+
+
+def public_results(cycle: Cycle, publication: Publication, *, member: str = "", kpi: str = "") -> Results:
+    """The publication's results anyone may see: withheld results are simply absent."""
+    return published_results_for(PUBLIC_AUDIENCE, cycle, publication, ResultFilters(member=member, kpi=kpi))
+
+
+def public_value_counts(publication: Publication) -> dict[str, int]:
+    """Per KPI: how many members have a public computed value in the publication. One query."""
+    counts = (
+        _public_rows(publication)
+        .filter(status=COMPUTED)
+        .values_list("kpi")
+        .annotate(n=Count("member_id", distinct=True))
+        .order_by()
+    )
+    return dict(counts)
+
+
+# --- versions, for the pages' ETags -------------------------------------------------------------
+
+
+def public_data_version(*, participation: bool = False) -> str:
+    """A text that changes whenever what a public page shows may have changed.
+
+    The latest publication of each cycle, and the newest audited write to members, groups, cycles,
+    frameworks or publications; with `participation`, a digest of the assessments' statuses too
+    (who has started or submitted). Two or three queries, whatever the data.
+    """
+    latest = list(Publication.objects.values_list("cycle_id").annotate(latest=Max("id")).order_by("cycle_id"))
+    written = AuditEvent.objects.filter(target_type__in=PAGE_DATA_TYPES).aggregate(m=Max("id"))["m"]
+    parts: list[Any] = [latest, written]
+    if participation:
+        # Sums of ids change whenever an assessment enters or leaves a status, not only the counts.
+        parts.append(
+            Assessment.objects.filter(cycle__status__in=PUBLIC_CYCLE_STATUSES).aggregate(
+                n=Count("id"),
+                all=Sum("id"),
+                started=Sum("id", filter=STARTED),
+                submitted=Sum("id", filter=SUBMITTED),
+            )
+        )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

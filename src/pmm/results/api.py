@@ -1,0 +1,247 @@
+"""Results API: KPI results (published or current), downloads, publications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+
+from pmm.assessments.selectors import assessment_access
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.downloads import attachment
+from pmm.core.translated import pick
+from pmm.cycles.selectors import cycle_get
+from pmm.results.aggregates import GroupStats
+from pmm.results.exports import result_records, results_csv, results_xlsx
+from pmm.results.group_stats import GroupAggregate, cycle_aggregates
+from pmm.results.selectors import (
+    ResultFilters,
+    Results,
+    cycle_results,
+    live_results,
+    publication_get,
+    publications_of,
+)
+from pmm.results.services import publication_create
+
+router = Router(tags=["results"])
+
+
+class ResultsQuery(Schema):
+    member: str = ""
+    kpi: str = ""
+    outcome: str = ""
+    dimension: str = ""
+    publication: str | None = None  # a number (default: the latest) or "current"
+
+
+class ResultOut(Schema):
+    member: str
+    member_name: str
+    dimension: str
+    outcome: str
+    kpi: str
+    kpi_name: str
+    component: str
+    status: str
+    value: float | None
+    unit: str
+    reason: str
+    detail: str
+    disclosure: str
+    band: str  # score band when the framework defines scoring for this KPI, else ""
+
+
+class PublicationOut(Schema):
+    cycle: int
+    number: int
+    published_at: datetime
+    note: str
+    framework: str
+    framework_version: str
+    framework_fingerprint: str
+    computation_version: str
+    inputs_fingerprint: str
+    member_count: int
+
+
+class PublicationDetailOut(PublicationOut):
+    change_log: list[dict[str, Any]]
+
+
+class ResultsOut(Schema):
+    cycle: int
+    source: str  # "publication", "current" or "none"
+    publication: PublicationOut | None
+    count: int
+    results: list[ResultOut]
+
+
+class AggregatesQuery(Schema):
+    kpi: str = ""
+    group_type: str = ""  # global, wco_region, income_group, geography, union or custom
+    group: str = ""
+    publication: str | None = None  # a number; default: the latest
+
+
+class AggregateOut(Schema):
+    kpi: str
+    component: str
+    group: str
+    group_type: str
+    group_name: str
+    released: bool
+    count: int | None
+    mean: float | None
+    median: float | None
+    q1: float | None
+    q3: float | None
+    withheld_because: str | None  # too_few, few_withheld or differencing (docs/disclosure.md)
+
+
+class AggregatesOut(Schema):
+    cycle: int
+    publication: PublicationOut | None
+    min_members: int
+    count: int
+    aggregates: list[AggregateOut]
+
+
+class PublishIn(Schema):
+    note: str = ""
+
+
+class PreviewOut(Schema):
+    kpi: str
+    component: str
+    status: str
+    value: float | None
+    reason: str
+    detail: str
+    missing: list[str]
+
+
+def publication_out(p: Any) -> dict[str, Any]:
+    return {
+        "cycle": p.cycle_id, "number": p.number, "published_at": p.published_at, "note": p.note,
+        "framework": p.framework_code, "framework_version": p.framework_version,
+        "framework_fingerprint": p.framework_fingerprint, "computation_version": p.computation_version,
+        "inputs_fingerprint": p.inputs_fingerprint, "member_count": p.member_count,
+    }  # fmt: skip
+
+
+def _results(request: HttpRequest, cycle: int, query: ResultsQuery) -> Results:
+    filters = ResultFilters(query.member, query.kpi, query.outcome, query.dimension)
+    return cycle_results(actor_of(request), cycle_get(cycle), query.publication, filters)
+
+
+@router.get(
+    "/cycles/{cycle}/results",
+    response={200: ResultsOut, **ERROR_RESPONSES},
+    url_name="results_list",
+    summary="KPI results you may see (filters: member, kpi, outcome, dimension, publication)",
+)
+def results_list(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> dict[str, Any]:
+    results = _results(request, cycle, query)
+    source = "current" if results.is_current else "publication" if results.publication else "none"
+    return {
+        "cycle": cycle,
+        "source": source,
+        "publication": publication_out(results.publication) if results.publication else None,
+        "count": len(results.rows),
+        "results": result_records(results),
+    }
+
+
+@router.get("/cycles/{cycle}/results.csv", response={200: None, **ERROR_RESPONSES}, summary="Results as CSV")
+def results_csv_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
+    results = _results(request, cycle, query)
+    return attachment(results_csv(results), "text/csv; charset=utf-8", f"pmm-results-{cycle}.csv")
+
+
+@router.get(
+    "/cycles/{cycle}/results.xlsx", response={200: None, **ERROR_RESPONSES}, summary="Results as XLSX"
+)
+def results_xlsx_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
+    results = _results(request, cycle, query)
+    return attachment(
+        results_xlsx(results),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"pmm-results-{cycle}.xlsx",
+    )
+
+
+@router.get(
+    "/cycles/{cycle}/assessments/{iso3}/results",
+    response={200: list[PreviewOut], **ERROR_RESPONSES},
+    summary="Live preview of a member's KPIs from its current data (the member and the Secretariat)",
+)
+def results_preview(request: HttpRequest, cycle: int, iso3: str) -> list[dict[str, Any]]:
+    assessment = assessment_access(actor_of(request), cycle_get(cycle), iso3)
+    return [
+        {"kpi": r.kpi, "component": r.component, "status": r.status, "value": r.value, "reason": r.reason,
+         "detail": r.detail, "missing": list(r.missing)}
+        for r in live_results(assessment)
+    ]  # fmt: skip
+
+
+def aggregate_out(a: GroupAggregate) -> dict[str, Any]:
+    stats = a.result if isinstance(a.result, GroupStats) else None
+    return {
+        "kpi": a.kpi, "component": a.component, "group": a.group, "group_type": a.group_type,
+        "group_name": pick(a.group_name), "released": stats is not None,
+        "count": stats.count if stats else None, "mean": stats.mean if stats else None,
+        "median": stats.median if stats else None, "q1": stats.q1 if stats else None,
+        "q3": stats.q3 if stats else None,
+        "withheld_because": None if stats else getattr(a.result, "reason", None),
+    }  # fmt: skip
+
+
+@router.get(
+    "/cycles/{cycle}/aggregates",
+    response={200: AggregatesOut, **ERROR_RESPONSES},
+    url_name="aggregates_list",
+    summary="Group statistics (count, mean, median, quartiles) you may see; filters: kpi, group_type, group",
+)
+def aggregates_list(request: HttpRequest, cycle: int, query: Query[AggregatesQuery]) -> dict[str, Any]:
+    chosen_cycle = cycle_get(cycle)
+    publication = publication_get(chosen_cycle, query.publication)
+    found = cycle_aggregates(
+        actor_of(request), chosen_cycle, publication, query.kpi, query.group_type, query.group
+    )
+    return {
+        "cycle": cycle,
+        "publication": publication_out(publication) if publication else None,
+        "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
+        "count": len(found),
+        "aggregates": [aggregate_out(a) for a in found],
+    }
+
+
+@router.get("/publications", response={200: list[PublicationOut], **ERROR_RESPONSES}, summary="Publications")
+def publications_list(request: HttpRequest, cycle: int | None = None) -> list[dict[str, Any]]:
+    publications = publications_of(cycle_get(cycle) if cycle is not None else None)
+    return [publication_out(p) for p in publications]
+
+
+@router.get(
+    "/cycles/{cycle}/publications/{number}",
+    response={200: PublicationDetailOut, **ERROR_RESPONSES},
+    summary="One publication with its change log against the previous one",
+)
+def publication_detail(request: HttpRequest, cycle: int, number: int) -> dict[str, Any]:
+    publication = publication_get(cycle_get(cycle), number)
+    return {**publication_out(publication), "change_log": publication.change_log if publication else []}
+
+
+@router.post(
+    "/cycles/{cycle}/publications",
+    response={201: PublicationDetailOut, **ERROR_RESPONSES},
+    summary="Publish the cycle's current results as a new snapshot (Secretariat)",
+)
+def publication_post(request: HttpRequest, cycle: int, payload: PublishIn) -> Status:
+    publication = publication_create(actor=actor_of(request), cycle=cycle_get(cycle), note=payload.note)
+    return Status(201, {**publication_out(publication), "change_log": publication.change_log})

@@ -1,0 +1,83 @@
+"""Results as CSV and XLSX files: the rows a reader may see (already disclosure-filtered), nothing more."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from pmm.core.translated import pick
+from pmm.results.selectors import Results
+
+COLUMNS = (
+    "member", "member_name", "dimension", "outcome", "kpi", "kpi_name", "component", "status", "value",
+    "unit", "reason", "detail", "disclosure", "band",
+)  # fmt: skip
+
+
+def _safe_text(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def result_records(results: Results) -> list[dict[str, Any]]:
+    spec = results.spec
+    records = []
+    for row in results.rows:
+        kpi = spec.kpis[row.kpi]
+        records.append(
+            {
+                "member": row.iso3, "member_name": pick(row.member_name), "dimension": kpi.dimension,
+                "outcome": kpi.outcome, "kpi": row.kpi, "kpi_name": pick(kpi.name),
+                "component": row.component, "status": row.status, "value": row.value, "unit": kpi.unit,
+                "reason": row.reason, "detail": row.detail, "disclosure": row.disclosure, "band": row.band,
+            }
+        )  # fmt: skip
+    return records
+
+
+def _source(results: Results) -> str:
+    if results.is_current:
+        return _("current results, not published")
+    if results.publication is None:
+        return _("nothing published yet")
+    return _("publication %(number)s of %(date)s") % {
+        "number": results.publication.number,
+        "date": results.publication.published_at.date().isoformat(),
+    }
+
+
+def results_csv(results: Results) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for record in result_records(results):
+        writer.writerow({k: ("" if v is None else _safe_text(v)) for k, v in record.items()})
+    return out.getvalue()
+
+
+def results_xlsx(results: Results) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Results")
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for record in result_records(results):
+        sheet.append([_safe_text(record[c]) for c in COLUMNS])
+    sheet.freeze_panes = "A2"
+    about = book.create_sheet(_("About"))
+    about.append([_("Cycle"), str(results.cycle)])
+    about.append([_("Source"), _source(results)])
+    about.append([_("Framework"), f"{results.cycle.framework.code} {results.cycle.framework.version}"])
+    about.append([_("Rows"), len(results.rows)])
+    about.append([_("Note"), _("Only the figures you are allowed to see are included.")])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,122 @@
+"""KPI results: the current results of each submitted assessment, and published snapshots.
+
+Current results (`ResultSet`, `KpiResult`) are recomputed in a background job whenever an assessment
+is submitted; they are seen only by the member and the Secretariat. A `Publication` freezes a cycle's
+results with everything needed to reproduce them: the framework version and fingerprint, the
+computation version, and each member's inputs (`PublishedMember.inputs`). Published rows are never
+changed: a correction is a new publication, with a change log against the previous one.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from pmm.core.append_only import AppendOnlyModel
+
+
+class ResultStatus(models.TextChoices):
+    COMPUTED = "computed", _("Computed")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    NOT_COMPUTABLE = "not_computable", _("Not computable")
+    MISSING = "missing", _("Missing")
+
+
+class ResultSet(models.Model):
+    """The current results of one assessment, as of one version of its data."""
+
+    assessment = models.OneToOneField(
+        "assessments.Assessment", on_delete=models.CASCADE, related_name="result_set"
+    )
+    assessment_version = models.PositiveIntegerField()
+    inputs_fingerprint = models.CharField(max_length=64)
+    computation_version = models.CharField(max_length=20)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"results of {self.assessment} v{self.assessment_version}"
+
+
+class _ResultFields(models.Model):
+    kpi = models.CharField(max_length=30)
+    component = models.CharField(max_length=30, default="value")
+    status = models.CharField(max_length=20, choices=ResultStatus.choices)
+    value = models.FloatField(null=True)
+    reason = models.CharField(max_length=40, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class KpiResult(_ResultFields):
+    result_set = models.ForeignKey(ResultSet, on_delete=models.CASCADE, related_name="results")
+    missing = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["result_set", "kpi", "component"], name="one_current_result")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}.{self.component}={self.value} ({self.status})"
+
+
+class Publication(AppendOnlyModel):
+    """A frozen snapshot of a cycle's results."""
+
+    cycle = models.ForeignKey("cycles.Cycle", on_delete=models.PROTECT, related_name="publications")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(_("note"), blank=True)
+    framework_code = models.CharField(max_length=60)
+    framework_version = models.CharField(max_length=40)
+    framework_fingerprint = models.CharField(max_length=64)
+    computation_version = models.CharField(max_length=20)
+    inputs_fingerprint = models.CharField(max_length=64, help_text="Over every member's inputs fingerprint")
+    member_count = models.PositiveIntegerField()
+    change_log = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["cycle", "-number"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "number"], name="one_publication_number")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} · publication {self.number}"
+
+
+class PublishedMember(AppendOnlyModel):
+    """One member's recorded inputs in a publication: enough to recompute its results exactly."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="members")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    assessment_version = models.PositiveIntegerField()
+    inputs = models.JSONField()
+    inputs_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["publication", "member"], name="one_published_member")]
+
+    def __str__(self) -> str:
+        return f"{self.publication} · {self.member_id}"
+
+
+class PublishedResult(_ResultFields, AppendOnlyModel):
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="results")
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    disclosure = models.CharField(max_length=10)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publication", "member", "kpi", "component"], name="one_published_result"
+            )
+        ]
+        indexes = [models.Index(fields=["publication", "kpi"], name="published_by_kpi")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kpi}.{self.component}={self.value}"

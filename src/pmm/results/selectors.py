@@ -1,0 +1,298 @@
+"""Reads of KPI results. Everything a viewer gets passes the disclosure filter of `pmm.disclosure`.
+
+Published results are read by anyone, filtered by disclosure level. Current (unpublished) results
+are read only through `assessment.view`: by the member's own people and by the Secretariat. Every
+function runs a fixed number of queries, whatever the number of members and KPIs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import QuerySet
+
+from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
+from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.spec import FrameworkSpec
+from pmm.assessments.validation import Entry
+from pmm.authz import can
+from pmm.core.errors import ApplicationError, FieldProblem, NotFound
+from pmm.cycles.models import Cycle
+from pmm.disclosure.audience import audience_of, visible_filter
+from pmm.disclosure.policy import Audience
+from pmm.members.models import Member
+from pmm.results.engine import Inputs, KpiResult, compute
+from pmm.results.models import KpiResult as StoredResult
+from pmm.results.models import Publication, PublishedMember, PublishedResult
+from pmm.results.scoring import score_value
+
+CURRENT = "current"
+
+
+def inputs_of(assessment_ids: Iterable[int]) -> dict[int, Inputs]:
+    """The results inputs of several assessments, in two queries."""
+    ids = list(assessment_ids)
+    entries: dict[int, dict[tuple[str, str], Entry]] = {i: {} for i in ids}
+    rows = DataValue.objects.filter(assessment_id__in=ids).values_list(
+        "assessment_id", "element__code", "period", "value", "state", "reason"
+    )
+    for assessment_id, code, period, value, state, reason in rows:
+        entries[assessment_id][(code, period)] = Entry(value, state, reason)
+    declined: dict[int, dict[str, str]] = {i: {} for i in ids}
+    responses = KpiResponse.objects.filter(assessment_id__in=ids, applicable=False).values_list(
+        "assessment_id", "kpi__code", "justification"
+    )
+    for assessment_id, code, justification in responses:
+        declined[assessment_id][code] = justification
+    return {i: Inputs(entries[i], declined[i]) for i in ids}
+
+
+def disclosures_of(spec: FrameworkSpec, assessment_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Each assessment's disclosure level per KPI (the member's choice, else the framework default)."""
+    ids = list(assessment_ids)
+    levels = {i: {code: k.disclosure_default for code, k in spec.kpis.items()} for i in ids}
+    chosen = KpiResponse.objects.filter(assessment_id__in=ids).values_list(
+        "assessment_id", "kpi__code", "disclosure"
+    )
+    for assessment_id, code, level in chosen:
+        levels[assessment_id][code] = level
+    return levels
+
+
+def live_results(assessment: Assessment) -> list[KpiResult]:
+    """The assessment's KPIs computed now from its current data (the member's preview while in draft)."""
+    if not assessment.pk:
+        return compute(cycle_spec(assessment.cycle), Inputs({}))
+    return compute(cycle_spec(assessment.cycle), inputs_of([assessment.pk])[assessment.pk])
+
+
+def publications_of(cycle: Cycle | None = None) -> QuerySet[Publication]:
+    publications = Publication.objects.select_related("cycle", "published_by")
+    return publications.filter(cycle=cycle) if cycle is not None else publications
+
+
+def latest_publication(cycle: Cycle) -> Publication | None:
+    return Publication.objects.filter(cycle=cycle).order_by("-number").first()
+
+
+def publication_get(cycle: Cycle, number: int | str | None) -> Publication | None:
+    """A publication by number, or the latest when `number` is None (None if nothing is published)."""
+    if number is None or number == "":
+        return latest_publication(cycle)
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            "The publication must be a number or 'current'.",
+            problems=[FieldProblem("publication", "must be a number or 'current'")],
+        ) from None
+    publication = Publication.objects.filter(cycle=cycle, number=wanted).first()
+    if publication is None:
+        raise NotFound(f"Publication {wanted} of this cycle does not exist.")
+    return publication
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    member_id: int
+    iso3: str
+    member_name: dict[str, str]
+    kpi: str
+    component: str
+    status: str
+    value: float | None
+    reason: str
+    detail: str
+    disclosure: str
+    band: str = ""  # the score band, when the framework defines scoring and this component is scored
+
+
+@dataclass(frozen=True)
+class ResultFilters:
+    member: str = ""
+    kpi: str = ""
+    outcome: str = ""
+    dimension: str = ""
+
+    def kpi_codes(self, spec: FrameworkSpec) -> list[str] | None:
+        """The KPI codes selected by kpi/outcome/dimension, None for all; unknown codes are an error."""
+        codes: list[str] | None = None
+        checks: list[tuple[str, str, Collection[str]]] = [
+            ("kpi", self.kpi, spec.kpis.keys()),
+            ("outcome", self.outcome, spec.outcomes.keys()),
+            ("dimension", self.dimension, spec.dimensions.keys()),
+        ]
+        for field, value, known in checks:
+            if value and value not in known:
+                raise ApplicationError(
+                    f"No {field} {value} in this cycle's framework.",
+                    problems=[FieldProblem(field, f"unknown code {value!r}")],
+                )
+        if self.kpi:
+            codes = [self.kpi]
+        chosen = [
+            k.code
+            for k in spec.kpis.values()
+            if (not self.outcome or k.outcome == self.outcome)
+            and (not self.dimension or k.dimension == self.dimension)
+        ]
+        if self.outcome or self.dimension:
+            codes = [c for c in chosen if codes is None or c in codes]
+        return codes
+
+
+@dataclass(frozen=True)
+class Results:
+    cycle: Cycle
+    spec: FrameworkSpec
+    publication: Publication | None  # None: current results, or nothing published yet
+    rows: list[ResultRow]
+    is_current: bool = False
+
+
+def _member_filter(filters: ResultFilters) -> Member | None:
+    if not filters.member:
+        return None
+    member = Member.objects.filter(iso3=filters.member.upper()).first()
+    if member is None:
+        raise ApplicationError(
+            f"No member {filters.member}.", problems=[FieldProblem("member", "unknown ISO3 code")]
+        )
+    return member
+
+
+def _scored(spec: FrameworkSpec, row: ResultRow) -> ResultRow:
+    scoring = spec.scoring
+    if scoring is None or row.value is None or row.status != "computed":
+        return row
+    bands = scoring.kpis.get(row.kpi)
+    if bands is None or bands.component != row.component:
+        return row
+    score = score_value(scoring, spec.kpis[row.kpi], row.value)
+    return replace(row, band=score.code) if score is not None else row
+
+
+def _order(spec: FrameworkSpec, rows: list[ResultRow]) -> list[ResultRow]:
+    rows = [_scored(spec, row) for row in rows]
+    position = {code: k.position for code, k in spec.kpis.items()}
+    component = {(c, comp): i for c, k in spec.kpis.items() for i, comp in enumerate(k.formulas)}
+    return sorted(rows, key=lambda r: (position[r.kpi], component[(r.kpi, r.component)], r.iso3))
+
+
+def published_results(
+    actor: Any, cycle: Cycle, publication: Publication, filters: ResultFilters = ResultFilters()
+) -> Results:
+    """The publication's results this actor may see, in one query. Withheld rows are simply absent."""
+    return published_results_for(audience_of(actor), cycle, publication, filters)
+
+
+def published_results_for(
+    audience: Audience, cycle: Cycle, publication: Publication, filters: ResultFilters = ResultFilters()
+) -> Results:
+    spec = cycle_spec(cycle)
+    rows = PublishedResult.objects.filter(publication=publication).filter(visible_filter(audience))
+    codes = filters.kpi_codes(spec)
+    if codes is not None:
+        rows = rows.filter(kpi__in=codes)
+    member = _member_filter(filters)
+    if member is not None:
+        rows = rows.filter(member=member)
+    found = [
+        ResultRow(r.member_id, r.member.iso3, r.member.name, r.kpi, r.component, r.status, r.value,
+                  r.reason, r.detail, r.disclosure)
+        for r in rows.select_related("member")
+    ]  # fmt: skip
+    return Results(cycle, spec, publication, _order(spec, found))
+
+
+def current_results(actor: Any, cycle: Cycle, filters: ResultFilters = ResultFilters()) -> Results:
+    """The latest computed, unpublished results of the submitted assessments the actor may read."""
+    spec = cycle_spec(cycle)
+    assessments = Assessment.objects.filter(cycle=cycle, status=AssessmentStatus.SUBMITTED).select_related(
+        "member"
+    )
+    member = _member_filter(filters)
+    if member is not None:
+        assessments = assessments.filter(member=member)
+    readable = {a.pk: a for a in assessments if can(actor, "assessment.view", a.member)}
+    stored = StoredResult.objects.filter(result_set__assessment_id__in=readable).select_related("result_set")
+    codes = filters.kpi_codes(spec)
+    if codes is not None:
+        stored = stored.filter(kpi__in=codes)
+    levels = disclosures_of(spec, readable)
+    rows = []
+    for r in stored:
+        a = readable[r.result_set.assessment_id]
+        rows.append(
+            ResultRow(a.member_id, a.member.iso3, a.member.name, r.kpi, r.component, r.status, r.value,
+                      r.reason, r.detail, levels[a.pk][r.kpi])
+        )  # fmt: skip
+    return Results(cycle, spec, None, _order(spec, rows), is_current=True)
+
+
+def cycle_results(actor: Any, cycle: Cycle, publication: str | None, filters: ResultFilters) -> Results:
+    """The results a reader asked for: a publication (default: the latest) or 'current'."""
+    if publication == CURRENT:
+        return current_results(actor, cycle, filters)
+    chosen = publication_get(cycle, publication)
+    if chosen is None:
+        return Results(cycle, cycle_spec(cycle), None, [])
+    return published_results(actor, cycle, chosen, filters)
+
+
+def rows_by_member(rows: Iterable[ResultRow]) -> dict[str, list[ResultRow]]:
+    grouped: dict[str, list[ResultRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.iso3].append(row)
+    return dict(grouped)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    member: str
+    kpi: str
+    component: str
+    published: tuple[str, float | None]
+    reproduced: tuple[str, float | None]
+
+
+def publication_reproduce(publication: Publication) -> list[Discrepancy]:
+    """Recompute a publication from its recorded inputs and framework; list every figure that differs.
+
+    An empty list means every published figure was reproduced exactly (status, value, reason).
+    """
+    from pmm.assessments.spec import spec_from_document
+    from pmm.framework.models import Framework
+
+    framework = Framework.objects.get(code=publication.framework_code, version=publication.framework_version)
+    if framework.fingerprint != publication.framework_fingerprint:
+        raise ApplicationError(
+            f"Framework {framework} has changed since publication {publication.number}.", code="conflict"
+        )
+    spec = spec_from_document(framework.document, framework.fingerprint)
+    published = {
+        (r.member.iso3, r.kpi, r.component): r
+        for r in PublishedResult.objects.filter(publication=publication).select_related("member")
+    }
+    differences = []
+    seen = set()
+    for recorded in PublishedMember.objects.filter(publication=publication).select_related("member"):
+        for result in compute(spec, Inputs.from_json(recorded.inputs)):
+            key = (recorded.member.iso3, result.kpi, result.component)
+            seen.add(key)
+            row = published.get(key)
+            mine = (result.status, result.value)
+            if row is None or (row.status, row.value, row.reason) != (
+                result.status,
+                result.value,
+                result.reason,
+            ):
+                theirs = (row.status, row.value) if row else ("absent", None)
+                differences.append(Discrepancy(*key, published=theirs, reproduced=mine))
+    for key in sorted(set(published) - seen):
+        row = published[key]
+        differences.append(Discrepancy(*key, published=(row.status, row.value), reproduced=("absent", None)))
+    return differences

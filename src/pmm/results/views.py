@@ -1,0 +1,165 @@
+"""Pages of KPI results for signed-in users: a cycle's results (published or current), the cycle's
+publications (and publishing, for the Secretariat), and a member's live preview of its own KPIs."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pmm.accounts.roles import MEMBER_ROLES, SECRETARIAT_ROLES
+from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.spec import FrameworkSpec
+from pmm.authz import can, require, roles_of
+from pmm.core.errors import ApplicationError
+from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_get
+from pmm.members.models import Member
+from pmm.results.formatting import figure_of, group_rows, units_of
+from pmm.results.group_stats import cycle_aggregates
+from pmm.results.selectors import (
+    CURRENT,
+    ResultFilters,
+    cycle_results,
+    live_results,
+    publications_of,
+)
+from pmm.results.services import publication_create
+
+
+def _may_read_current(user: Any) -> bool:
+    """Current (unpublished) results are for the members' own people and the Secretariat."""
+    return any(role in MEMBER_ROLES | SECRETARIAT_ROLES for role, _m in roles_of(user))
+
+
+def _kpi_rows(cycle: Cycle, spec: FrameworkSpec, rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows ready to show: the KPI, and the value with its unit or the status in words."""
+    units = units_of(cycle.framework.document)
+    return [{"row": row, "kpi": spec.kpis[row.kpi], "figure": figure_of(row, spec, units)} for row in rows]
+
+
+def _filter_choices(cycle: Cycle, spec: FrameworkSpec) -> dict[str, Any]:
+    return {
+        "dimensions": list(spec.dimensions.values()),
+        "outcomes": list(spec.outcomes.values()),
+        "kpis": sorted(spec.kpis.values(), key=lambda k: k.position),
+    }
+
+
+@login_required
+def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = cycle_get(cycle_id)
+    require(request.user, "cycle.view")
+    spec = cycle_spec(cycle)
+    publication = request.GET.get("publication") or None
+    filters = ResultFilters(
+        request.GET.get("member", ""),
+        request.GET.get("kpi", ""),
+        request.GET.get("outcome", ""),
+        request.GET.get("dimension", ""),
+    )
+    may_current = _may_read_current(request.user)
+    if publication == CURRENT and not may_current:
+        publication = None
+    problem = ""
+    try:
+        results = cycle_results(request.user, cycle, publication, filters)
+    except ApplicationError as error:
+        problem = error.message
+        results = cycle_results(request.user, cycle, None, ResultFilters())
+    aggregates = []
+    if filters.kpi and results.publication is not None and not problem:
+        found = cycle_aggregates(request.user, cycle, results.publication, kpi=filters.kpi)
+        aggregates = group_rows(found, spec, units_of(cycle.framework.document))
+    query = {
+        k: v for k, v in request.GET.items() if k in {"member", "kpi", "outcome", "dimension", "publication"}
+    }
+    api = reverse("api:results_list", kwargs={"cycle": cycle.pk})
+    return render(
+        request,
+        "results/results.html",
+        {
+            "cycle": cycle,
+            "results": results,
+            "rows": _kpi_rows(cycle, spec, results.rows),
+            "publications": list(publications_of(cycle)),
+            "may_current": may_current,
+            "filters": filters,
+            "chosen_publication": publication or "",
+            "problem": problem,
+            "members": Member.objects.filter(iso3__in={r.iso3 for r in results.rows}).order_by("sort_name")
+            if not filters.member
+            else Member.objects.filter(iso3=filters.member.upper()),
+            "csv_url": f"{api}.csv?{urlencode(query)}",
+            "xlsx_url": f"{api}.xlsx?{urlencode(query)}",
+            "may_publish": can(request.user, "result.publish"),
+            "aggregates": aggregates,
+            "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
+            **_filter_choices(cycle, spec),
+        },
+        status=400 if problem else 200,
+    )
+
+
+@login_required
+def publications_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = cycle_get(cycle_id)
+    require(request.user, "cycle.view")
+    return render(
+        request,
+        "results/publications.html",
+        {
+            "cycle": cycle,
+            "publications": list(publications_of(cycle)),
+            "may_publish": can(request.user, "result.publish"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, cycle_id: int) -> HttpResponse:
+    cycle = cycle_get(cycle_id)
+    require(request.user, "result.publish")
+    try:
+        publication = publication_create(actor=request.user, cycle=cycle, note=request.POST.get("note", ""))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Publication %(number)s of %(cycle)s is out: %(count)s members.")
+            % {"number": publication.number, "cycle": cycle, "count": publication.member_count},
+        )
+    return redirect("results:publications", cycle_id=cycle.pk)
+
+
+@login_required
+def preview_page(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    cycle = cycle_get(cycle_id)
+    assessment = assessment_access(request.user, cycle, iso3)
+    spec = cycle_spec(cycle)
+    results = live_results(assessment)
+    outcomes = []
+    for dimension in spec.dimensions.values():
+        for code in dimension.outcomes:
+            outcome = spec.outcomes[code]
+            rows = [r for r in results if spec.kpis[r.kpi].outcome == code]
+            outcomes.append(
+                {"dimension": dimension, "outcome": outcome, "rows": _kpi_rows(cycle, spec, rows)}
+            )
+    computed = sum(1 for r in results if r.status == "computed")
+    return render(
+        request,
+        "results/preview.html",
+        {"cycle": cycle, "assessment": assessment, "outcomes": outcomes, "computed": computed,
+         "total": len(results)},
+    )  # fmt: skip

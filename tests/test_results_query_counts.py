@@ -1,0 +1,102 @@
+"""Results endpoints and pages run a fixed number of queries, however many members and KPIs there are."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from pmm.accounts.roles import Role
+from pmm.assessments.models import Assessment, AssessmentStatus, KpiResponse
+from pmm.framework.models import Kpi
+from pmm.members.models import Member
+from pmm.results.models import KpiResult, Publication, PublishedResult, ResultSet
+
+pytestmark = pytest.mark.django_db
+
+
+def _publish(cycle, members: int, kpis: int, number: int = 1) -> None:
+    """A publication (and the current results) of `members` members x `kpis` KPIs, written directly."""
+    chosen = list(
+        Kpi.objects.filter(outcome__dimension__framework=cycle.framework).order_by("position")[:kpis]
+    )
+    publication = Publication.objects.create(
+        cycle=cycle,
+        number=number,
+        published_at=timezone.now(),
+        framework_code="pmm-v1",
+        framework_version=cycle.framework.version,
+        framework_fingerprint=cycle.framework.fingerprint,
+        computation_version="1",
+        inputs_fingerprint=str(number),
+        member_count=members,
+    )
+    rows, current = [], []
+    for i, member in enumerate(Member.objects.order_by("iso3")[:members]):
+        assessment = Assessment.objects.create(cycle=cycle, member=member, status=AssessmentStatus.SUBMITTED)
+        result_set = ResultSet.objects.create(
+            assessment=assessment,
+            assessment_version=1,
+            inputs_fingerprint="x",
+            computation_version="1",
+            computed_at=timezone.now(),
+        )
+        for kpi in chosen:
+            level = ["public", "wco", "union", "country"][i % 4]
+            KpiResponse.objects.create(assessment=assessment, kpi=kpi, disclosure=level)
+            for component in kpi.formula:
+                fields = {"kpi": kpi.code, "component": component, "status": "computed", "value": 10.0 + i}
+                rows.append(
+                    PublishedResult(publication=publication, member=member, disclosure=level, **fields)
+                )
+                current.append(KpiResult(result_set=result_set, **fields))
+    PublishedResult.objects.bulk_create(rows)
+    KpiResult.objects.bulk_create(current)
+
+
+def _count(client, url: str, headers=None) -> int:
+    cache.clear()  # count the work of a first answer, not of a cached one
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200, (url, response.content[:300])
+    return len(queries)
+
+
+URLS = [
+    "/api/v1/cycles/{cycle}/results",
+    "/api/v1/cycles/{cycle}/results?publication=current",
+    "/api/v1/cycles/{cycle}/results.csv",
+    "/api/v1/cycles/{cycle}/results.xlsx",
+    "/api/v1/cycles/{cycle}/aggregates",
+    "/api/v1/publications",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_results_endpoints_run_a_fixed_number_of_queries(client, open_cycle, make_user, bearer, url):
+    headers = bearer(make_user(Role.NCP, "KEN"))
+    url = url.format(cycle=open_cycle.pk)
+    _publish(open_cycle, members=3, kpis=2)
+    _count(client, url, headers)  # the first call also records when the token was last used
+    small = _count(client, url, headers)
+    _grow(open_cycle)
+    assert _count(client, url, headers) == small
+
+
+def _grow(cycle) -> None:
+    """Replace the data with 12 members x 20 KPIs (the earlier rows stay in publication 1)."""
+    Assessment.objects.filter(cycle=cycle).delete()
+    _publish(cycle, members=12, kpis=20, number=2)
+
+
+@pytest.mark.parametrize("path", ["/cycles/{cycle}/results/", "/cycles/{cycle}/publications/"])
+def test_results_pages_run_a_fixed_number_of_queries(client, open_cycle, make_user, path):
+    client.force_login(make_user(Role.NCP, "KEN"))
+    url = path.format(cycle=open_cycle.pk)
+    _publish(open_cycle, members=3, kpis=2)
+    _count(client, url)
+    small = _count(client, url)
+    _grow(open_cycle)
+    assert _count(client, url) == small
