@@ -161,6 +161,14 @@ def tamper_published_inputs(recorded, inputs: dict) -> None:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Tests roll their data back, so ids come back: what one test cached must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english_by_default():
     """Each test starts in English, whatever language an earlier test's page switched to."""
     from django.utils import translation

@@ -74,3 +74,11 @@ def test_kpi_preview_for_the_member_in_french(client, open_cycle, make_user, pag
     assert "75\u00a0%" in html  # French puts a no-break space before %
     client.force_login(make_user(Role.NCP, "FRA"))
     assert client.get(f"/cycles/{open_cycle.pk}/assessments/KEN/results/").status_code == 404
+
+
+def test_choosing_a_kpi_shows_its_group_statistics_or_why_not(client, open_cycle, published, make_user):
+    client.force_login(make_user(Role.NCP, "KEN"))
+    html = client.get(f"/cycles/{open_cycle.pk}/results/", {"kpi": "D1.O1.K1"}).content.decode()
+    assert "Group statistics" in html and "All members" in html
+    # Two members only: below the minimum of five, every group is held back and says why.
+    assert "Not shown: fewer members contribute than the minimum." in html

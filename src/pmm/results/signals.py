@@ -25,4 +25,7 @@ def _recompute_after_submission(sender: Any, assessment: Any, **kwargs: Any) -> 
 def _forget_group_statistics(sender: Any, **kwargs: Any) -> None:
     from pmm.results.group_stats import forget_cached_statistics
 
+    if kwargs.get("action", "post").startswith("pre"):
+        return  # membership changes signal before and after: once is enough
+
     forget_cached_statistics()
