@@ -47,6 +47,7 @@ bench: install
 	PMM_DEBUG=true $(VENV)/bin/python bench/run.py
 	PMM_DEBUG=true $(VENV)/bin/python bench/assessment_api.py
 	PMM_DEBUG=true $(VENV)/bin/python bench/workbook.py
+	PMM_DEBUG=true $(VENV)/bin/python bench/results.py
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .pytest_cache .ruff_cache

@@ -35,9 +35,10 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core import signals  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import close_old_connections, connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -78,6 +79,7 @@ def timed(action: Callable[[], object], runs: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="repetitions of each measure")
+    parser.add_argument("--profile", help="print a cProfile of one GET of this path as the Secretariat")
     args = parser.parse_args()
     runs = max(3, args.runs)
 
@@ -157,6 +159,9 @@ def main() -> None:
     publication = publication_create(actor=SYSTEM, cycle=cycle, note="bench")
     report(f"publish the cycle ({publication.results.count()} figures)", [time.perf_counter() - started])
 
+    # Keep one connection across requests, or each request reconnects and clears the query log.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     client = Client()
     readers = {"public": {}}
     for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
@@ -169,6 +174,18 @@ def main() -> None:
         )
         readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
     base = f"/api/v1/cycles/{cycle.pk}"
+    if args.profile:
+        import cProfile
+        import pstats
+
+        headers = readers["Secretariat"]
+        client.get(base + args.profile, headers=headers)  # the first request also imports modules
+        cache.clear()
+        cProfile.runctx(
+            "client.get(base + args.profile, headers=headers)", globals(), locals(), "/tmp/pmm.prof"
+        )
+        pstats.Stats("/tmp/pmm.prof").sort_stats("tottime").print_stats(25)
+        return
     for path in ["/results", "/results.csv", "/results.xlsx", "/aggregates", "/aggregates?kpi=D1.O1.K1"]:
         for label, headers in readers.items():
             url = base + path
@@ -180,6 +197,7 @@ def main() -> None:
 
             get()
             cache.clear()
+            connection.queries_log.clear()  # the log keeps 9,000 queries at most: start it empty
             with CaptureQueriesContext(connection) as queries:
                 get()
             cold = timed(lambda: (cache.clear(), get()), runs)

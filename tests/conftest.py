@@ -149,6 +149,48 @@ def submitted_assessment(django_capture_on_commit_callbacks):
     return make
 
 
+def write_results(cycle, number: int, entries) -> None:
+    """A publication and the members' current results, written straight into the tables (no services),
+    for tests that need many members fast. `entries`: {member: [(kpi, level, [fields of each
+    component: component, status, value, detail])]}."""
+    from django.utils import timezone
+
+    from pmm.assessments.models import Assessment, AssessmentStatus, KpiResponse
+    from pmm.results.models import KpiResult, Publication, PublishedResult, ResultSet
+
+    publication = Publication.objects.create(
+        cycle=cycle,
+        number=number,
+        published_at=timezone.now(),
+        framework_code=cycle.framework.code,
+        framework_version=cycle.framework.version,
+        framework_fingerprint=cycle.framework.fingerprint,
+        computation_version="1",
+        inputs_fingerprint=str(number),
+        member_count=len(entries),
+    )
+    published, current = [], []
+    for member, kpis in entries.items():
+        assessment = Assessment.objects.create(cycle=cycle, member=member, status=AssessmentStatus.SUBMITTED)
+        result_set = ResultSet.objects.create(
+            assessment=assessment,
+            assessment_version=1,
+            inputs_fingerprint="x",
+            computation_version="1",
+            computed_at=timezone.now(),
+        )
+        for kpi, level, components in kpis:
+            KpiResponse.objects.create(assessment=assessment, kpi=kpi, disclosure=level)
+            for fields in components:
+                row = {"kpi": kpi.code, **fields}
+                published.append(
+                    PublishedResult(publication=publication, member=member, disclosure=level, **row)
+                )
+                current.append(KpiResult(result_set=result_set, **row))
+    PublishedResult.objects.bulk_create(published)
+    KpiResult.objects.bulk_create(current)
+
+
 def tamper_published_inputs(recorded, inputs: dict) -> None:
     """Change a publication's recorded inputs behind the application's back (they are append-only)."""
     import json

@@ -21,21 +21,20 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from conftest import write_results
 from pmm.accounts.models import ApiToken, RoleAssignment, User
 from pmm.accounts.roles import Role
 from pmm.accounts.services import token_create
-from pmm.assessments.models import Assessment, AssessmentStatus, KpiResponse
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.framework.models import Kpi
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.formatting import units_of, value_text
-from pmm.results.models import KpiResult, Publication, PublishedResult, ResultSet
 
 pytestmark = pytest.mark.django_db
 
@@ -116,57 +115,31 @@ def _build(world, cycle):
                 union_pairs.add((iso3, other.iso3))
     chosen = Kpi.objects.filter(outcome__dimension__framework=cycle.framework, code__in=world["kpis"])
     kpis = {k.code: k for k in chosen.select_related("unit")}
-    publication = Publication.objects.create(
-        cycle=cycle,
-        number=1,
-        published_at=timezone.now(),
-        framework_code="pmm-v1",
-        framework_version=cycle.framework.version,
-        framework_fingerprint=cycle.framework.fingerprint,
-        computation_version="1",
-        inputs_fingerprint="x",
-        member_count=len(members),
-    )
     sentinels = {}
     spec, units = cycle_spec(cycle), units_of(cycle.framework.document)
-    published, current = [], []
+    entries = {}
     for iso3, member in members.items():
-        assessment = Assessment.objects.create(cycle=cycle, member=member, status=AssessmentStatus.SUBMITTED)
-        result_set = ResultSet.objects.create(
-            assessment=assessment,
-            assessment_version=1,
-            inputs_fingerprint="x",
-            computation_version="1",
-            computed_at=timezone.now(),
-        )
+        entries[member] = []
         for code in world["kpis"]:
-            kpi = kpis[code]
-            level = world["levels"][(iso3, code)]
-            KpiResponse.objects.create(assessment=assessment, kpi=kpi, disclosure=level)
+            kpi, level = kpis[code], world["levels"][(iso3, code)]
+            declined = world["declined"][(iso3, code)]
+            components = []
             for component in kpi.formula:
                 n = next(_counter)
                 value = 1_000_000 + n + 0.25  # unique, same width, distinct from anything else on a page
-                declined = world["declined"][(iso3, code)]
                 text = f"JUSTIFICATION-{n}-SECRET"
-                fields = {
-                    "kpi": code,
-                    "component": component,
-                    "status": "not_applicable" if declined else "computed",
-                    "value": None if declined else value,
-                    "detail": text if declined else "",
-                }
-                published.append(
-                    PublishedResult(publication=publication, member=member, disclosure=level, **fields)
+                components.append(
+                    {
+                        "component": component,
+                        "status": "not_applicable" if declined else "computed",
+                        "value": None if declined else value,
+                        "detail": text if declined else "",
+                    }
                 )
-                current.append(KpiResult(result_set=result_set, **fields))
-                sentinels[(iso3, code, component)] = {
-                    "level": level,
-                    "texts": [text]
-                    if declined
-                    else [repr(value), value_text(value, spec.kpis[code], spec, units)],
-                }
-    PublishedResult.objects.bulk_create(published)
-    KpiResult.objects.bulk_create(current)
+                shown = [text] if declined else [repr(value), value_text(value, spec.kpis[code], spec, units)]
+                sentinels[(iso3, code, component)] = {"level": level, "texts": shown}
+            entries[member].append((kpi, level, components))
+    write_results(cycle, 1, entries)
     return sentinels, union_pairs
 
 

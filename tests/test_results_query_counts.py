@@ -6,54 +6,28 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
+from conftest import write_results
 from pmm.accounts.roles import Role
-from pmm.assessments.models import Assessment, AssessmentStatus, KpiResponse
+from pmm.assessments.models import Assessment
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
-from pmm.results.models import KpiResult, Publication, PublishedResult, ResultSet
 
 pytestmark = pytest.mark.django_db
 
 
 def _publish(cycle, members: int, kpis: int, number: int = 1) -> None:
     """A publication (and the current results) of `members` members x `kpis` KPIs, written directly."""
-    chosen = list(
-        Kpi.objects.filter(outcome__dimension__framework=cycle.framework).order_by("position")[:kpis]
-    )
-    publication = Publication.objects.create(
-        cycle=cycle,
-        number=number,
-        published_at=timezone.now(),
-        framework_code="pmm-v1",
-        framework_version=cycle.framework.version,
-        framework_fingerprint=cycle.framework.fingerprint,
-        computation_version="1",
-        inputs_fingerprint=str(number),
-        member_count=members,
-    )
-    rows, current = [], []
+    every_kpi = Kpi.objects.filter(outcome__dimension__framework=cycle.framework).order_by("position")
+    chosen = list(every_kpi[:kpis])
+    entries = {}
     for i, member in enumerate(Member.objects.order_by("iso3")[:members]):
-        assessment = Assessment.objects.create(cycle=cycle, member=member, status=AssessmentStatus.SUBMITTED)
-        result_set = ResultSet.objects.create(
-            assessment=assessment,
-            assessment_version=1,
-            inputs_fingerprint="x",
-            computation_version="1",
-            computed_at=timezone.now(),
-        )
-        for kpi in chosen:
-            level = ["public", "wco", "union", "country"][i % 4]
-            KpiResponse.objects.create(assessment=assessment, kpi=kpi, disclosure=level)
-            for component in kpi.formula:
-                fields = {"kpi": kpi.code, "component": component, "status": "computed", "value": 10.0 + i}
-                rows.append(
-                    PublishedResult(publication=publication, member=member, disclosure=level, **fields)
-                )
-                current.append(KpiResult(result_set=result_set, **fields))
-    PublishedResult.objects.bulk_create(rows)
-    KpiResult.objects.bulk_create(current)
+        level = ["public", "wco", "union", "country"][i % 4]
+        entries[member] = [
+            (kpi, level, [{"component": c, "status": "computed", "value": 10.0 + i} for c in kpi.formula])
+            for kpi in chosen
+        ]
+    write_results(cycle, number, entries)
 
 
 def _count(client, url: str, headers=None) -> int:

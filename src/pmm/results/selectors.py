@@ -200,11 +200,8 @@ def published_results_for(
     member = _member_filter(filters)
     if member is not None:
         rows = rows.filter(member=member)
-    found = [
-        ResultRow(r.member_id, r.member.iso3, r.member.name, r.kpi, r.component, r.status, r.value,
-                  r.reason, r.detail, r.disclosure)
-        for r in rows.select_related("member")
-    ]  # fmt: skip
+    fields = ("member_id", "member__iso3", "member__name", "kpi", "component", "status", "value", "reason")
+    found = [ResultRow(*values) for values in rows.values_list(*fields, "detail", "disclosure")]
     return Results(cycle, spec, publication, _order(spec, found))
 
 
