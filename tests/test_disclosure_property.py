@@ -21,20 +21,23 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import write_results
+from conftest import TOTP_KEY, write_results
 from pmm.accounts.models import ApiToken, RoleAssignment, User
-from pmm.accounts.roles import Role
+from pmm.accounts.roles import TWO_FACTOR_ROLES, Role
 from pmm.accounts.services import token_create
+from pmm.assessments.models import Assessment
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.framework.models import Kpi
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.formatting import units_of, value_text
+from pmm.reviews.models import Review, ReviewAssignment, ReviewStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +63,11 @@ def worlds(draw):
             member = draw(st.sampled_from(members))
         elif role == Role.PEER_REVIEWER:
             member = draw(st.one_of(st.none(), st.sampled_from(members)))
-        users.append((role, member))
+        # Peer reviewers may be assigned to the reviews of some members (never their own).
+        assigned = frozenset()
+        if role == Role.PEER_REVIEWER:
+            assigned = frozenset(draw(st.lists(st.sampled_from(members), max_size=2))) - {member}
+        users.append((role, member, assigned))
     return {
         "members": members,
         "unions": unions,
@@ -74,12 +81,14 @@ def worlds(draw):
 KPI_POOL = ["D1.O1.K1", "D1.O1.K3", "D1.O2.K2", "D2.O1.K1", "D3.O1.K1", "D4.O1.K2"]
 
 
-def may_see(role, user_member, owner, level, union_pairs) -> bool:
+def may_see(role, user_member, owner, level, union_pairs, assigned=frozenset()) -> bool:
     """The issue's rule, as written: who may see a published value of `owner` at `level`."""
     if level == "public":
         return True
     if role is None:
         return False
+    if role == Role.PEER_REVIEWER and owner in assigned:
+        return True  # country level: the owner's assigned peer reviewers
     if role in (Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_ANALYST):
         return True
     if level == "wco":
@@ -93,9 +102,11 @@ def may_see(role, user_member, owner, level, union_pairs) -> bool:
     return role in member_roles and user_member == owner  # country
 
 
-def may_read_current(role, user_member, owner) -> bool:
+def may_read_current(role, user_member, owner, assigned=frozenset()) -> bool:
     if role in (Role.SECRETARIAT_ADMIN, Role.SECRETARIAT_ANALYST):
         return True
+    if role == Role.PEER_REVIEWER and owner in assigned:
+        return True  # reviewers read the self-assessment they review
     return role in (Role.NCP, Role.CONTRIBUTOR) and user_member == owner
 
 
@@ -143,10 +154,18 @@ def _build(world, cycle):
     return sentinels, union_pairs
 
 
-def _user(role, member, members):
+def _user(role, member, assigned, members, cycle):
     user = User.objects.create_user(f"prop-{next(_counter)}", password=None)
     if role is not None:
         RoleAssignment.objects.create(user=user, role=role, member=members.get(member))
+    if role in TWO_FACTOR_ROLES:
+        TOTPDevice.objects.create(user=user, name="test", key=TOTP_KEY, confirmed=True)
+    for iso3 in assigned:
+        assessment = Assessment.objects.get(cycle=cycle, member=members[iso3])
+        review = Review.objects.create(
+            assessment=assessment, status=ReviewStatus.ACCEPTED, requested_at=timezone.now()
+        )
+        ReviewAssignment.objects.create(review=review, reviewer=user, lead=True)
     return user
 
 
@@ -171,7 +190,7 @@ def _pages(client: Client, cycle) -> dict[str, str]:
     }
 
 
-def _check_aggregates(answer: str, sentinels, role, member, union_pairs) -> None:
+def _check_aggregates(answer: str, sentinels, role, member, union_pairs, assigned) -> None:
     """Group statistics draw on withheld values too, so they cannot be searched for sentinels; the
     engine's own safety is proven in test_aggregates_adversarial.py. Here: a released group never has
     between 1 and k-1 contributors withheld from this reader (by the oracle), so the visibility the
@@ -193,7 +212,9 @@ def _check_aggregates(answer: str, sentinels, role, member, union_pairs) -> None
             and not s["texts"][0].startswith("JUSTIFICATION")
             and (in_group is None or owner in in_group)
         ]
-        hidden = [o for o, level in contributors if not may_see(role, member, o, level, union_pairs)]
+        hidden = [
+            o for o, level in contributors if not may_see(role, member, o, level, union_pairs, assigned)
+        ]
         assert a["count"] == len(contributors) >= k, a
         assert not 0 < len(hidden) < k, (a, role, member, hidden)
 
@@ -206,8 +227,8 @@ def test_no_read_path_shows_a_value_to_someone_its_level_excludes(open_cycle, wo
     with transaction.atomic():
         sentinels, union_pairs = _build(world, open_cycle)
         members = {m.iso3: m for m in Member.objects.filter(iso3__in=world["members"])}
-        for role, member in world["users"]:
-            user = _user(role, member, members)
+        for role, member, assigned in world["users"]:
+            user = _user(role, member, assigned, members, open_cycle)
             client = Client()
             headers = {}
             if role is not None:
@@ -220,9 +241,9 @@ def test_no_read_path_shows_a_value_to_someone_its_level_excludes(open_cycle, wo
             if role is not None:
                 client.force_login(user)
                 answers.update(_pages(client, open_cycle))
-            _check_aggregates(answers.pop("aggregates"), sentinels, role, member, union_pairs)
+            _check_aggregates(answers.pop("aggregates"), sentinels, role, member, union_pairs, assigned)
             for (owner, code, _component), sentinel in sentinels.items():
-                allowed = may_see(role, member, owner, sentinel["level"], union_pairs)
+                allowed = may_see(role, member, owner, sentinel["level"], union_pairs, assigned)
                 for name, text in answers.items():
                     if not allowed:
                         for secret_text in sentinel["texts"]:
@@ -236,7 +257,7 @@ def test_no_read_path_shows_a_value_to_someone_its_level_excludes(open_cycle, wo
                             )
                 if allowed and sentinel["texts"][0].startswith("JUSTIFICATION") is False:
                     assert sentinel["texts"][0] in answers["api"], ("missing", role, member, owner, code)
-                if not may_read_current(role, member, owner):
+                if not may_read_current(role, member, owner, assigned):
                     for secret_text in sentinel["texts"]:
                         assert secret_text not in current, ("current", role, member, owner, code)
             ApiToken.objects.filter(user=user).delete()

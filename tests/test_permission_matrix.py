@@ -21,6 +21,7 @@ from pmm.authz import ACTIONS, MATRIX
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.actors import SYSTEM
 from pmm.framework.services import framework_load
+from pmm.reviews.services import review_move, review_request, reviewer_save
 
 TINY = Path(__file__).parent / "data" / "tiny-framework.yaml"
 ROLES = [ANONYMOUS, *Role.values]
@@ -78,6 +79,28 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
         ),
         "result.publish": Probe(
             "post", f"/api/v1/cycles/{cycle}/publications", 201, setup="submitted", body={"note": "probe"}
+        ),
+        "review.request": Probe("post", f"{kenya}/review", 201, member="KEN", setup="submitted", body={}),
+        "review.view": Probe("get", f"{kenya}/review", 200, member="KEN", setup="review_requested"),
+        "review.decide": Probe(
+            "post",
+            f"{kenya}/review/moves",
+            200,
+            member="KEN",
+            setup="review_requested",
+            body={"action": "accept"},
+        ),
+        "review.assign": Probe(
+            "put",
+            f"{kenya}/review/reviewers/pool-reviewer",
+            200,
+            member="KEN",
+            setup="review_accepted",
+            body={"lead": True},
+        ),
+        "reviewer.list": Probe("get", "/api/v1/reviewers", 200),
+        "reviewer.manage": Probe(
+            "put", "/api/v1/reviewers/target-reviewer", 200, body={"accreditation": "accredited"}
         ),
         "framework.view": Probe("get", "/api/v1/frameworks/pmm-v1", 200),
         "framework.export": Probe("get", "/api/v1/frameworks/pmm-v1/export", 200),
@@ -161,10 +184,15 @@ def _call(client, probe: Probe, headers: dict[str, str]):
     return method(probe.path, data=probe.body, content_type="application/json", headers=headers)
 
 
+def _acts_for(role: str, iso3: str | None) -> bool:
+    """Member-scoped rights come from the role's member, except for peer reviewers (assignments)."""
+    return role != Role.PEER_REVIEWER and MEMBER_OF.get(role) == iso3
+
+
 def _may_view(role: str, iso3: str | None) -> bool:
     if "assessment.view" not in MATRIX[role]:
         return False
-    return role in ALL_MEMBERS_ROLES or MEMBER_OF.get(role) == iso3
+    return role in ALL_MEMBERS_ROLES or _acts_for(role, iso3)
 
 
 @pytest.mark.django_db
@@ -175,14 +203,21 @@ def test_api_permission_matrix(
 ):
     framework_load(actor=SYSTEM, text=TINY.read_text())
     make_user("basic", username="target")
+    make_user(Role.PEER_REVIEWER, "CAN", username="target-reviewer")
     probe = api_probe(action, open_cycle.pk)
     if probe.setup:
         assessment = complete_assessment(open_cycle, probe.member or "KEN")
-        if probe.setup == "submitted":
+        if probe.setup != "complete":
             assessment_submit(actor=SYSTEM, assessment=assessment)
+        if probe.setup.startswith("review"):
+            review = review_request(actor=SYSTEM, assessment=assessment)
+        if probe.setup == "review_accepted":
+            review_move(actor=SYSTEM, review=review, action="accept")
+            pool = make_user(Role.PEER_REVIEWER, "JPN", username="pool-reviewer")
+            reviewer_save(actor=SYSTEM, user=pool, accreditation="accredited")
     response = _call(client, probe, actor_headers(role))
     allowed = action in MATRIX[role] and (
-        probe.member is None or role in ALL_MEMBERS_ROLES or MEMBER_OF.get(role) == probe.member
+        probe.member is None or role in ALL_MEMBERS_ROLES or _acts_for(role, probe.member)
     )
     if allowed:
         assert response.status_code == probe.success, response.content

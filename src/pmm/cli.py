@@ -52,6 +52,10 @@ app.add_typer(workbook_app, name="workbook")
 app.add_typer(assessment_app, name="assessment")
 results_app = typer.Typer(help="Compute, publish and verify KPI results.", no_args_is_help=True)
 app.add_typer(results_app, name="results")
+review_app = typer.Typer(help="Peer reviews: request, decide, assign, start, withdraw.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+reviewer_app = typer.Typer(help="The pool of peer reviewers.", no_args_is_help=True)
+app.add_typer(reviewer_app, name="reviewer")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -700,6 +704,108 @@ def results_verify(
         raise ApplicationError(f"{len(differences)} published figures could not be reproduced.")
     count = chosen.results.count()
     typer.echo(f"Publication {chosen.number} of cycle {cycle}: all {count} figures reproduced exactly.")
+
+
+def _review_of(actor: Any, cycle: int, member: str) -> Any:
+    from pmm.core.errors import NotFound
+    from pmm.reviews.selectors import review_current
+
+    review = review_current(actor, _assessment(actor, cycle, member))
+    if review is None:
+        raise NotFound(f"No peer review of {member.upper()} in cycle {cycle}.")
+    return review
+
+
+@review_app.command("request")
+@_reports_errors
+def review_request_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    note: Annotated[str, typer.Option(help="What the member wants from the review.")] = "",
+    as_user: AsOption = None,
+) -> None:
+    """Request a peer review of a submitted self-assessment."""
+    _setup()
+    from pmm.reviews.services import review_request
+
+    actor = _actor(as_user)
+    review = review_request(actor=actor, assessment=_assessment(actor, cycle, member), note=note)
+    typer.echo(f"Peer review of {member.upper()} in cycle {cycle} requested (review {review.pk}).")
+
+
+@review_app.command("move")
+@_reports_errors
+def review_move_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    action: Annotated[str, typer.Option(help="accept, decline, start or withdraw.")],
+    reason: Annotated[str, typer.Option(help="Why (required to decline or withdraw).")] = "",
+    as_user: AsOption = None,
+) -> None:
+    """Move a peer review through its workflow."""
+    _setup()
+    from pmm.reviews.services import review_move
+
+    actor = _actor(as_user)
+    review = review_move(actor=actor, review=_review_of(actor, cycle, member), action=action, reason=reason)
+    typer.echo(f"Peer review of {member.upper()} in cycle {cycle}: {review.status}.")
+
+
+@review_app.command("assign")
+@_reports_errors
+def review_assign_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    reviewer: Annotated[str, typer.Option(help="The reviewer's username.")],
+    lead: Annotated[bool, typer.Option("--lead", help="As the lead reviewer.")] = False,
+    accept_warnings: Annotated[
+        bool, typer.Option("--accept-warnings", help="Assign despite warnings (same union, many reviews).")
+    ] = False,
+) -> None:
+    """Assign a peer reviewer to a review (conflicts are refused)."""
+    _setup()
+    from pmm.accounts.selectors import user_get
+    from pmm.reviews.services import review_assign
+
+    actor = _system()
+    assignment = review_assign(
+        actor=actor,
+        review=_review_of(actor, cycle, member),
+        reviewer=user_get(reviewer),
+        lead=lead,
+        accept_warnings=accept_warnings,
+    )
+    for warning in assignment.warnings:
+        typer.echo(f"Warning accepted: {warning}")
+    typer.echo(f"{reviewer} assigned{' as lead' if lead else ''} to the review of {member.upper()}.")
+
+
+@reviewer_app.command("set")
+@_reports_errors
+def reviewer_set(
+    username: Annotated[str, typer.Argument(help="The peer reviewer's username.")],
+    accreditation: Annotated[str | None, typer.Option(help="candidate, accredited or suspended.")] = None,
+    languages: Annotated[str | None, typer.Option(help="Comma-separated, e.g. en,fr.")] = None,
+    expertise: Annotated[str | None, typer.Option(help="Dimension codes, e.g. D1,D3.")] = None,
+    reason: Annotated[str, typer.Option(help="Why.")] = "",
+) -> None:
+    """Put a peer reviewer in the pool, or change their accreditation, languages or expertise."""
+    _setup()
+    from pmm.accounts.selectors import user_get
+    from pmm.reviews.services import reviewer_save
+
+    profile = reviewer_save(
+        actor=_system(),
+        user=user_get(username),
+        accreditation=accreditation,
+        languages=languages.split(",") if languages is not None else None,
+        expertise=expertise.split(",") if expertise is not None else None,
+        reason=reason,
+    )
+    typer.echo(
+        f"{username}: {profile.accreditation}; languages {', '.join(profile.languages) or '-'}; "
+        f"expertise {', '.join(profile.expertise) or '-'}."
+    )
 
 
 # --------------------------------------------------------------------------------------------

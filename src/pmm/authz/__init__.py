@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pmm.accounts.roles import ANONYMOUS
+from pmm.accounts.roles import ANONYMOUS, MEMBER_OPTIONAL_ROLES
 from pmm.authz.actions import ACTIONS
 from pmm.authz.matrix import ALL_MEMBERS_ROLES, MATRIX
 from pmm.core.actors import is_system
 from pmm.core.errors import PermissionDenied
 
-__all__ = ["ACTIONS", "MATRIX", "actions_of", "can", "require", "roles_of"]
+__all__ = ["ACTIONS", "MATRIX", "actions_of", "can", "require", "reviewed_members", "roles_of"]
 
 
 def roles_of(actor: Any) -> list[tuple[str, int | None]]:
@@ -36,6 +36,20 @@ def _member_id_of(obj: Any) -> int | None:
     return int(member_id) if member_id is not None else None
 
 
+def reviewed_members(actor: Any) -> frozenset[int]:
+    """Members whose review the actor is assigned to (accepted and later, not declined nor withdrawn)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return frozenset()
+    cached = getattr(actor, "_pmm_reviewed", None)
+    if cached is None:
+        from pmm.reviews.models import READABLE_STATUSES, ReviewAssignment
+
+        assigned = ReviewAssignment.objects.filter(reviewer=actor, review__status__in=READABLE_STATUSES)
+        cached = frozenset(assigned.values_list("review__assessment__member_id", flat=True))
+        actor._pmm_reviewed = cached
+    return frozenset(cached)
+
+
 def can(actor: Any, action: str, obj: Any = None) -> bool:
     """May `actor` do `action` (on `obj`, for member-scoped actions)?"""
     declared = ACTIONS.get(action)
@@ -48,7 +62,10 @@ def can(actor: Any, action: str, obj: Any = None) -> bool:
             continue
         if declared.scope == "any" or role in ALL_MEMBERS_ROLES:
             return True
-        if declared.scope == "member" and member_id is not None and member_id == _member_id_of(obj):
+        if declared.scope == "member" and role in MEMBER_OPTIONAL_ROLES:
+            if _member_id_of(obj) in reviewed_members(actor):
+                return True
+        elif declared.scope == "member" and member_id is not None and member_id == _member_id_of(obj):
             return True
     return False
 

@@ -2,7 +2,8 @@
 
 `scope` says what an allowed role still needs:
 - "any": nothing more;
-- "member": the object must belong to the member administration of the actor's role assignment.
+- "member": the object must belong to the member administration of the actor's role assignment
+  (for peer reviewers: to a member whose review they are assigned to, never their own administration).
 """
 
 from __future__ import annotations
@@ -48,5 +49,15 @@ ACTIONS: dict[str, Action] = {
         Action("assessment.submit", "Submit a member's self-assessment", scope="member"),
         Action("assessment.reopen", "Reopen a submitted self-assessment, with a reason"),
         Action("result.publish", "Publish a cycle's results as a new, frozen snapshot"),
+        Action(
+            "review.request",
+            "Request a peer review of a submitted self-assessment, or withdraw it",
+            scope="member",
+        ),
+        Action("review.view", "See a member's peer reviews and their reviewers", scope="member"),
+        Action("review.decide", "Accept or decline a request for peer review"),
+        Action("review.assign", "Assign peer reviewers to a review and start it"),
+        Action("reviewer.list", "See the pool of peer reviewers"),
+        Action("reviewer.manage", "Change peer reviewers' accreditation, languages and expertise"),
     ]
 }

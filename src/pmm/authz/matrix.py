@@ -6,8 +6,15 @@ from pmm.accounts.roles import ANONYMOUS, Role
 
 _READ_PUBLIC = {"framework.view", "framework.export", "member.view", "group.view"}
 _SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own", "cycle.view"}
-_MEMBER_EDITOR = {"assessment.view", "assessment.edit"}
-_SECRETARIAT = {"user.list", "audit.view", "cycle.status_board", "assessment.view"}
+_MEMBER_EDITOR = {"assessment.view", "assessment.edit", "review.view"}
+_SECRETARIAT = {
+    "user.list",
+    "audit.view",
+    "cycle.status_board",
+    "assessment.view",
+    "review.view",
+    "reviewer.list",
+}
 
 MATRIX: dict[str, frozenset[str]] = {
     ANONYMOUS: frozenset(_READ_PUBLIC),
@@ -16,9 +23,9 @@ MATRIX: dict[str, frozenset[str]] = {
     Role.NCP: frozenset(
         _SIGNED_IN
         | _MEMBER_EDITOR
-        | {"user.invite_contributor", "assessment.set_disclosure", "assessment.submit"}
+        | {"user.invite_contributor", "assessment.set_disclosure", "assessment.submit", "review.request"}
     ),
-    Role.PEER_REVIEWER: frozenset(_SIGNED_IN),
+    Role.PEER_REVIEWER: frozenset(_SIGNED_IN | {"assessment.view", "review.view"}),
     Role.SECRETARIAT_ANALYST: frozenset(_SIGNED_IN | _SECRETARIAT),
     Role.SECRETARIAT_ADMIN: frozenset(
         _SIGNED_IN
@@ -35,6 +42,9 @@ MATRIX: dict[str, frozenset[str]] = {
             "cycle.manage",
             "assessment.reopen",
             "result.publish",
+            "review.decide",
+            "review.assign",
+            "reviewer.manage",
         }
     ),
 }

@@ -12,6 +12,7 @@ from pmm.evidence.api import router as evidence_router
 from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
 from pmm.results.api import router as results_router
+from pmm.reviews.api import router as reviews_router
 
 api = NinjaAPI(
     title="WCO PMM platform API",
@@ -36,3 +37,4 @@ api.add_router("", assessments_router)
 api.add_router("", workbook_router)
 api.add_router("", evidence_router)
 api.add_router("", results_router)
+api.add_router("", reviews_router)

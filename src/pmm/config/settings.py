@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "pmm.assessments",
     "pmm.evidence",
     "pmm.results",
+    "pmm.reviews",
     "pmm.public",
     "pmm.web",
     "django_tasks",
@@ -254,6 +255,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # Group statistics are shown to an audience only when at least this many members contribute.
 PMM_AGGREGATE_MIN_MEMBERS = int(os.environ.get("PMM_AGGREGATE_MIN_MEMBERS", "5"))
+
+# Assigning a peer reviewer who already has this many open reviews needs a confirmation.
+PMM_REVIEWER_MAX_OPEN_REVIEWS = int(os.environ.get("PMM_REVIEWER_MAX_OPEN_REVIEWS", "3"))
 
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"

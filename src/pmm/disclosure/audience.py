@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q
 
 from pmm.accounts.roles import MEMBER_OPTIONAL_ROLES, MEMBER_ROLES, SECRETARIAT_ROLES
-from pmm.authz import roles_of
+from pmm.authz import reviewed_members, roles_of
 from pmm.core.actors import is_system
 from pmm.disclosure.policy import COUNTRY, EVERYTHING, PUBLIC, PUBLIC_AUDIENCE, UNION, WCO, Audience
 from pmm.members.models import GroupKind, Member
@@ -27,6 +27,8 @@ def audience_of(actor: Any) -> Audience:
         audience = EVERYTHING
     else:
         own = frozenset(m for role, m in roles if role in MEMBER_ROLES and m is not None)
+        if any(role in MEMBER_OPTIONAL_ROLES for role, _ in roles):
+            own |= reviewed_members(actor)  # reviewers see the members they review as their own people do
         with_union = {
             m for role, m in roles if role in MEMBER_ROLES | MEMBER_OPTIONAL_ROLES and m is not None
         }

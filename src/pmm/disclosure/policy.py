@@ -6,8 +6,8 @@ Levels, from the widest audience to the narrowest (docs/disclosure.md):
   basic PMM users);
 - union: the NCPs, contributors and peer reviewers of members sharing a union with the owner, and
   Secretariat staff;
-- country: the owner's NCPs and contributors (and, once peer review exists, the reviewers assigned to
-  the owner), and Secretariat staff.
+- country: the owner's NCPs and contributors, the peer reviewers assigned to the owner's review, and
+  Secretariat staff.
 Levels are nested: whoever sees a member's country-level values sees its union, wco and public ones.
 """
 

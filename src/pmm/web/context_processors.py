@@ -8,13 +8,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from pmm.authz import can, roles_of
+from pmm.authz import actions_of, can, roles_of
 
 # (label, URL name, action that makes the link appear; None: everyone)
 NAV_LINKS = [
     (_("Published results"), "public:index", None),
     (_("What is due"), "assessments:due_list", "assessment.edit"),
     (_("Cycles"), "cycles:cycle_list", "cycle.view"),
+    (_("Peer reviews"), "reviews:review_list", "review.view"),
     (_("Frameworks"), "framework:framework_list", "framework.view"),
     (_("Members"), "members:member_list", "member.view"),
     (_("Groups"), "members:group_list", "group.view"),
@@ -34,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             allowed = any(role == "ncp" for role, _member in roles_of(user))
         elif action == "assessment.edit":  # the members' own work; the Secretariat uses the cycles
             allowed = any(role in ("ncp", "contributor") and member for role, member in roles_of(user))
+        elif action == "review.view":  # for some member: their own, or the ones they review
+            allowed = action in actions_of(user)
         else:
             allowed = can(user, action)
         if allowed:

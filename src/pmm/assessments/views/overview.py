@@ -21,6 +21,7 @@ from pmm.assessments.views.common import Page, load_page, may_start, page_urls
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
 from pmm.cycles.selectors import closed_reason
+from pmm.reviews.views import assessment_review
 
 
 def _issue_views(page: Page, builder: PageBuilder) -> list[dict[str, Any]]:
@@ -122,6 +123,7 @@ def render_overview(
             "workbook_form": workbook_form or WorkbookForm(),
             "workbook_problems": workbook_problems or [],
             "urls": urls,
+            "peer_review": assessment_review(request.user, a),
         },
         status=status,
     )

@@ -1,0 +1,208 @@
+"""Peer review API: requests, workflow moves, reviewer assignments, the reviewer pool."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from pmm.accounts.selectors import user_get
+from pmm.assessments.selectors import assessment_access
+from pmm.authz import require
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.errors import NotFound
+from pmm.cycles.selectors import cycle_get
+from pmm.reviews.models import Review, ReviewerProfile
+from pmm.reviews.selectors import review_current, reviewer_pool, reviews_visible
+from pmm.reviews.services import review_assign, review_move, review_request, review_unassign, reviewer_save
+
+router = Router(tags=["peer review"])
+
+
+class ReviewerOut(Schema):
+    username: str
+    lead: bool
+    warnings: list[str]
+
+
+class ReviewOut(Schema):
+    id: int
+    cycle: int
+    member: str
+    status: str
+    version: int
+    request_note: str
+    requested_at: datetime
+    decision_reason: str
+    decided_at: datetime | None
+    reviewers: list[ReviewerOut]
+
+
+class RequestIn(Schema):
+    note: str = ""
+
+
+class MoveIn(Schema):
+    action: Literal["accept", "decline", "start", "withdraw"]
+    reason: str = ""
+    version: int | None = None
+
+
+class AssignIn(Schema):
+    lead: bool = False
+    accept_warnings: bool = False
+
+
+class PoolOut(Schema):
+    username: str
+    member: str | None
+    accreditation: str
+    languages: list[str]
+    expertise: list[str]
+    open_reviews: int
+
+
+class ProfileIn(Schema):
+    accreditation: Literal["candidate", "accredited", "suspended"] | None = None
+    languages: list[str] | None = None
+    expertise: list[str] | None = None
+    reason: str = ""
+
+
+def review_out(review: Review) -> dict[str, Any]:
+    return {
+        "id": review.pk,
+        "cycle": review.assessment.cycle_id,
+        "member": review.assessment.member.iso3,
+        "status": review.status,
+        "version": review.version,
+        "request_note": review.request_note,
+        "requested_at": review.requested_at,
+        "decision_reason": review.decision_reason,
+        "decided_at": review.decided_at,
+        "reviewers": [
+            {"username": a.reviewer.username, "lead": a.lead, "warnings": a.warnings}
+            for a in sorted(review.assignments.all(), key=lambda a: (not a.lead, a.reviewer.username))
+        ],
+    }
+
+
+def _review(request: HttpRequest, cycle: int, iso3: str) -> Review:
+    actor = actor_of(request)
+    review = review_current(actor, assessment_access(actor, cycle_get(cycle), iso3))
+    if review is None:
+        raise NotFound(f"No peer review of {iso3.upper()} in this cycle.")
+    return review
+
+
+_ONE = "/cycles/{cycle}/assessments/{iso3}/review"
+
+
+@router.get(_ONE, response={200: ReviewOut, **ERROR_RESPONSES}, summary="The member's peer review")
+def review_get(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
+    return review_out(_review(request, cycle, iso3))
+
+
+@router.post(_ONE, response={201: ReviewOut, **ERROR_RESPONSES}, summary="Request a peer review (NCP)")
+def review_post(request: HttpRequest, cycle: int, iso3: str, payload: RequestIn) -> Status:
+    actor = actor_of(request)
+    assessment = assessment_access(actor, cycle_get(cycle), iso3)
+    review = review_request(actor=actor, assessment=assessment, note=payload.note)
+    return Status(201, review_out(review_current(actor, assessment) or review))
+
+
+@router.post(
+    _ONE + "/moves",
+    response={200: ReviewOut, **ERROR_RESPONSES},
+    summary="Accept or decline a request (Secretariat), start the review, or withdraw it (NCP)",
+)
+def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveIn) -> dict[str, Any]:
+    review = _review(request, cycle, iso3)
+    review_move(
+        actor=actor_of(request),
+        review=review,
+        action=payload.action,
+        reason=payload.reason,
+        version=payload.version,
+    )
+    return review_out(_review(request, cycle, iso3))
+
+
+@router.put(
+    _ONE + "/reviewers/{username}",
+    response={200: ReviewOut, **ERROR_RESPONSES},
+    summary="Assign a peer reviewer (Secretariat); conflicts are refused, risks need accept_warnings",
+)
+def review_assign_put(
+    request: HttpRequest, cycle: int, iso3: str, username: str, payload: AssignIn
+) -> dict[str, Any]:
+    review = _review(request, cycle, iso3)
+    require(actor_of(request), "review.assign")  # before looking the user up: no probing of usernames
+    review_assign(
+        actor=actor_of(request),
+        review=review,
+        reviewer=user_get(username),
+        lead=payload.lead,
+        accept_warnings=payload.accept_warnings,
+    )
+    return review_out(_review(request, cycle, iso3))
+
+
+@router.delete(
+    _ONE + "/reviewers/{username}",
+    response={200: ReviewOut, **ERROR_RESPONSES},
+    summary="Take a reviewer off the review (Secretariat), with a reason",
+)
+def review_unassign_delete(
+    request: HttpRequest, cycle: int, iso3: str, username: str, reason: str = ""
+) -> dict[str, Any]:
+    review = _review(request, cycle, iso3)
+    require(actor_of(request), "review.assign")
+    review_unassign(actor=actor_of(request), review=review, reviewer=user_get(username), reason=reason)
+    return review_out(_review(request, cycle, iso3))
+
+
+@router.get(
+    "/reviews", response={200: list[ReviewOut], **ERROR_RESPONSES}, summary="The peer reviews you may see"
+)
+def reviews_list(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
+    return [review_out(r) for r in reviews_visible(actor_of(request), status)]
+
+
+def pool_out(entry: Any) -> dict[str, Any]:
+    profile: ReviewerProfile | None = entry.profile
+    return {
+        "username": entry.user.username,
+        "member": entry.member.iso3 if entry.member else None,
+        "accreditation": profile.accreditation if profile else "not_in_pool",
+        "languages": profile.languages if profile else [],
+        "expertise": profile.expertise if profile else [],
+        "open_reviews": entry.open_reviews,
+    }
+
+
+@router.get("/reviewers", response={200: list[PoolOut], **ERROR_RESPONSES}, summary="The peer reviewer pool")
+def reviewers_list(request: HttpRequest) -> list[dict[str, Any]]:
+    require(actor_of(request), "reviewer.list")
+    return [pool_out(entry) for entry in reviewer_pool()]
+
+
+@router.put(
+    "/reviewers/{username}",
+    response={200: PoolOut, **ERROR_RESPONSES},
+    summary="Change a reviewer's accreditation, languages or expertise (Secretariat)",
+)
+def reviewer_put(request: HttpRequest, username: str, payload: ProfileIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    require(actor, "reviewer.manage")
+    reviewer_save(
+        actor=actor,
+        user=user_get(username),
+        accreditation=payload.accreditation,
+        languages=payload.languages,
+        expertise=payload.expertise,
+        reason=payload.reason,
+    )
+    return next(pool_out(e) for e in reviewer_pool() if e.user.username == username)

@@ -1,0 +1,275 @@
+"""Writes of peer review: request, the workflow moves, assigning reviewers, the reviewer pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from pmm.accounts.models import User
+from pmm.accounts.roles import Role
+from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.audit.services import audit_record
+from pmm.authz import require, roles_of
+from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.members.models import Group, GroupKind
+from pmm.reviews.models import Accreditation, Review, ReviewAssignment, ReviewerProfile, ReviewStatus
+from pmm.reviews.workflow import MOVES, next_status
+
+MAX_REVIEWERS = 3  # a lead and one or two further reviewers
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def review_request(*, actor: Any, assessment: Assessment, note: str = "") -> Review:
+    """The NCP asks for a peer review of its submitted self-assessment."""
+    require(actor, "review.request", assessment.member)
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise ApplicationError(
+            "A peer review can be requested once the self-assessment is submitted.", code="illegal_transition"
+        )
+    current = Review.objects.select_for_update().filter(assessment=assessment).first()
+    if current is not None and current.is_open:
+        raise ApplicationError(
+            f"A peer review of this self-assessment is already {current.get_status_display().lower()}.",
+            code="conflict",
+        )
+    review = Review.objects.create(
+        assessment=assessment,
+        status=ReviewStatus.REQUESTED,
+        request_note=note.strip(),
+        requested_at=timezone.now(),
+        requested_by=_user(actor),
+    )
+    audit_record(actor=actor, verb="review.requested", target=review, after={"note": review.request_note})
+    return review
+
+
+@transaction.atomic
+def review_move(
+    *, actor: Any, review: Review, action: str, reason: str = "", version: int | None = None
+) -> Review:
+    """Move a review through the workflow table (accept, decline, start, withdraw), with its reason."""
+    if action not in MOVES:
+        raise ApplicationError(
+            f"Unknown move {action!r}.",
+            problems=[FieldProblem("action", f"must be one of {', '.join(sorted(MOVES))}")],
+        )
+    permission, reason_required = MOVES[action]
+    review = Review.objects.select_for_update().select_related("assessment__member").get(pk=review.pk)
+    require(actor, permission, review.assessment.member)
+    if version is not None and version != review.version:
+        raise ApplicationError(
+            "The review changed since you read it; reload it and try again.", code="conflict"
+        )
+    new_status = next_status(review.status, action)
+    if new_status is None:
+        raise ApplicationError(
+            f"A review that is {review.get_status_display().lower()} cannot be asked to "
+            f"{action.replace('_', ' ')}.",
+            code="illegal_transition",
+        )
+    if reason_required and not reason.strip():
+        raise ApplicationError(
+            "Say why; the other side will see it.", problems=[FieldProblem("reason", "is required")]
+        )
+    if action == "start" and not review.assignments.filter(lead=True).exists():
+        raise ApplicationError(
+            "Assign a lead reviewer before starting the review.", code="illegal_transition"
+        )
+    before = review.status
+    review.status = new_status
+    review.version += 1
+    if action in ("accept", "decline"):
+        review.decided_at, review.decided_by, review.decision_reason = (
+            timezone.now(),
+            _user(actor),
+            reason.strip(),
+        )
+    review.save()
+    audit_record(
+        actor=actor,
+        verb=f"review.{action}",
+        target=review,
+        before={"status": before},
+        after={"status": new_status},
+        reason=reason.strip(),
+    )
+    return review
+
+
+@dataclass(frozen=True)
+class AssignmentCheck:
+    """What assigning a reviewer would break (refused) or risk (warnings, which must be accepted)."""
+
+    problems: list[str]
+    warnings: list[str]
+
+
+def reviewer_member(user: User) -> int | None:
+    """The reviewer's own administration: the member of their peer reviewer role assignment."""
+    return next((m for role, m in roles_of(user) if role == Role.PEER_REVIEWER), None)
+
+
+def assignment_check(review: Review, reviewer: User) -> AssignmentCheck:
+    problems, warnings = [], []
+    if not any(role == Role.PEER_REVIEWER for role, _m in roles_of(reviewer)):
+        problems.append(f"{reviewer.username} is not a peer reviewer.")
+        return AssignmentCheck(problems, warnings)
+    profile = ReviewerProfile.objects.filter(user=reviewer).first()
+    if profile is None or profile.accreditation != Accreditation.ACCREDITED:
+        status = profile.get_accreditation_display().lower() if profile else "not in the pool yet"
+        problems.append(f"{reviewer.username} is not accredited ({status}).")
+    own = reviewer_member(reviewer)
+    reviewed = review.assessment.member
+    if own is not None and own == reviewed.pk:
+        problems.append(
+            f"{reviewer.username} works for {reviewed.iso3}, the reviewed member: a conflict of interest."
+        )
+    elif own is not None:
+        unions = Group.objects.filter(kind=GroupKind.UNION, members=reviewed).filter(members__id=own)
+        shared = list(unions.values_list("code", flat=True))
+        if shared:
+            warnings.append(
+                f"{reviewer.username}'s administration shares a union with {reviewed.iso3} "
+                f"({', '.join(shared)})."
+            )
+    open_reviews = (
+        ReviewAssignment.objects.filter(reviewer=reviewer)
+        .exclude(review__status__in=[ReviewStatus.SIGNED_OFF, ReviewStatus.DECLINED, ReviewStatus.WITHDRAWN])
+        .exclude(review=review)
+        .count()
+    )
+    if open_reviews >= settings.PMM_REVIEWER_MAX_OPEN_REVIEWS:
+        warnings.append(f"{reviewer.username} already has {open_reviews} open reviews.")
+    if review.assignments.exclude(reviewer=reviewer).count() >= MAX_REVIEWERS:
+        problems.append(f"A review has at most {MAX_REVIEWERS} reviewers: a lead and one or two more.")
+    return AssignmentCheck(problems, warnings)
+
+
+@transaction.atomic
+def review_assign(
+    *, actor: Any, review: Review, reviewer: User, lead: bool = False, accept_warnings: bool = False
+) -> ReviewAssignment:
+    """Assign a reviewer (as lead or not). Conflicts are refused; other risks need `accept_warnings`."""
+    require(actor, "review.assign")
+    review = Review.objects.select_for_update().select_related("assessment__member").get(pk=review.pk)
+    if review.status not in (ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW):
+        raise ApplicationError(
+            f"Reviewers are assigned to accepted reviews; this one is {review.get_status_display().lower()}.",
+            code="illegal_transition",
+        )
+    check = assignment_check(review, reviewer)
+    if check.problems:
+        raise ApplicationError(
+            "This reviewer cannot be assigned.",
+            code="conflict",
+            problems=[FieldProblem("reviewer", p) for p in check.problems],
+        )
+    if check.warnings and not accept_warnings:
+        raise ApplicationError(
+            "Assigning this reviewer needs your confirmation.",
+            code="conflict",
+            problems=[FieldProblem("accept_warnings", w) for w in check.warnings],
+        )
+    if lead:
+        ReviewAssignment.objects.filter(review=review, lead=True).exclude(reviewer=reviewer).update(
+            lead=False
+        )
+    assignment, created = ReviewAssignment.objects.update_or_create(
+        review=review,
+        reviewer=reviewer,
+        defaults={"lead": lead, "assigned_by": _user(actor), "warnings": check.warnings},
+    )
+    audit_record(
+        actor=actor,
+        verb="review.assigned" if created else "review.assignment_changed",
+        target=review,
+        after={"reviewer": reviewer.username, "lead": lead, "warnings": check.warnings},
+    )
+    return assignment
+
+
+@transaction.atomic
+def review_unassign(*, actor: Any, review: Review, reviewer: User, reason: str) -> None:
+    require(actor, "review.assign")
+    if not reason.strip():
+        raise ApplicationError(
+            "Say why the reviewer leaves the review.", problems=[FieldProblem("reason", "is required")]
+        )
+    deleted, _ = ReviewAssignment.objects.filter(review=review, reviewer=reviewer).delete()
+    if not deleted:
+        raise ApplicationError(f"{reviewer.username} is not assigned to this review.", code="not_found")
+    audit_record(
+        actor=actor,
+        verb="review.unassigned",
+        target=review,
+        before={"reviewer": reviewer.username},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def reviewer_save(
+    *,
+    actor: Any,
+    user: User,
+    accreditation: str | None = None,
+    languages: list[str] | None = None,
+    expertise: list[str] | None = None,
+    reason: str = "",
+) -> ReviewerProfile:
+    """Put a peer reviewer in the pool or change their accreditation, languages or expertise."""
+    require(actor, "reviewer.manage")
+    if not any(role == Role.PEER_REVIEWER for role, _m in roles_of(user)):
+        raise ApplicationError(
+            f"{user.username} does not hold the peer reviewer role.",
+            problems=[FieldProblem("user", "not a peer reviewer")],
+        )
+    profile = ReviewerProfile.objects.filter(user=user).first() or ReviewerProfile(user=user)
+    before = {
+        "accreditation": profile.accreditation,
+        "languages": profile.languages,
+        "expertise": profile.expertise,
+    }
+    problems = []
+    if accreditation is not None:
+        if accreditation not in Accreditation.values:
+            problems.append(
+                FieldProblem("accreditation", f"must be one of {', '.join(Accreditation.values)}")
+            )
+        profile.accreditation = accreditation
+    if languages is not None:
+        codes = sorted({code.strip().lower() for code in languages if code.strip()})
+        if any(len(code) != 2 or not code.isalpha() for code in codes):
+            problems.append(FieldProblem("languages", "use two-letter language codes, e.g. en, fr, es, ar"))
+        profile.languages = codes
+    if expertise is not None:
+        dimensions = sorted({code.strip().upper() for code in expertise if code.strip()})
+        if any(not (len(code) == 2 and code[0] == "D" and code[1].isdigit()) for code in dimensions):
+            problems.append(FieldProblem("expertise", "use dimension codes, e.g. D1, D3"))
+        profile.expertise = dimensions
+    if problems:
+        raise ApplicationError("The reviewer could not be saved.", code="invalid_values", problems=problems)
+    profile.save()
+    after = {
+        "accreditation": profile.accreditation,
+        "languages": profile.languages,
+        "expertise": profile.expertise,
+    }
+    audit_record(
+        actor=actor,
+        verb="reviewer.saved",
+        target=profile,
+        target_label=user.username,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    return profile

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from pmm.reviews import views
+
+app_name = "reviews"
+_one = "cycles/<int:cycle_id>/assessments/<str:iso3>/review/"
+urlpatterns = [
+    path("reviews/", views.review_list, name="review_list"),
+    path("reviews/reviewers/", views.reviewer_list, name="reviewer_list"),
+    path("reviews/reviewers/<str:username>/", views.reviewer_edit, name="reviewer_edit"),
+    path(_one, views.review_detail, name="review_detail"),
+    path(_one + "request/", views.review_request, name="review_request"),
+    path(_one + "decision/", views.review_decide, name="review_decide"),
+    path(_one + "start/", views.review_start, name="review_start"),
+    path(_one + "withdraw/", views.review_withdraw, name="review_withdraw"),
+    path(_one + "reviewers/", views.review_assign, name="review_assign"),
+    path(_one + "reviewers/<str:username>/remove/", views.review_unassign, name="review_unassign"),
+]

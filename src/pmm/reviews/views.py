@@ -1,0 +1,465 @@
+"""Pages of peer review: the review of one self-assessment (request, accept or decline, assign reviewers,
+start, withdraw), the reviews a visitor may see, and the reviewer pool. Each page parses its form,
+calls one service and shows the service's problems next to their fields; the overview of an assessment
+shows the review through `assessment_review`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pmm.accounts.roles import Role
+from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.selectors import assessment_access
+from pmm.authz import actions_of, can, require, roles_of
+from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
+from pmm.core.forms import form_add_problems
+from pmm.cycles.selectors import cycle_get
+from pmm.reviews import services
+from pmm.reviews.forms import (
+    AssignForm,
+    MoveForm,
+    RequestForm,
+    ReviewerForm,
+    UnassignForm,
+    decision_form,
+    start_form,
+    withdraw_form,
+)
+from pmm.reviews.models import Accreditation, Review, ReviewAssignment, ReviewStatus
+from pmm.reviews.selectors import PoolEntry, review_current, review_history, reviewer_pool, reviews_visible
+from pmm.reviews.workflow import next_status
+
+ASSIGNABLE = (ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW)
+
+
+# --- what the pages share ---------------------------------------------------------------------------
+
+
+def _load(request: HttpRequest, cycle_id: int, iso3: str) -> tuple[Assessment, Review | None]:
+    """The assessment and its latest review; 404 for whoever may not see the review."""
+    assessment = assessment_access(request.user, cycle_get(cycle_id), iso3)
+    return assessment, review_current(request.user, assessment)
+
+
+def _load_review(request: HttpRequest, cycle_id: int, iso3: str) -> tuple[Assessment, Review]:
+    assessment, review = _load(request, cycle_id, iso3)
+    if review is None:
+        raise NotFound("No peer review of this self-assessment.")
+    return assessment, review
+
+
+def _review_url(assessment: Assessment) -> str:
+    return reverse("reviews:review_detail", args=[assessment.cycle_id, assessment.member.iso3])
+
+
+def _to_review(assessment: Assessment) -> HttpResponse:
+    return redirect(_review_url(assessment))
+
+
+def _lead_first(review: Review) -> list[ReviewAssignment]:
+    return sorted(review.assignments.all(), key=lambda a: (not a.lead, a.reviewer.get_username()))
+
+
+def _status_label(status: str) -> str:
+    return str(ReviewStatus(status).label)
+
+
+def _may_request(user: Any, assessment: Assessment, review: Review | None) -> bool:
+    return (
+        can(user, "review.request", assessment.member)
+        and assessment.status == AssessmentStatus.SUBMITTED
+        and (review is None or not review.is_open)
+    )
+
+
+def _may_withdraw(user: Any, assessment: Assessment, review: Review | None) -> bool:
+    return (
+        review is not None
+        and can(user, "review.request", assessment.member)
+        and next_status(review.status, "withdraw") is not None
+    )
+
+
+def _fits_form(form: Any, error: ApplicationError) -> bool:
+    """Put the service's problems next to the form's fields; False when the error names no field (the
+    caller then shows its message). Access errors go on to the 403 and 404 pages."""
+    if isinstance(error, (NotFound, PermissionDenied)):
+        raise error
+    if not error.problems:
+        return False
+    form_add_problems(form, error)
+    return True
+
+
+def assessment_review(user: Any, assessment: Assessment) -> dict[str, Any] | None:
+    """What the assessment overview shows of its peer review (None: nothing to show)."""
+    if not assessment.pk:
+        return None
+    try:
+        review = review_current(user, assessment)
+    except NotFound:
+        return None
+    may_request = _may_request(user, assessment, review)
+    if review is None and not may_request:
+        return None
+    return {
+        "review": review,
+        "status_label": _status_label(review.status) if review else "",
+        "reviewers": _lead_first(review) if review else [],
+        "url": _review_url(assessment),
+        "request_form": RequestForm(prefix="request") if may_request else None,
+        "withdraw_form": withdraw_form(initial={"version": review.version})
+        if review and _may_withdraw(user, assessment, review)
+        else None,
+    }
+
+
+# --- the review of one self-assessment --------------------------------------------------------------
+
+
+def _render_review(
+    request: HttpRequest,
+    assessment: Assessment,
+    review: Review | None,
+    *,
+    request_form: RequestForm | None = None,
+    decision: MoveForm | None = None,
+    withdraw: MoveForm | None = None,
+    assign: AssignForm | None = None,
+    removal: tuple[str, UnassignForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    member = assessment.member
+    reviewers = _lead_first(review) if review else []
+    may_decide = review is not None and review.status == ReviewStatus.REQUESTED and can(user, "review.decide")
+    may_assign = review is not None and review.status in ASSIGNABLE and can(user, "review.assign")
+    pool: list[PoolEntry] = reviewer_pool() if reviewers or may_assign else []
+    administration = {e.user.pk: e.member for e in pool}
+    assigned = {a.reviewer.get_username() for a in reviewers}
+    version = {"version": review.version} if review else {}
+    if may_assign and assign is None:
+        assign = AssignForm(pool=pool, assigned=assigned)
+    rows = []
+    for a in reviewers:
+        name = a.reviewer.get_username()
+        form = removal[1] if removal and removal[0] == name else UnassignForm(prefix=f"remove-{name}")
+        rows.append({"assignment": a, "member": administration.get(a.reviewer_id), "remove_form": form})
+    may_request = _may_request(user, assessment, review)
+    history = [
+        {"review": r, "status_label": _status_label(r.status), "reviewers": _lead_first(r)}
+        for r in review_history(assessment)
+    ]
+    return render(
+        request,
+        "reviews/review_detail.html",
+        {
+            "a": assessment,
+            "cycle": assessment.cycle,
+            "member": member,
+            "review": review,
+            "status_label": _status_label(review.status) if review else "",
+            "reviewers": rows,
+            "history": history,
+            "may_decide": may_decide,
+            "may_assign": may_assign,
+            "may_start": may_assign
+            and review is not None
+            and next_status(review.status, "start") is not None
+            and any(a.lead for a in reviewers),
+            "may_withdraw": _may_withdraw(user, assessment, review),
+            "may_request": may_request,
+            "may_pool": can(user, "reviewer.list"),
+            "request_form": request_form or (RequestForm(prefix="request") if may_request else None),
+            "decision_form": decision or decision_form(initial=version),
+            "withdraw_form": withdraw or withdraw_form(initial=version),
+            "start_form": start_form(initial=version),
+            "assign_form": assign,
+            "overview_url": reverse("assessments:assessment_detail", args=[assessment.cycle_id, member.iso3]),
+        },
+        status=status,
+    )
+
+
+@login_required
+def review_detail(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    assessment, review = _load(request, cycle_id, iso3)
+    return _render_review(request, assessment, review)
+
+
+@login_required
+@require_POST
+def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    assessment, review = _load(request, cycle_id, iso3)
+    require(request.user, "review.request", assessment.member)
+    form = RequestForm(request.POST, prefix="request")
+    if form.is_valid():
+        try:
+            services.review_request(actor=request.user, assessment=assessment, note=form.cleaned_data["note"])
+        except ApplicationError as error:
+            if not _fits_form(form, error):
+                messages.error(request, error.message)
+                return _to_review(assessment)
+        else:
+            messages.success(
+                request,
+                _("Your request for a peer review was sent to the WCO Secretariat, which will accept or decline it."),
+            )
+            return _to_review(assessment)
+    return _render_review(request, assessment, review, request_form=form, status=400)
+
+
+def _move(
+    request: HttpRequest, assessment: Assessment, review: Review, action: str, form: MoveForm, done: str
+) -> HttpResponse | None:
+    """Make the move when the form is valid (then redirect); None: render the form with its problems."""
+    if not form.is_valid():
+        return None
+    try:
+        services.review_move(
+            actor=request.user,
+            review=review,
+            action=action,
+            reason=form.cleaned_data.get("reason", ""),
+            version=form.cleaned_data["version"],
+        )
+    except ApplicationError as error:
+        if _fits_form(form, error):
+            return None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return _to_review(assessment)
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    assessment, review = _load_review(request, cycle_id, iso3)
+    require(request.user, "review.decide", assessment.member)
+    action = request.POST.get("action", "")
+    if action not in ("accept", "decline"):
+        messages.error(request, _("Choose to accept or to decline the request."))
+        return _to_review(assessment)
+    form = decision_form(request.POST, action=action)
+    done = (
+        _("The request was accepted: assign a lead reviewer, then start the review.")
+        if action == "accept"
+        else _("The request was declined; the member sees your reason.")
+    )
+    return _move(request, assessment, review, action, form, done) or _render_review(
+        request, assessment, review, decision=form, status=400
+    )
+
+
+@login_required
+@require_POST
+def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    assessment, review = _load_review(request, cycle_id, iso3)
+    require(request.user, "review.assign", assessment.member)
+    form = start_form(request.POST)
+    done = _("The review has started: the reviewers can now read the self-assessment.")
+    return _move(request, assessment, review, "start", form, done) or _to_review(assessment)
+
+
+@login_required
+@require_POST
+def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    assessment, review = _load_review(request, cycle_id, iso3)
+    require(request.user, "review.request", assessment.member)
+    form = withdraw_form(request.POST)
+    done = _("The request for a peer review was withdrawn.")
+    return _move(request, assessment, review, "withdraw", form, done) or _render_review(
+        request, assessment, review, withdraw=form, status=400
+    )
+
+
+@login_required
+@require_POST
+def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
+    assessment, review = _load_review(request, cycle_id, iso3)
+    require(request.user, "review.assign", assessment.member)
+    pool = reviewer_pool()
+    assigned = {a.reviewer.get_username() for a in review.assignments.all()}
+    form = AssignForm(request.POST, pool=pool, assigned=assigned, confirm="assign-warned" in request.POST)
+    if form.is_valid():
+        reviewer = form.chosen()
+        confirmed = bool(form.cleaned_data.get("accept_warnings")) and (
+            form.cleaned_data.get("warned") == reviewer.get_username()
+        )
+        try:
+            services.review_assign(
+                actor=request.user,
+                review=review,
+                reviewer=reviewer,
+                lead=form.cleaned_data["lead"],
+                accept_warnings=confirmed,
+            )
+        except ApplicationError as error:
+            if any(p.field == "accept_warnings" for p in error.problems):
+                # Show the warnings next to a box that accepts them, for this reviewer only.
+                data = request.POST.copy()
+                data["assign-warned"] = reviewer.get_username()
+                data.pop("assign-accept_warnings", None)
+                form = AssignForm(data, pool=pool, assigned=assigned, confirm=True)
+                form.is_valid()
+            if not _fits_form(form, error):
+                messages.error(request, error.message)
+                return _to_review(assessment)
+        else:
+            messages.success(
+                request,
+                (_("%(name)s was assigned as lead reviewer.") if form.cleaned_data["lead"] else _("%(name)s was assigned."))
+                % {"name": reviewer.get_username()},
+            )
+            return _to_review(assessment)
+    return _render_review(request, assessment, review, assign=form, status=400)
+
+
+@login_required
+@require_POST
+def review_unassign(request: HttpRequest, cycle_id: int, iso3: str, username: str) -> HttpResponse:
+    assessment, review = _load_review(request, cycle_id, iso3)
+    require(request.user, "review.assign", assessment.member)
+    assignment = next((a for a in review.assignments.all() if a.reviewer.get_username() == username), None)
+    if assignment is None:
+        raise NotFound(f"{username} is not assigned to this review.")
+    form = UnassignForm(request.POST, prefix=f"remove-{username}")
+    if form.is_valid():
+        try:
+            services.review_unassign(
+                actor=request.user, review=review, reviewer=assignment.reviewer, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as error:
+            if not _fits_form(form, error):
+                messages.error(request, error.message)
+                return _to_review(assessment)
+        else:
+            messages.success(request, _("%(name)s was taken off the review.") % {"name": username})
+            return _to_review(assessment)
+    return _render_review(request, assessment, review, removal=(username, form), status=400)
+
+
+# --- the reviews a visitor may see ------------------------------------------------------------------
+
+
+def _only_reviewer(user: Any) -> bool:
+    """A peer reviewer and nothing else that sees reviews: their list is 'My reviews'."""
+    roles = {role for role, _m in roles_of(user)}
+    return Role.PEER_REVIEWER in roles and not roles & {
+        Role.SECRETARIAT_ADMIN,
+        Role.SECRETARIAT_ANALYST,
+        Role.NCP,
+        Role.CONTRIBUTOR,
+    }
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if "review.view" not in actions_of(user):
+        raise PermissionDenied()
+    status = request.GET.get("status", "").strip()
+    if status not in ReviewStatus.values:
+        status = ""
+    rows = []
+    for review in reviews_visible(user, status):
+        assessment, member = review.assessment, review.assessment.member
+        lead = next((a.reviewer for a in review.assignments.all() if a.lead), None)
+        rows.append(
+            {
+                "review": review,
+                "cycle": assessment.cycle,
+                "member": member,
+                "status_label": _status_label(review.status),
+                "lead": lead,
+                "url": _review_url(assessment) if can(user, "review.view", member) else "",
+                "assessment_url": reverse("assessments:assessment_detail", args=[assessment.cycle_id, member.iso3])
+                if can(user, "assessment.view", member)
+                else "",
+            }
+        )
+    return render(
+        request,
+        "reviews/review_list.html",
+        {
+            "rows": rows,
+            "mine": _only_reviewer(user),
+            "statuses": ReviewStatus.choices,
+            "status": status,
+            "may_pool": can(user, "reviewer.list"),
+        },
+    )
+
+
+# --- the reviewer pool ------------------------------------------------------------------------------
+
+
+def _accreditation_label(entry: PoolEntry) -> str:
+    if entry.profile is None:
+        return _("Not in the pool yet")
+    return str(Accreditation(entry.profile.accreditation).label)
+
+
+@login_required
+def reviewer_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "reviewer.list")
+    entries = [{"entry": e, "accreditation": _accreditation_label(e)} for e in reviewer_pool()]
+    return render(
+        request,
+        "reviews/reviewer_list.html",
+        {"entries": entries, "may_manage": can(request.user, "reviewer.manage")},
+    )
+
+
+@login_required
+def reviewer_edit(request: HttpRequest, username: str) -> HttpResponse:
+    require(request.user, "reviewer.list")
+    entry = next((e for e in reviewer_pool() if e.user.get_username() == username), None)
+    if entry is None:
+        raise NotFound(f"No peer reviewer {username}.")
+    may_manage = can(request.user, "reviewer.manage")
+    profile = entry.profile
+    form = None
+    if may_manage:
+        form = ReviewerForm(
+            request.POST or None,
+            initial={
+                "accreditation": profile.accreditation if profile else Accreditation.CANDIDATE,
+                "languages": ", ".join(profile.languages) if profile else "",
+                "expertise": ", ".join(profile.expertise) if profile else "",
+            },
+        )
+    if request.method == "POST":
+        require(request.user, "reviewer.manage")
+        assert form is not None
+        if form.is_valid():
+            try:
+                services.reviewer_save(
+                    actor=request.user,
+                    user=entry.user,
+                    accreditation=form.cleaned_data["accreditation"],
+                    languages=form.cleaned_data["languages"],
+                    expertise=form.cleaned_data["expertise"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as error:
+                if not _fits_form(form, error):
+                    form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The reviewer %(name)s was saved.") % {"name": username})
+                return redirect("reviews:reviewer_list")
+    return render(
+        request,
+        "reviews/reviewer_edit.html",
+        {"entry": entry, "accreditation": _accreditation_label(entry), "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
