@@ -187,6 +187,13 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     assert second.change_log and {e["member"] for e in second.change_log} == {second.note.split()[2][:3]}
     assert publication_reproduce(second) == []
 
+    # A peer review in progress: France, led by the demo reviewer from Canada.
+    from pmm.reviews.models import Review
+
+    review = Review.objects.get(assessment=assessments["FRA"])
+    assert review.status == "in_review"
+    assert [(a.reviewer.username, a.lead) for a in review.assignments.all()] == [("reviewer", True)]
+
 
 @pytest.mark.django_db
 def test_demo_setup_is_idempotent():

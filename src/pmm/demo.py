@@ -83,6 +83,7 @@ def demo_setup() -> list[str]:
     done.append(demo_two_factor_note())
     done += demo_cycles_setup()
     done += demo_publications_setup()
+    done += demo_reviews_setup()
     return done
 
 
@@ -134,6 +135,38 @@ def demo_publications_setup() -> list[str]:
                 f"({len(second.change_log)} figures changed)"
             )
     return lines
+
+
+def demo_reviews_setup() -> list[str]:
+    """France asks for a peer review of its 2024 self-assessment; the Secretariat accepts it and the demo
+    reviewer (from Canada) leads it. Idempotent: left as it is once France has a review."""
+    from pmm.reviews.models import Review
+    from pmm.reviews.services import review_assign, review_move, review_request, reviewer_save
+
+    cycle = Cycle.objects.filter(framework__code=DEMO_FRAMEWORK, reporting_year=DEMO_YEAR).first()
+    france = Assessment.objects.filter(
+        cycle=cycle, member__iso3="FRA", status=AssessmentStatus.SUBMITTED
+    ).first()
+    reviewer = User.objects.filter(username="reviewer").first()
+    ncp = User.objects.filter(username="ncp-fra").first()
+    if france is None or reviewer is None or ncp is None or Review.objects.filter(assessment=france).exists():
+        return []
+    with transaction.atomic():
+        reviewer_save(
+            actor=SYSTEM,
+            user=reviewer,
+            accreditation="accredited",
+            languages=["en", "fr"],
+            expertise=["D1", "D2"],
+            reason="demo reviewer",
+        )
+        review = review_request(
+            actor=ncp, assessment=france, note="We would like the trade facilitation figures checked."
+        )
+        review = review_move(actor=SYSTEM, review=review, action="accept")
+        review_assign(actor=SYSTEM, review=review, reviewer=reviewer, lead=True, accept_warnings=True)
+        review_move(actor=SYSTEM, review=review, action="start")
+    return ["demo peer review: France 2024, in review, led by the demo reviewer (Canada)"]
 
 
 def demo_two_factor_note() -> str:

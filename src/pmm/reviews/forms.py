@@ -86,9 +86,9 @@ def _pool_label(entry: PoolEntry, assigned: set[str]) -> str:
     parts = [entry.user.get_username()]
     parts.append(f"{entry.member.display_name} ({entry.member.iso3})" if entry.member else "—")
     if profile and profile.languages:
-        parts.append(", ".join(profile.languages))
+        parts.append(_("languages: %(codes)s") % {"codes": ", ".join(profile.languages)})
     if profile and profile.expertise:
-        parts.append(", ".join(profile.expertise))
+        parts.append(_("expertise: %(codes)s") % {"codes": ", ".join(profile.expertise)})
     parts.append(
         ngettext("%(n)d open review", "%(n)d open reviews", entry.open_reviews) % {"n": entry.open_reviews}
     )

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from pmm.accounts.models import User
 from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment
-from pmm.authz import can, reviewed_members, roles_of
+from pmm.authz import can, roles_of
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.errors import NotFound
 from pmm.reviews.models import CLOSED_STATUSES, Review, ReviewAssignment, ReviewerProfile, ReviewStatus
@@ -81,7 +81,3 @@ def reviewer_pool() -> list[PoolEntry]:
         profile = getattr(user, "reviewer", None)
         entries.append(PoolEntry(user, profile, member, open_counts.get(user.pk, 0)))
     return entries
-
-
-def is_assigned(actor: Any, member_id: int) -> bool:
-    return member_id in reviewed_members(actor)

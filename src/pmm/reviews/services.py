@@ -118,7 +118,8 @@ def reviewer_member(user: User) -> int | None:
 
 
 def assignment_check(review: Review, reviewer: User) -> AssignmentCheck:
-    problems, warnings = [], []
+    problems: list[str] = []
+    warnings: list[str] = []
     if not any(role == Role.PEER_REVIEWER for role, _m in roles_of(reviewer)):
         problems.append(f"{reviewer.username} is not a peer reviewer.")
         return AssignmentCheck(problems, warnings)

@@ -211,7 +211,10 @@ def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespon
         else:
             messages.success(
                 request,
-                _("Your request for a peer review was sent to the WCO Secretariat, which will accept or decline it."),
+                _(
+                    "Your request for a peer review was sent to the WCO Secretariat, which will accept or "
+                    "decline it."
+                ),
             )
             return _to_review(assessment)
     return _render_review(request, assessment, review, request_form=form, status=400)
@@ -266,7 +269,7 @@ def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse
     assessment, review = _load_review(request, cycle_id, iso3)
     require(request.user, "review.assign", assessment.member)
     form = start_form(request.POST)
-    done = _("The review has started: the reviewers can now read the self-assessment.")
+    done = _("The review has started: the reviewers are at work.")
     return _move(request, assessment, review, "start", form, done) or _to_review(assessment)
 
 
@@ -311,13 +314,18 @@ def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
                 data.pop("assign-accept_warnings", None)
                 form = AssignForm(data, pool=pool, assigned=assigned, confirm=True)
                 form.is_valid()
+                form.add_error(None, _("Assigning this reviewer needs your confirmation: read the warnings."))
             if not _fits_form(form, error):
                 messages.error(request, error.message)
                 return _to_review(assessment)
         else:
             messages.success(
                 request,
-                (_("%(name)s was assigned as lead reviewer.") if form.cleaned_data["lead"] else _("%(name)s was assigned."))
+                (
+                    _("%(name)s was assigned as lead reviewer.")
+                    if form.cleaned_data["lead"]
+                    else _("%(name)s was assigned.")
+                )
                 % {"name": reviewer.get_username()},
             )
             return _to_review(assessment)
@@ -336,7 +344,10 @@ def review_unassign(request: HttpRequest, cycle_id: int, iso3: str, username: st
     if form.is_valid():
         try:
             services.review_unassign(
-                actor=request.user, review=review, reviewer=assignment.reviewer, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                review=review,
+                reviewer=assignment.reviewer,
+                reason=form.cleaned_data["reason"],
             )
         except ApplicationError as error:
             if not _fits_form(form, error):
@@ -382,7 +393,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
                 "status_label": _status_label(review.status),
                 "lead": lead,
                 "url": _review_url(assessment) if can(user, "review.view", member) else "",
-                "assessment_url": reverse("assessments:assessment_detail", args=[assessment.cycle_id, member.iso3])
+                "assessment_url": reverse(
+                    "assessments:assessment_detail", args=[assessment.cycle_id, member.iso3]
+                )
                 if can(user, "assessment.view", member)
                 else "",
             }
