@@ -37,10 +37,6 @@ class Audience:
         own = ",".join(map(str, sorted(self.own)))
         return f"{'wco' if self.pmm_role else 'public'}|u:{union}|c:{own}"
 
-    @property
-    def is_public(self) -> bool:
-        return self == PUBLIC_AUDIENCE
-
 
 PUBLIC_AUDIENCE = Audience()
 EVERYTHING = Audience(everything=True, pmm_role=True)

@@ -175,15 +175,9 @@ def figure_of(row: Any, spec: FrameworkSpec, units: Mapping[str, Mapping[str, An
     label = component_label(row.component) if len(kpi.formulas) > 1 else ""
     if row.status == COMPUTED and row.value is not None:
         return Figure(row.component, label, row.status, value_text(row.value, kpi, spec, units))
-    if row.status == NOT_APPLICABLE:
-        return Figure(row.component, label, row.status, str(STATUS_LABELS[NOT_APPLICABLE]), row.detail)
-    if row.status == NOT_COMPUTABLE:
-        reason = REASON_TEXTS.get(row.reason)
-        text = str(STATUS_LABELS[NOT_COMPUTABLE])
-        if reason is not None:
-            text = _("%(status)s: %(reason)s") % {"status": text, "reason": reason}
-        return Figure(row.component, label, row.status, text)
-    return Figure(row.component, label, MISSING, str(STATUS_LABELS[MISSING]))
+    status = row.status if row.status in (NOT_APPLICABLE, NOT_COMPUTABLE) else MISSING
+    note = row.detail if status == NOT_APPLICABLE else ""
+    return Figure(row.component, label, status, status_text(status, row.reason), note)
 
 
 def group_rows(

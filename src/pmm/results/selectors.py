@@ -7,7 +7,6 @@ function runs a fixed number of queries, whatever the number of members and KPIs
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -238,13 +237,6 @@ def cycle_results(actor: Any, cycle: Cycle, publication: str | None, filters: Re
     if chosen is None:
         return Results(cycle, cycle_spec(cycle), None, [])
     return published_results(actor, cycle, chosen, filters)
-
-
-def rows_by_member(rows: Iterable[ResultRow]) -> dict[str, list[ResultRow]]:
-    grouped: dict[str, list[ResultRow]] = defaultdict(list)
-    for row in rows:
-        grouped[row.iso3].append(row)
-    return dict(grouped)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,3 @@ MOVES: dict[str, tuple[str, bool]] = {
 
 def next_status(status: str, action: str) -> str | None:
     return TRANSITIONS.get((status, action))
-
-
-def moves_from(status: str) -> list[str]:
-    return [action for (source, action) in TRANSITIONS if source == status]
