@@ -13,6 +13,7 @@ from pmm.audit.models import AuditEvent
 from pmm.cli import app
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import ApplicationError, PermissionDenied
+from pmm.results.selectors import may_read_current
 from pmm.results.services import publication_create
 from pmm.reviews.models import Review, ReviewAssignment, ReviewStatus
 from pmm.reviews.services import review_assign, review_move, review_request, reviewer_save
@@ -185,6 +186,9 @@ def test_an_assigned_reviewer_reads_the_assessment_and_its_country_values(
     assert client.get(assessment_url, headers=headers).status_code == 404  # accepted, not assigned
     review_assign(actor=SYSTEM, review=review, reviewer=canadian, lead=True)
     assert client.get(assessment_url, headers=headers).status_code == 200
+    assert may_read_current(User.objects.get(pk=canadian.pk)) and not may_read_current(
+        _reviewer(make_user, "JPN")
+    )
     body = client.get(assessment_url + "/review", headers=headers).json()
     assert body["status"] == "accepted" and body["reviewers"][0] == {
         "username": canadian.username,

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from pmm.accounts.roles import MEMBER_ROLES, SECRETARIAT_ROLES
 from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import Entry
-from pmm.authz import can
+from pmm.authz import can, reviewed_members, roles_of
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound
 from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of, visible_filter
@@ -202,6 +203,13 @@ def published_results_for(
     fields = ("member_id", "member__iso3", "member__name", "kpi", "component", "status", "value", "reason")
     found = [ResultRow(*values) for values in rows.values_list(*fields, "detail", "disclosure")]
     return Results(cycle, spec, publication, _order(spec, found))
+
+
+def may_read_current(actor: Any) -> bool:
+    """Whether the actor may read some member's current (unpublished) results: the members' own
+    people, the Secretariat, and assigned peer reviewers (`current_results` filters per member)."""
+    roles = {role for role, _member in roles_of(actor)}
+    return bool(roles & (MEMBER_ROLES | SECRETARIAT_ROLES)) or bool(reviewed_members(actor))
 
 
 def current_results(actor: Any, cycle: Cycle, filters: ResultFilters = ResultFilters()) -> Results:

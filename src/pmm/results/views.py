@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pmm.accounts.roles import MEMBER_ROLES, SECRETARIAT_ROLES
 from pmm.assessments.selectors import assessment_access, cycle_spec
 from pmm.assessments.spec import FrameworkSpec
-from pmm.authz import can, require, roles_of
+from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
@@ -30,14 +29,10 @@ from pmm.results.selectors import (
     ResultFilters,
     cycle_results,
     live_results,
+    may_read_current,
     publications_of,
 )
 from pmm.results.services import publication_create
-
-
-def _may_read_current(user: Any) -> bool:
-    """Current (unpublished) results are for the members' own people and the Secretariat."""
-    return any(role in MEMBER_ROLES | SECRETARIAT_ROLES for role, _m in roles_of(user))
 
 
 def _kpi_rows(cycle: Cycle, spec: FrameworkSpec, rows: list[Any]) -> list[dict[str, Any]]:
@@ -66,7 +61,7 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
         request.GET.get("outcome", ""),
         request.GET.get("dimension", ""),
     )
-    may_current = _may_read_current(request.user)
+    may_current = may_read_current(request.user)
     if publication == CURRENT and not may_current:
         publication = None
     problem = ""
