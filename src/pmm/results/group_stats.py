@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.spec import FrameworkSpec
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of
@@ -37,6 +38,7 @@ from pmm.results.aggregates import (
     release,
 )
 from pmm.results.models import Publication, PublishedResult
+from pmm.results.selectors import ResultFilters
 
 GLOBAL = "global"
 PREDEFINED_KINDS = (GroupKind.WCO_REGION, GroupKind.INCOME_GROUP, GroupKind.GEOGRAPHY, GroupKind.UNION)
@@ -160,12 +162,8 @@ def forget_cached_statistics() -> None:
         cache.set(_GENERATION, 1, timeout=None)
 
 
-def _check(spec: Any, kpi: str, group_type: str, group: str) -> None:
-    if kpi and kpi not in spec.kpis:
-        raise ApplicationError(
-            f"No KPI {kpi} in this cycle's framework.",
-            problems=[FieldProblem("kpi", f"unknown code {kpi!r}")],
-        )
+def _check(spec: FrameworkSpec, kpi: str, group_type: str, group: str) -> None:
+    ResultFilters(kpi=kpi).kpi_codes(spec)  # the results' own check of the KPI code
     if group_type and group_type not in GROUP_TYPES:
         raise ApplicationError(
             f"Unknown group type {group_type}.",

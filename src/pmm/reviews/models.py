@@ -18,8 +18,8 @@ class ReviewStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-# Reviews that are over: a member may request again; their reviewers no longer see anything new.
-CLOSED_STATUSES = frozenset({ReviewStatus.DECLINED, ReviewStatus.WITHDRAWN})
+# Reviews that are over: nothing is open in them any more, and the member may request a new one.
+FINISHED_STATUSES = frozenset({ReviewStatus.DECLINED, ReviewStatus.WITHDRAWN, ReviewStatus.SIGNED_OFF})
 # Reviews whose assigned reviewers may read the member's self-assessment and country-level values.
 READABLE_STATUSES = frozenset(
     {ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING, ReviewStatus.SIGNED_OFF}
@@ -70,7 +70,7 @@ class Review(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in CLOSED_STATUSES and self.status != ReviewStatus.SIGNED_OFF
+        return self.status not in FINISHED_STATUSES
 
 
 class ReviewAssignment(models.Model):

@@ -15,7 +15,7 @@ from pmm.assessments.models import Assessment
 from pmm.authz import can, roles_of
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.errors import NotFound
-from pmm.reviews.models import CLOSED_STATUSES, Review, ReviewAssignment, ReviewerProfile, ReviewStatus
+from pmm.reviews.models import FINISHED_STATUSES, Review, ReviewAssignment, ReviewerProfile, ReviewStatus
 
 
 def _reviews() -> QuerySet[Review]:
@@ -72,7 +72,7 @@ def reviewer_pool() -> list[PoolEntry]:
     )
     open_counts = Counter(
         ReviewAssignment.objects.exclude(
-            review__status__in=[*CLOSED_STATUSES, ReviewStatus.SIGNED_OFF]
+            review__status__in=[*FINISHED_STATUSES, ReviewStatus.SIGNED_OFF]
         ).values_list("reviewer_id", flat=True)
     )
     entries = []

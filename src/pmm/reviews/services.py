@@ -16,7 +16,14 @@ from pmm.audit.services import audit_record
 from pmm.authz import require, roles_of
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.members.models import Group, GroupKind
-from pmm.reviews.models import Accreditation, Review, ReviewAssignment, ReviewerProfile, ReviewStatus
+from pmm.reviews.models import (
+    FINISHED_STATUSES,
+    Accreditation,
+    Review,
+    ReviewAssignment,
+    ReviewerProfile,
+    ReviewStatus,
+)
 from pmm.reviews.workflow import MOVES, next_status
 
 MAX_REVIEWERS = 3  # a lead and one or two further reviewers
@@ -143,7 +150,7 @@ def assignment_check(review: Review, reviewer: User) -> AssignmentCheck:
             )
     open_reviews = (
         ReviewAssignment.objects.filter(reviewer=reviewer)
-        .exclude(review__status__in=[ReviewStatus.SIGNED_OFF, ReviewStatus.DECLINED, ReviewStatus.WITHDRAWN])
+        .exclude(review__status__in=FINISHED_STATUSES)
         .exclude(review=review)
         .count()
     )
