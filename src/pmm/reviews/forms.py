@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from pmm.reviews.models import Accreditation
 from pmm.reviews.selectors import PoolEntry
+from pmm.reviews.workflow import MOVES
 
 
 class RequestForm(forms.Form):
@@ -56,7 +57,7 @@ def decision_form(*args: Any, action: str = "", **kwargs: Any) -> MoveForm:
         *args,
         prefix="decision",
         reason_required=_("Say why you decline the request; the member sees the reason.")
-        if action == "decline"
+        if MOVES.get(action, ("", False))[1]
         else None,
         reason_label=_("Reason"),
         reason_help=_("Optional when you accept, required when you decline. The member sees it."),

@@ -35,7 +35,7 @@ from pmm.reviews.forms import (
 )
 from pmm.reviews.models import Accreditation, Review, ReviewAssignment, ReviewStatus
 from pmm.reviews.selectors import PoolEntry, review_current, review_history, reviewer_pool, reviews_visible
-from pmm.reviews.workflow import next_status
+from pmm.reviews.workflow import MOVES, next_status
 
 ASSIGNABLE = (ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW)
 
@@ -220,6 +220,11 @@ def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespon
     return _render_review(request, assessment, review, request_form=form, status=400)
 
 
+def _require_move(user: Any, action: str, assessment: Assessment) -> None:
+    """Who may make a move is the workflow's table (checked here too, before the form is read)."""
+    require(user, MOVES[action][0], assessment.member)
+
+
 def _move(
     request: HttpRequest, assessment: Assessment, review: Review, action: str, form: MoveForm, done: str
 ) -> HttpResponse | None:
@@ -247,11 +252,12 @@ def _move(
 @require_POST
 def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = _load_review(request, cycle_id, iso3)
-    require(request.user, "review.decide", assessment.member)
     action = request.POST.get("action", "")
     if action not in ("accept", "decline"):
+        require(request.user, "review.decide", assessment.member)
         messages.error(request, _("Choose to accept or to decline the request."))
         return _to_review(assessment)
+    _require_move(request.user, action, assessment)
     form = decision_form(request.POST, action=action)
     done = (
         _("The request was accepted: assign a lead reviewer, then start the review.")
@@ -267,7 +273,7 @@ def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
 @require_POST
 def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = _load_review(request, cycle_id, iso3)
-    require(request.user, "review.assign", assessment.member)
+    _require_move(request.user, "start", assessment)
     form = start_form(request.POST)
     done = _("The review has started: the reviewers are at work.")
     return _move(request, assessment, review, "start", form, done) or _to_review(assessment)
@@ -277,7 +283,7 @@ def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse
 @require_POST
 def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = _load_review(request, cycle_id, iso3)
-    require(request.user, "review.request", assessment.member)
+    _require_move(request.user, "withdraw", assessment)
     form = withdraw_form(request.POST)
     done = _("The request for a peer review was withdrawn.")
     return _move(request, assessment, review, "withdraw", form, done) or _render_review(
