@@ -17,6 +17,19 @@ from pmm.framework.services import framework_load
 from pmm.members.services import members_load
 
 PASSWORD = "correct-horse-battery-staple"
+# Pages anyone can open without signing in (accessibility and security-header checks walk them).
+PUBLIC_PAGES = [
+    "/",
+    "/frameworks/",
+    "/frameworks/pmm-v1/",
+    "/frameworks/pmm-v1/kpis/D1.O2.K2/",
+    "/frameworks/pmm-v1/elements/",
+    "/members/",
+    "/members/KEN/",
+    "/groups/",
+    "/groups/union-eu/",
+    "/accounts/login/",
+]
 # The TOTP secret of test users whose role requires two-factor authentication (RFC 6238's test key).
 TOTP_KEY = "3132333435363738393031323334353637383930"
 
@@ -200,6 +213,17 @@ def tamper_published_inputs(recorded, inputs: dict) -> None:
     table = recorded._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET inputs = %s WHERE id = %s", [json.dumps(inputs), recorded.pk])  # noqa: S608
+
+
+@pytest.fixture
+def published(open_cycle, submitted_assessment, make_user):
+    """Kenya and France submitted and published; D1.O1.K1 is public for Kenya and WCO-level for France,
+    D1.O1.K3 country-level for Kenya and public for France."""
+    from pmm.results.services import publication_create
+
+    submitted_assessment(open_cycle, "KEN", disclosure={"D1.O1.K1": "public", "D1.O1.K3": "country"})
+    submitted_assessment(open_cycle, "FRA", seed=3, disclosure={"D1.O1.K1": "wco", "D1.O1.K3": "public"})
+    return publication_create(actor=make_user("secretariat_admin"), cycle=open_cycle)
 
 
 @pytest.fixture(autouse=True)

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-PUBLIC = [
-    "/",
-    "/frameworks/",
-    "/frameworks/pmm-v1/",
-    "/frameworks/pmm-v1/kpis/D1.O2.K2/",
-    "/frameworks/pmm-v1/elements/",
-    "/members/",
-    "/members/KEN/",
-    "/groups/",
-    "/groups/union-eu/",
-    "/accounts/login/",
-]
+from conftest import PUBLIC_PAGES as PUBLIC
+
 SECRETARIAT = ["/", "/account/", "/users/", "/audit/", "/groups/new/", "/frameworks/upload/"]
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -22,8 +21,6 @@ from pmm.assessments.services import ValueInput, values_save
 from pmm.assessments.validation import needed_slots
 from pmm.assessments.workbook.layout import VALUE, layout_of
 from pmm.core.actors import SYSTEM
-from pmm.framework.services import framework_load
-from pmm.members.services import members_load
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple"  # the conftest's make_user password
@@ -54,13 +51,6 @@ def browser() -> Iterator[object]:
         )
         yield instance
         instance.close()
-
-
-@pytest.fixture
-def reference_data(db) -> None:
-    """Transactional tests empty the database afterwards: load the framework and members again."""
-    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
-    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
 
 
 def totp_code(username: str) -> str:

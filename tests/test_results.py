@@ -146,13 +146,6 @@ def test_nothing_to_publish_is_a_clear_conflict(open_cycle, make_user):
 # --- API ------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def published(open_cycle, submitted_assessment, make_user):
-    submitted_assessment(open_cycle, "KEN", disclosure={"D1.O1.K1": "public", "D1.O1.K3": "country"})
-    submitted_assessment(open_cycle, "FRA", seed=3, disclosure={"D1.O1.K1": "wco", "D1.O1.K3": "public"})
-    return publication_create(actor=make_user(Role.SECRETARIAT_ADMIN), cycle=open_cycle)
-
-
 def test_api_results_show_the_public_only_what_is_public(client, open_cycle, published):
     body = client.get(f"/api/v1/cycles/{open_cycle.pk}/results").json()
     assert body["source"] == "publication" and body["publication"]["number"] == 1

@@ -6,16 +6,8 @@ import pytest
 
 from pmm.accounts.roles import Role
 from pmm.results.models import Publication
-from pmm.results.services import publication_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(open_cycle, submitted_assessment, make_user):
-    submitted_assessment(open_cycle, "KEN", disclosure={"D1.O1.K1": "public", "D1.O1.K3": "country"})
-    submitted_assessment(open_cycle, "FRA", seed=3, disclosure={"D1.O1.K3": "public"})
-    return publication_create(actor=make_user(Role.SECRETARIAT_ADMIN), cycle=open_cycle)
 
 
 def test_results_page_shows_what_the_reader_may_see(client, open_cycle, published, make_user, page_problems):
