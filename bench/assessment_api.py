@@ -18,52 +18,27 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
-os.environ.setdefault("PMM_DEBUG", "false")
-os.environ.setdefault("PMM_SECRET_KEY", "bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+from common import reference_cycle, report  # sets up a throwaway database and Django, first
+from django.conf import settings
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from pmm.accounts.services import RoleSpec, token_create, user_create  # noqa: E402
-from pmm.assessments.selectors import cycle_spec  # noqa: E402
-from pmm.core.actors import SYSTEM  # noqa: E402
-from pmm.cycles.services import cycle_create  # noqa: E402
-from pmm.demo import _member_infos  # noqa: E402
-from pmm.demo_data import complete_plan  # noqa: E402
-from pmm.framework.services import framework_load  # noqa: E402
-from pmm.members.services import members_load  # noqa: E402
+from pmm.accounts.services import RoleSpec, token_create, user_create
+from pmm.assessments.selectors import cycle_spec
+from pmm.core.actors import SYSTEM
+from pmm.demo import _member_infos
+from pmm.demo_data import complete_plan
 
 PROFILE_ABOVE_SECONDS = 0.5
-
-
-def report(label: str, durations: list[float], queries: int | None = None) -> None:
-    ms = [d * 1000 for d in durations]
-    extra = f" ({queries} queries)" if queries is not None else ""
-    print(
-        f"{label + extra:<58} median {statistics.median(ms):8.1f} ms   "
-        f"min {min(ms):8.1f} ms   max {max(ms):8.1f} ms   (n={len(ms)})"
-    )
 
 
 BUMPABLE: set[str] = set()  # elements whose values can grow without leaving their range
@@ -123,20 +98,9 @@ def main() -> None:
     args = parser.parse_args()
     runs = max(10, args.runs)
 
-    settings.ALLOWED_HOSTS.append("testserver")
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
-    call_command("migrate", verbosity=0)
-    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
-    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
-    today = timezone.localdate()
-    cycle = cycle_create(
-        actor=SYSTEM,
-        framework_code="pmm-v1",
-        reporting_year=2024,
-        opens_on=today - timedelta(days=10),
-        closes_on=today + timedelta(days=60),
-    )
+    cycle = reference_cycle()
     spec = cycle_spec(cycle)
     BUMPABLE.update(
         code

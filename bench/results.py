@@ -17,54 +17,28 @@ Measured:
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 
-os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
-os.environ.setdefault("PMM_DEBUG", "false")
-os.environ.setdefault("PMM_SECRET_KEY", "bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+from common import reference_cycle, report  # sets up a throwaway database and Django, first
+from django.core import signals
+from django.core.cache import cache
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core import signals  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import close_old_connections, connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from pmm.accounts.services import RoleSpec, token_create, user_create  # noqa: E402
-from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse  # noqa: E402
-from pmm.assessments.selectors import cycle_spec  # noqa: E402
-from pmm.core.actors import SYSTEM  # noqa: E402
-from pmm.cycles.services import cycle_create  # noqa: E402
-from pmm.demo import _member_infos  # noqa: E402
-from pmm.demo_data import complete_plan  # noqa: E402
-from pmm.framework.models import DataElement, Kpi  # noqa: E402
-from pmm.framework.services import framework_load  # noqa: E402
-from pmm.members.models import Member  # noqa: E402
-from pmm.members.services import members_load  # noqa: E402
-from pmm.results.engine import Inputs, compute_many  # noqa: E402
-from pmm.results.services import publication_create, results_recompute  # noqa: E402
-
-
-def report(label: str, durations: list[float], queries: int | None = None) -> None:
-    ms = [d * 1000 for d in durations]
-    extra = f" ({queries} queries)" if queries is not None else ""
-    print(
-        f"{label + extra:<62} median {statistics.median(ms):8.1f} ms   "
-        f"min {min(ms):8.1f} ms   max {max(ms):8.1f} ms   (n={len(ms)})"
-    )
+from pmm.accounts.services import RoleSpec, token_create, user_create
+from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
+from pmm.assessments.selectors import cycle_spec
+from pmm.core.actors import SYSTEM
+from pmm.demo import _member_infos
+from pmm.demo_data import complete_plan
+from pmm.framework.models import DataElement, Kpi
+from pmm.members.models import Member
+from pmm.results.engine import Inputs, compute_many
+from pmm.results.services import publication_create, results_recompute
 
 
 def timed(action: Callable[[], object], runs: int) -> list[float]:
@@ -83,18 +57,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = max(3, args.runs)
 
-    settings.ALLOWED_HOSTS.append("testserver")
-    call_command("migrate", verbosity=0)
-    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
-    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
-    today = timezone.localdate()
-    cycle = cycle_create(
-        actor=SYSTEM,
-        framework_code="pmm-v1",
-        reporting_year=2024,
-        opens_on=today - timedelta(days=10),
-        closes_on=today + timedelta(days=60),
-    )
+    cycle = reference_cycle()
     spec = cycle_spec(cycle)
     infos = _member_infos()
     plans = {info.iso3: complete_plan(spec, info, seed=11, year=2024) for info in infos}

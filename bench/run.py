@@ -6,32 +6,22 @@ and prints figures; it asserts nothing about time.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 
-os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
-os.environ.setdefault("PMM_DEBUG", "false")
-os.environ.setdefault("PMM_SECRET_KEY", "bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+import common  # noqa: F401  (sets up a throwaway database and Django, first)
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-
-from pmm.core.actors import SYSTEM  # noqa: E402
-from pmm.framework.loader import framework_parse  # noqa: E402
-from pmm.framework.services import framework_load  # noqa: E402
-from pmm.members.services import members_load  # noqa: E402
+from pmm.core.actors import SYSTEM
+from pmm.framework.loader import framework_parse
+from pmm.framework.services import framework_load
+from pmm.members.services import members_load
 
 
 def timed(label: str, action: Callable[[], object], repeat: int) -> None:

@@ -9,44 +9,26 @@ run writes a complete assessment of a member that had not started, so every run 
 
 from __future__ import annotations
 
-import os
-import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from io import BytesIO
 from typing import Any
 
-os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
-os.environ.setdefault("PMM_DEBUG", "false")
-os.environ.setdefault("PMM_SECRET_KEY", "bench")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+import openpyxl
+from common import reference_cycle, report  # sets up a throwaway database and Django, first
+from django.conf import settings
+from django.db import connection, reset_queries
+from django.test import Client
 
-import django
-
-django.setup()
-
-import openpyxl  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from pmm.accounts.services import RoleSpec, token_create, user_create  # noqa: E402
-from pmm.assessments.selectors import assessment_access, assessment_state, cycle_spec  # noqa: E402
-from pmm.assessments.services import ValueInput, values_save  # noqa: E402
-from pmm.assessments.spec import FrameworkSpec  # noqa: E402
-from pmm.assessments.workbook import layout as L  # noqa: E402
-from pmm.assessments.workbook import workbook_export, workbook_import  # noqa: E402
-from pmm.core.actors import SYSTEM  # noqa: E402
-from pmm.cycles.models import Cycle  # noqa: E402
-from pmm.cycles.services import cycle_create  # noqa: E402
-from pmm.framework.services import framework_load  # noqa: E402
-from pmm.members.models import Member  # noqa: E402
-from pmm.members.services import members_load  # noqa: E402
+from pmm.accounts.services import RoleSpec, token_create, user_create
+from pmm.assessments.selectors import assessment_access, assessment_state, cycle_spec
+from pmm.assessments.services import ValueInput, values_save
+from pmm.assessments.spec import FrameworkSpec
+from pmm.assessments.workbook import layout as L
+from pmm.assessments.workbook import workbook_export, workbook_import
+from pmm.core.actors import SYSTEM
+from pmm.members.models import Member
 
 RUNS = 7
 
@@ -188,28 +170,14 @@ def timed_runs(
         prepared = prepare(run)
         start = time.perf_counter()
         action(prepared)
-        durations.append((time.perf_counter() - start) * 1000)
+        durations.append(time.perf_counter() - start)
         reset_queries()
-    print(
-        f"{label:<52} median {statistics.median(durations):8.1f} ms   "
-        f"min {min(durations):8.1f} ms   max {max(durations):8.1f} ms   (n={repeat})"
-    )
+    report(label, durations, width=52)
 
 
 def main() -> None:
-    settings.ALLOWED_HOSTS.append("testserver")
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-    call_command("migrate", verbosity=0)
-    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
-    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
-    today = timezone.localdate()
-    cycle = Cycle.objects.filter(framework__code="pmm-v1", reporting_year=2024).first() or cycle_create(
-        actor=SYSTEM,
-        framework_code="pmm-v1",
-        reporting_year=2024,
-        opens_on=today - timedelta(days=10),
-        closes_on=today + timedelta(days=60),
-    )
+    cycle = reference_cycle()
     spec = cycle_spec(cycle)
     values = complete_values(spec, cycle.reporting_year)
     items = [ValueInput(code, period, value) for (code, period), value in values.items()]

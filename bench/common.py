@@ -1,0 +1,57 @@
+"""What every benchmark shares: a throwaway database and Django set up (on import, before anything of
+the platform is imported), the reference data with a 2024 cycle, and one way to print a figure."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+
+os.environ.setdefault("PMM_VAR_DIR", tempfile.mkdtemp(prefix="pmm-bench-"))
+os.environ.setdefault("PMM_DEBUG", "false")
+os.environ.setdefault("PMM_SECRET_KEY", "bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmm.config.settings")
+
+import django
+
+django.setup()
+
+from datetime import timedelta  # noqa: E402
+from typing import Any  # noqa: E402
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from pmm.core.actors import SYSTEM  # noqa: E402
+from pmm.cycles.models import Cycle  # noqa: E402
+from pmm.cycles.services import cycle_create  # noqa: E402
+from pmm.framework.services import framework_load  # noqa: E402
+from pmm.members.services import members_load  # noqa: E402
+
+
+def report(label: str, seconds: list[float], queries: int | None = None, width: int = 62) -> None:
+    """One line per measure: median, min and max in milliseconds (and the query count, if given)."""
+    ms = [s * 1000 for s in seconds]
+    extra = f" ({queries} queries)" if queries is not None else ""
+    print(
+        f"{label + extra:<{width}} median {statistics.median(ms):8.1f} ms   "
+        f"min {min(ms):8.1f} ms   max {max(ms):8.1f} ms   (n={len(ms)})"
+    )
+
+
+def reference_cycle(year: int = 2024) -> Any:
+    """The database migrated, PMM v.1 and the 187 members loaded, and an open cycle of `year`."""
+    settings.ALLOWED_HOSTS.append("testserver")
+    call_command("migrate", verbosity=0)
+    framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
+    members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
+    today = timezone.localdate()
+    existing = Cycle.objects.filter(framework__code="pmm-v1", reporting_year=year).first()
+    return existing or cycle_create(
+        actor=SYSTEM,
+        framework_code="pmm-v1",
+        reporting_year=year,
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=60),
+    )
