@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_safe
@@ -27,6 +26,7 @@ from pmm.cycles.models import Cycle
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
 from pmm.public import selectors
 from pmm.public.formatting import direction_label, framework_tree, kind_label
+from pmm.results.exports import download_url
 from pmm.results.formatting import (
     Figure,
     component_label,
@@ -38,7 +38,7 @@ from pmm.results.formatting import (
 )
 from pmm.results.group_stats import aggregates_for
 from pmm.results.models import Publication
-from pmm.results.selectors import latest_publication, publication_get
+from pmm.results.selectors import ResultFilters, latest_publication, publication_get
 
 # Browsers and shared caches may keep a public page this long (seconds) before asking again.
 MAX_AGE = 300
@@ -142,8 +142,7 @@ def _chosen(request: HttpRequest, cycle_id: int) -> Chosen:
 def _csv_url(chosen: Chosen, **filters: str) -> str:
     """The API's CSV of the same selection (the API filters it by disclosure for its caller)."""
     assert chosen.publication is not None
-    query = {**{k: v for k, v in filters.items() if v}, "publication": chosen.publication.number}
-    return reverse("api:results_csv_download", kwargs={"cycle": chosen.cycle.pk}) + "?" + urlencode(query)
+    return download_url(chosen.cycle.pk, "csv", ResultFilters(**filters), chosen.publication.number)
 
 
 def _context(chosen: Chosen, **more: Any) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def publication_out(p: Any) -> dict[str, Any]:
 
 
 def _results(request: HttpRequest, cycle: int, query: ResultsQuery) -> Results:
-    filters = ResultFilters(query.member, query.kpi, query.outcome, query.dimension)
+    filters = ResultFilters.from_query(query.dict())
     return cycle_results(actor_of(request), cycle_get(cycle), query.publication, filters)
 
 
@@ -157,7 +157,12 @@ def results_list(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -
     }
 
 
-@router.get("/cycles/{cycle}/results.csv", response={200: None, **ERROR_RESPONSES}, summary="Results as CSV")
+@router.get(
+    "/cycles/{cycle}/results.csv",
+    response={200: None, **ERROR_RESPONSES},
+    url_name="results_csv_download",
+    summary="Results as CSV",
+)
 def results_csv_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
     results = _results(request, cycle, query)
     return attachment(results_csv(results), "text/csv; charset=utf-8", f"pmm-results-{cycle}.csv")

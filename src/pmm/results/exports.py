@@ -5,19 +5,30 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from pmm.core.translated import pick
-from pmm.results.selectors import Results
+from pmm.results.selectors import ResultFilters, Results
 
 COLUMNS = (
     "member", "member_name", "dimension", "outcome", "kpi", "kpi_name", "component", "status", "value",
     "unit", "reason", "detail", "disclosure", "band",
 )  # fmt: skip
+
+
+def download_url(cycle_id: int, kind: str, filters: ResultFilters, publication: Any = None) -> str:
+    """The API's CSV or XLSX (`kind`) of a selection; the API filters it by disclosure for its caller."""
+    query: dict[str, Any] = filters.as_query()
+    if publication not in (None, ""):
+        query["publication"] = publication
+    url = reverse(f"api:results_{kind}_download", kwargs={"cycle": cycle_id})
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def _safe_text(value: Any) -> Any:

@@ -7,7 +7,7 @@ function runs a fixed number of queries, whatever the number of members and KPIs
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -116,6 +116,14 @@ class ResultFilters:
     kpi: str = ""
     outcome: str = ""
     dimension: str = ""
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, Any]) -> ResultFilters:
+        """The filters of a page's or the API's query string (other keys are ignored)."""
+        return cls(*(str(query.get(name) or "") for name in ("member", "kpi", "outcome", "dimension")))
+
+    def as_query(self) -> dict[str, str]:
+        return {name: value for name, value in vars(self).items() if value}
 
     def kpi_codes(self, spec: FrameworkSpec) -> list[str] | None:
         """The KPI codes selected by kpi/outcome/dimension, None for all; unknown codes are an error."""

@@ -4,14 +4,12 @@ publications (and publishing, for the Secretariat), and a member's live preview 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +19,7 @@ from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
-from pmm.members.models import Member
+from pmm.results.exports import download_url
 from pmm.results.formatting import figure_of, group_rows, units_of
 from pmm.results.group_stats import cycle_aggregates
 from pmm.results.selectors import (
@@ -55,12 +53,7 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     require(request.user, "cycle.view")
     spec = cycle_spec(cycle)
     publication = request.GET.get("publication") or None
-    filters = ResultFilters(
-        request.GET.get("member", ""),
-        request.GET.get("kpi", ""),
-        request.GET.get("outcome", ""),
-        request.GET.get("dimension", ""),
-    )
+    filters = ResultFilters.from_query(request.GET)
     may_current = may_read_current(request.user)
     if publication == CURRENT and not may_current:
         publication = None
@@ -74,10 +67,6 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     if filters.kpi and results.publication is not None and not problem:
         found = cycle_aggregates(request.user, cycle, results.publication, kpi=filters.kpi)
         aggregates = group_rows(found, spec, units_of(cycle.framework.document))
-    query = {
-        k: v for k, v in request.GET.items() if k in {"member", "kpi", "outcome", "dimension", "publication"}
-    }
-    api = reverse("api:results_list", kwargs={"cycle": cycle.pk})
     return render(
         request,
         "results/results.html",
@@ -90,11 +79,8 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "filters": filters,
             "chosen_publication": publication or "",
             "problem": problem,
-            "members": Member.objects.filter(iso3__in={r.iso3 for r in results.rows}).order_by("sort_name")
-            if not filters.member
-            else Member.objects.filter(iso3=filters.member.upper()),
-            "csv_url": f"{api}.csv?{urlencode(query)}",
-            "xlsx_url": f"{api}.xlsx?{urlencode(query)}",
+            "csv_url": download_url(cycle.pk, "csv", filters, request.GET.get("publication")),
+            "xlsx_url": download_url(cycle.pk, "xlsx", filters, request.GET.get("publication")),
             "may_publish": can(request.user, "result.publish"),
             "aggregates": aggregates,
             "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
