@@ -648,17 +648,11 @@ def worker(
 def results_recompute(cycle: CycleOption) -> None:
     """Recompute now the current results of every submitted assessment of a cycle."""
     _setup()
-    from pmm.assessments.models import Assessment, AssessmentStatus
-    from pmm.results.services import results_recompute as recompute
+    from pmm.cycles.selectors import cycle_get
+    from pmm.results.services import results_recompute_cycle
 
-    ids = list(
-        Assessment.objects.filter(cycle_id=cycle, status=AssessmentStatus.SUBMITTED).values_list(
-            "pk", flat=True
-        )
-    )
-    for assessment_id in ids:
-        recompute(assessment_id)
-    typer.echo(f"Recomputed the results of {len(ids)} submitted assessments of cycle {cycle}.")
+    count = results_recompute_cycle(cycle_get(cycle))
+    typer.echo(f"Recomputed the results of {count} submitted assessments of cycle {cycle}.")
 
 
 @results_app.command("publish")

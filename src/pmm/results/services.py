@@ -52,6 +52,20 @@ def results_recompute(assessment_id: int) -> ResultSet:
     return _store_current(assessment, inputs_of([assessment.pk])[assessment.pk])
 
 
+@transaction.atomic
+def results_recompute_cycle(cycle: Cycle) -> int:
+    """Recompute and store the current results of every submitted assessment of a cycle; how many."""
+    assessments = list(
+        Assessment.objects.filter(cycle=cycle, status=AssessmentStatus.SUBMITTED).select_related(
+            "cycle__framework", "member"
+        )
+    )
+    inputs = inputs_of(a.pk for a in assessments)  # two queries for the whole cycle
+    for assessment in assessments:
+        _store_current(assessment, inputs[assessment.pk])
+    return len(assessments)
+
+
 def _is_fresh(result_set: ResultSet | None, assessment: Assessment, inputs: Inputs) -> bool:
     return (
         result_set is not None
