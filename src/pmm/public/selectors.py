@@ -155,24 +155,23 @@ def _public_rows(publication: Publication) -> Any:
     return PublishedResult.objects.filter(publication=publication).filter(visible_filter(PUBLIC_AUDIENCE))
 
 
+def _members_with_public_results(publication: Publication) -> Any:
+    """Members with at least one public result in the publication, each with `regions` prefetched."""
+    return Member.objects.filter(pk__in=_public_rows(publication).values("member_id")).prefetch_related(
+        Prefetch("groups", queryset=Group.objects.filter(kind=GroupKind.WCO_REGION), to_attr="regions")
+    )
+
+
 def public_members(publication: Publication) -> list[Member]:
     """Members with at least one public result in the publication, by name in the reader's language;
     each with `regions`, its WCO region(s). Two queries."""
-    members = Member.objects.filter(pk__in=_public_rows(publication).values("member_id")).prefetch_related(
-        Prefetch("groups", queryset=Group.objects.filter(kind=GroupKind.WCO_REGION), to_attr="regions")
-    )
+    members = _members_with_public_results(publication)
     return sorted(members, key=lambda m: (name_key(pick(m.name)), m.iso3))
 
 
 def public_member(publication: Publication, iso3: str) -> Member:
     """A member with at least one public result in the publication (else NotFound, as for no member)."""
-    member = (
-        Member.objects.filter(iso3=iso3.upper(), pk__in=_public_rows(publication).values("member_id"))
-        .prefetch_related(
-            Prefetch("groups", queryset=Group.objects.filter(kind=GroupKind.WCO_REGION), to_attr="regions")
-        )
-        .first()
-    )
+    member = _members_with_public_results(publication).filter(iso3=iso3.upper()).first()
     if member is None:
         raise NotFound(f"No public results of {iso3} in this publication.")
     return member
