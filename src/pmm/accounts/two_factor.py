@@ -225,15 +225,7 @@ def totp_disable(*, actor: User, user: User, code: str) -> None:
         raise ApplicationError(_("Two-factor authentication is off."))
     check = _require_code(user, code)
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
-        audit_record(
-            actor=actor,
-            verb="mfa.totp_disabled",
-            target=user,
-            before={"two_factor": True},
-            after={"two_factor": False, "confirmed_with": check.method},
-        )
+        _remove_devices(actor, user, "mfa.totp_disabled", {"confirmed_with": check.method})
 
 
 @transaction.atomic
@@ -247,13 +239,18 @@ def totp_reset(*, actor: User, user: User, reason: str = "") -> None:
         )
     if not has_totp(user):
         raise ApplicationError(_("Two-factor authentication is off."))
+    _remove_devices(actor, user, "mfa.totp_reset", {}, reason=reason.strip())
+
+
+def _remove_devices(actor: User, user: User, verb: str, details: dict[str, str], reason: str = "") -> None:
+    """Delete the user's authenticator app and recovery codes, and audit it."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     audit_record(
         actor=actor,
-        verb="mfa.totp_reset",
+        verb=verb,
         target=user,
         before={"two_factor": True},
-        after={"two_factor": False},
-        reason=reason.strip(),
+        after={"two_factor": False, **details},
+        reason=reason,
     )
