@@ -343,17 +343,22 @@ def test_spreadsheet_habits_a_percent_sign_and_a_date(started):
 # Versions
 
 
-@pytest.mark.django_db
-def test_a_cell_changed_in_the_workbook_and_on_the_platform_is_a_conflict(started):
-    data = export(started)
-    assessment = assessment_access(SYSTEM, started, MEMBER)
+def _change_on_the_platform(cycle, element: str, value) -> None:
+    """A colleague saves a value through the form after the workbook was downloaded."""
+    assessment = assessment_access(SYSTEM, cycle, MEMBER)
     values_save(
         actor=SYSTEM,
         assessment=assessment,
         version=assessment.version,
-        items=[ValueInput("DECL_TOTAL", "T", 121000)],
+        items=[ValueInput(element, "T", value)],
         path="form",
     )
+
+
+@pytest.mark.django_db
+def test_a_cell_changed_in_the_workbook_and_on_the_platform_is_a_conflict(started):
+    data = export(started)
+    _change_on_the_platform(started, "DECL_TOTAL", 121000)
     before = stored(started)
     error = refused(started, set_cells(data, {where(started, "DECL_TOTAL"): 119000}))
     assert error.code == "conflict"
@@ -368,14 +373,7 @@ def test_a_cell_changed_in_the_workbook_and_on_the_platform_is_a_conflict(starte
 @pytest.mark.django_db
 def test_a_stale_workbook_saves_other_cells_and_keeps_newer_values(started):
     data = export(started)
-    assessment = assessment_access(SYSTEM, started, MEMBER)
-    values_save(
-        actor=SYSTEM,
-        assessment=assessment,
-        version=assessment.version,
-        items=[ValueInput("DECL_TOTAL", "T", 121000)],
-        path="form",
-    )
+    _change_on_the_platform(started, "DECL_TOTAL", 121000)
     report = run_import(started, set_cells(data, {where(started, "DECL_ELECTRONIC"): 95000}))
     values = dict(
         DataValue.objects.filter(assessment__member__iso3=MEMBER, period="T").values_list(
