@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("pmm.cycles.urls")),
     path("", include("pmm.results.urls")),  # before assessments, like evidence
     path("", include("pmm.reviews.urls")),  # before assessments, like evidence
+    path("", include("pmm.notifications.urls")),
     path("", include("pmm.evidence.urls")),  # before assessments: its paths extend an assessment's
     path("", include("pmm.assessments.urls")),
 ]
