@@ -165,7 +165,7 @@ def submitted_assessment(django_capture_on_commit_callbacks):
 def write_results(cycle, number: int, entries) -> None:
     """A publication and the members' current results, written straight into the tables (no services),
     for tests that need many members fast. `entries`: {member: [(kpi, level, [fields of each
-    component: component, status, value, detail])]}."""
+    component: component, status, value, detail, and optionally reviewed])]}."""
     from django.utils import timezone
 
     from pmm.assessments.models import Assessment, AssessmentStatus, KpiResponse
@@ -199,6 +199,7 @@ def write_results(cycle, number: int, entries) -> None:
                 published.append(
                     PublishedResult(publication=publication, member=member, disclosure=level, **row)
                 )
+                row.pop("reviewed", None)
                 current.append(KpiResult(result_set=result_set, **row))
     PublishedResult.objects.bulk_create(published)
     KpiResult.objects.bulk_create(current)

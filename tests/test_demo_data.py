@@ -182,17 +182,26 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     from pmm.results.selectors import publication_reproduce
 
     assert Publication.objects.filter(cycle=earlier).count() == 1
-    first, second = Publication.objects.filter(cycle=cycle).order_by("number")
+    first, second, third = Publication.objects.filter(cycle=cycle).order_by("number")
     assert (first.member_count, second.member_count) == (20, 20)
     assert second.change_log and {e["member"] for e in second.change_log} == {second.note.split()[2][:3]}
     assert publication_reproduce(second) == []
 
-    # A peer review in progress: France, led by the demo reviewer from Canada.
+    # A peer review in progress: France, led by the demo reviewer from Canada, waiting for answers.
+    from pmm.results.models import PublishedResult
     from pmm.reviews.models import Review
 
     review = Review.objects.get(assessment=assessments["FRA"])
-    assert review.status == "in_review"
+    assert review.status == "member_responding" and review.queries.count() == 3
     assert [(a.reviewer.username, a.lead) for a in review.assignments.all()] == [("reviewer", True)]
+    # And a signed-off one, with a corrected value; the third publication marks its figures.
+    signed = Review.objects.get(status="signed_off")
+    assert signed.certificate["level"].startswith("certified")
+    assert signed.queries.get().messages.filter(kind="correction").exists()
+    reviewed = PublishedResult.objects.filter(publication=third, reviewed=True)
+    assert set(reviewed.values_list("member_id", flat=True)) == {signed.assessment.member_id}
+    assert not reviewed.filter(kpi="D1.O1.K2").exists()
+    assert publication_reproduce(third) == []
 
 
 @pytest.mark.django_db

@@ -55,6 +55,7 @@ def worlds(draw):
     kpis = draw(st.lists(st.sampled_from(KPI_POOL), min_size=1, max_size=4, unique=True))
     levels = {(m, k): draw(st.sampled_from(LEVELS)) for m in members for k in kpis}
     declined = {(m, k): draw(st.booleans()) for m in members for k in kpis}
+    reviewed = {(m, k): draw(st.booleans()) for m in members for k in kpis}  # by a signed-off review
     users = []
     for _ in range(draw(st.integers(2, 5))):
         role = draw(st.sampled_from(ROLES))
@@ -74,6 +75,7 @@ def worlds(draw):
         "kpis": kpis,
         "levels": levels,
         "declined": declined,
+        "reviewed": reviewed,
         "users": users,
     }
 
@@ -145,10 +147,12 @@ def _build(world, cycle):
                         "status": "not_applicable" if declined else "computed",
                         "value": None if declined else value,
                         "detail": text if declined else "",
+                        "reviewed": world["reviewed"][(iso3, code)],
                     }
                 )
                 shown = [text] if declined else [repr(value), value_text(value, spec.kpis[code], spec, units)]
-                sentinels[(iso3, code, component)] = {"level": level, "texts": shown}
+                reviewed = world["reviewed"][(iso3, code)]
+                sentinels[(iso3, code, component)] = {"level": level, "texts": shown, "reviewed": reviewed}
             entries[member].append((kpi, level, components))
     write_results(cycle, 1, entries)
     return sentinels, union_pairs
@@ -179,6 +183,9 @@ def _answers(client: Client, cycle, headers) -> dict[str, str]:
         "csv": client.get(base + ".csv", headers=headers).content.decode(),
         "xlsx": xlsx,
         "aggregates": client.get(f"/api/v1/cycles/{cycle.pk}/aggregates", headers=headers).content.decode(),
+        "aggregates_reviewed": client.get(
+            f"/api/v1/cycles/{cycle.pk}/aggregates?reviewed_only=true", headers=headers
+        ).content.decode(),
     }
     return answers
 
@@ -190,7 +197,7 @@ def _pages(client: Client, cycle) -> dict[str, str]:
     }
 
 
-def _check_aggregates(answer: str, sentinels, role, member, union_pairs, assigned) -> None:
+def _check_aggregates(answer: str, sentinels, role, member, union_pairs, assigned, reviewed=False) -> None:
     """Group statistics draw on withheld values too, so they cannot be searched for sentinels; the
     engine's own safety is proven in test_aggregates_adversarial.py. Here: a released group never has
     between 1 and k-1 contributors withheld from this reader (by the oracle), so the visibility the
@@ -211,6 +218,7 @@ def _check_aggregates(answer: str, sentinels, role, member, union_pairs, assigne
             if (kpi, component) == (a["kpi"], a["component"])
             and not s["texts"][0].startswith("JUSTIFICATION")
             and (in_group is None or owner in in_group)
+            and (s["reviewed"] or not reviewed)
         ]
         hidden = [
             o for o, level in contributors if not may_see(role, member, o, level, union_pairs, assigned)
@@ -242,6 +250,8 @@ def test_no_read_path_shows_a_value_to_someone_its_level_excludes(open_cycle, wo
                 client.force_login(user)
                 answers.update(_pages(client, open_cycle))
             _check_aggregates(answers.pop("aggregates"), sentinels, role, member, union_pairs, assigned)
+            reviewed_only = answers.pop("aggregates_reviewed")
+            _check_aggregates(reviewed_only, sentinels, role, member, union_pairs, assigned, reviewed=True)
             for (owner, code, _component), sentinel in sentinels.items():
                 allowed = may_see(role, member, owner, sentinel["level"], union_pairs, assigned)
                 for name, text in answers.items():

@@ -7,6 +7,7 @@ or a redirect to the sign-in page (web). Adding an action without a probe here f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from pmm.accounts.roles import ANONYMOUS, Role
 from pmm.assessments.services import assessment_submit
@@ -21,7 +23,7 @@ from pmm.authz import ACTIONS, MATRIX
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.actors import SYSTEM
 from pmm.framework.services import framework_load
-from pmm.reviews.services import review_move, review_request, reviewer_save
+from pmm.reviews.services import query_raise, review_assign, review_move, review_request, reviewer_save
 
 TINY = Path(__file__).parent / "data" / "tiny-framework.yaml"
 ROLES = [ANONYMOUS, *Role.values]
@@ -97,6 +99,22 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
             member="KEN",
             setup="review_accepted",
             body={"lead": True},
+        ),
+        "review.examine": Probe(
+            "post",
+            f"{kenya}/review/queries",
+            201,
+            member="KEN",
+            setup="review_started",
+            body={"kpi": "D1.O1.K1", "text": "probe"},
+        ),
+        "review.respond": Probe(
+            "post",
+            f"{kenya}/review/queries/1/answer",
+            200,
+            member="KEN",
+            setup="review_responding",
+            body={"text": "probe"},
         ),
         "reviewer.list": Probe("get", "/api/v1/reviewers", 200),
         "reviewer.manage": Probe(
@@ -211,10 +229,12 @@ def test_api_permission_matrix(
             assessment_submit(actor=SYSTEM, assessment=assessment)
         if probe.setup.startswith("review"):
             review = review_request(actor=SYSTEM, assessment=assessment)
-        if probe.setup == "review_accepted":
+        if probe.setup != "review_requested" and probe.setup.startswith("review"):
             review_move(actor=SYSTEM, review=review, action="accept")
             pool = make_user(Role.PEER_REVIEWER, "JPN", username="pool-reviewer")
             reviewer_save(actor=SYSTEM, user=pool, accreditation="accredited")
+        if probe.setup in ("review_started", "review_responding"):
+            _start_with_lead(review, pool, responding=probe.setup == "review_responding")
     response = _call(client, probe, actor_headers(role))
     allowed = action in MATRIX[role] and (
         probe.member is None or role in ALL_MEMBERS_ROLES or _acts_for(role, probe.member)
@@ -229,6 +249,35 @@ def test_api_permission_matrix(
     else:
         assert response.status_code == 403, response.content
         assert response.json()["error"]["code"] == "forbidden"
+
+
+def _start_with_lead(review, lead, responding: bool) -> None:
+    """The review under way with `lead` as lead reviewer; `responding`: query 1 sent to the member."""
+    review_assign(actor=SYSTEM, review=review, reviewer=lead, lead=True, accept_warnings=True)
+    review_move(actor=SYSTEM, review=review, action="start")
+    if responding:
+        query_raise(actor=lead, review=review, kpi="D1.O1.K1", text="probe")
+        due = timezone.localdate() + timedelta(days=7)
+        review_move(actor=lead, review=review, action="send_round", due_date=due)
+
+
+@pytest.mark.django_db
+def test_only_the_assigned_reviewers_examine_a_review(
+    client, make_user, bearer, open_cycle, complete_assessment
+):
+    """The matrix above shows every other role refused; here the assigned reviewer succeeds and a
+    reviewer of another review gets 404."""
+    assessment = complete_assessment(open_cycle, "KEN")
+    assessment_submit(actor=SYSTEM, assessment=assessment)
+    review = review_request(actor=SYSTEM, assessment=assessment)
+    review_move(actor=SYSTEM, review=review, action="accept")
+    lead = make_user(Role.PEER_REVIEWER, "JPN")
+    reviewer_save(actor=SYSTEM, user=lead, accreditation="accredited")
+    _start_with_lead(review, lead, responding=False)
+    probe = api_probe("review.examine", open_cycle.pk)
+    assert _call(client, probe, bearer(lead)).status_code == 201
+    other = make_user(Role.PEER_REVIEWER, "JPN")
+    assert _call(client, api_probe("review.examine", open_cycle.pk), bearer(other)).status_code == 404
 
 
 @pytest.mark.django_db

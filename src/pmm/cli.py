@@ -52,10 +52,14 @@ app.add_typer(workbook_app, name="workbook")
 app.add_typer(assessment_app, name="assessment")
 results_app = typer.Typer(help="Compute, publish and verify KPI results.", no_args_is_help=True)
 app.add_typer(results_app, name="results")
-review_app = typer.Typer(help="Peer reviews: request, decide, assign, start, withdraw.", no_args_is_help=True)
+review_app = typer.Typer(
+    help="Peer reviews: request, decide, assign, queries, verdicts, sign-off.", no_args_is_help=True
+)
 app.add_typer(review_app, name="review")
 reviewer_app = typer.Typer(help="The pool of peer reviewers.", no_args_is_help=True)
 app.add_typer(reviewer_app, name="reviewer")
+notifications_app = typer.Typer(help="In-app notifications and their e-mails.", no_args_is_help=True)
+app.add_typer(notifications_app, name="notifications")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -732,8 +736,13 @@ def review_request_cmd(
 def review_move_cmd(
     cycle: CycleOption,
     member: MemberOption,
-    action: Annotated[str, typer.Option(help="accept, decline, start or withdraw.")],
+    action: Annotated[
+        str, typer.Option(help="accept, decline, start, send_round, hand_back, sign_off or withdraw.")
+    ],
     reason: Annotated[str, typer.Option(help="Why (required to decline or withdraw).")] = "",
+    due_date: Annotated[
+        str | None, typer.Option("--due-date", help="For send_round: YYYY-MM-DD, when answers are due.")
+    ] = None,
     as_user: AsOption = None,
 ) -> None:
     """Move a peer review through its workflow."""
@@ -741,8 +750,174 @@ def review_move_cmd(
     from pmm.reviews.services import review_move
 
     actor = _actor(as_user)
-    review = review_move(actor=actor, review=_review_of(actor, cycle, member), action=action, reason=reason)
+    review = review_move(
+        actor=actor,
+        review=_review_of(actor, cycle, member),
+        action=action,
+        reason=reason,
+        due_date=_date_option("--due-date", due_date),
+    )
     typer.echo(f"Peer review of {member.upper()} in cycle {cycle}: {review.status}.")
+
+
+def _date_option(name: str, text: str | None) -> Any:
+    from datetime import date
+
+    from pmm.core.errors import ApplicationError, FieldProblem
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ApplicationError(
+            f"{name} {text!r} is not a date.", problems=[FieldProblem(name, "use YYYY-MM-DD")]
+        ) from None
+
+
+class QueryAction(StrEnum):
+    raise_ = "raise"
+    answer = "answer"
+    correct = "correct"
+    close = "close"
+    reopen = "reopen"
+
+
+@review_app.command("query")
+@_reports_errors
+def review_query_cmd(
+    action: Annotated[QueryAction, typer.Argument(help="raise, answer, correct, close or reopen.")],
+    cycle: CycleOption,
+    member: MemberOption,
+    number: Annotated[int | None, typer.Option(help="The query's number (all but raise).")] = None,
+    text: Annotated[str, typer.Option(help="The question, answer or note.")] = "",
+    kpi: Annotated[str, typer.Option(help="raise: the KPI the query is about.")] = "",
+    element: Annotated[str, typer.Option(help="raise, correct: the data element.")] = "",
+    period: Annotated[str, typer.Option(help="raise, correct: T or T-1.")] = "",
+    value: Annotated[str | None, typer.Option(help="correct: the corrected value.")] = None,
+    as_user: AsOption = None,
+) -> None:
+    """Work on a review's queries: reviewers raise, close, reopen; the member answers or corrects."""
+    _setup()
+    from pmm.assessments.services.common import ValueInput
+    from pmm.core.errors import ApplicationError, FieldProblem
+    from pmm.reviews import services
+    from pmm.reviews.selectors import review_query_get
+
+    actor = _actor(as_user)
+    review = _review_of(actor, cycle, member)
+    if action == QueryAction.raise_:
+        query = services.query_raise(
+            actor=actor, review=review, text=text, kpi=kpi, element=element, period=period
+        )
+        typer.echo(f"Query {query.number} raised on {query.subject}.")
+        return
+    if number is None:
+        raise ApplicationError("Say which query.", problems=[FieldProblem("--number", "is required")])
+    query = review_query_get(actor, review, number)
+    if action == QueryAction.answer:
+        services.query_answer(actor=actor, query=query, text=text)
+    elif action == QueryAction.correct:
+        if value is None or not element or not period:
+            raise ApplicationError(
+                "Give the element, the year and the corrected value.",
+                problems=[FieldProblem("--element --period --value", "are required")],
+            )
+        services.query_correct(
+            actor=actor, query=query, items=[ValueInput(element, period, value)], text=text, path="cli"
+        )
+    elif action == QueryAction.close:
+        services.query_close(actor=actor, query=query, text=text)
+    else:
+        services.query_reopen(actor=actor, query=query, text=text)
+    query.refresh_from_db()
+    typer.echo(f"Query {query.number} on {query.subject}: {query.status}.")
+
+
+@review_app.command("queries")
+@_reports_errors
+def review_queries_cmd(cycle: CycleOption, member: MemberOption, as_user: AsOption = None) -> None:
+    """List a review's queries, with their status and round."""
+    _setup()
+    from pmm.reviews.selectors import review_queries
+
+    actor = _actor(as_user)
+    for thread in review_queries(actor, _review_of(actor, cycle, member)):
+        query = thread.query
+        round_ = f"round {query.round.number}, due {query.round.due_date}" if query.round else "not sent"
+        typer.echo(f"{query.number}\t{query.subject}\t{query.status}\t{round_}\t{thread.messages[0].text}")
+
+
+@review_app.command("verdict")
+@_reports_errors
+def review_verdict_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    kpi: Annotated[str, typer.Option(help="The KPI's code.")],
+    verdict: Annotated[str, typer.Option(help="confirmed, adjusted or not_validated.")],
+    reason: Annotated[str, typer.Option(help="Why (required for not_validated).")] = "",
+    as_user: AsOption = None,
+) -> None:
+    """Give the reviewers' verdict on one KPI."""
+    _setup()
+    from pmm.reviews.services import verdict_set
+
+    actor = _actor(as_user)
+    saved = verdict_set(
+        actor=actor, review=_review_of(actor, cycle, member), kpi=kpi, verdict=verdict, reason=reason
+    )
+    typer.echo(f"{saved.kpi}: {saved.verdict}.")
+
+
+@review_app.command("certificate")
+@_reports_errors
+def review_certificate_cmd(cycle: CycleOption, member: MemberOption, as_user: AsOption = None) -> None:
+    """Show the review certificate and each of its criteria."""
+    _setup()
+    from pmm.reviews.selectors import review_certificate
+
+    actor = _actor(as_user)
+    certificate = review_certificate(_review_of(actor, cycle, member))
+    typer.echo(f"Certificate: {certificate.level}")
+    for criterion in certificate.criteria:
+        mark = "met" if criterion.met else "NOT met"
+        typer.echo(f"  {criterion.code}: {criterion.count} of {criterion.total} ({mark})")
+
+
+@review_app.command("matrix")
+@_reports_errors
+def review_matrix_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    out: Annotated[
+        Path, typer.Option("--out", dir_okay=False, help="The .xlsx file to write.", show_default=False)
+    ],
+    as_user: AsOption = None,
+) -> None:
+    """Write the comment-response matrix of a peer review (.xlsx): every query, its thread and outcome."""
+    _setup()
+    from pmm.reviews.matrix import matrix_xlsx, review_matrix
+
+    actor = _actor(as_user)
+    matrix = review_matrix(actor, _review_of(actor, cycle, member))
+    try:
+        out.write_bytes(matrix_xlsx(matrix))
+    except OSError as error:
+        raise _fail(f"cannot write {out}: {error.strerror or error}.") from None
+    typer.echo(
+        f"Wrote the comment-response matrix of {member.upper()} in cycle {cycle} "
+        f"({len(matrix.rows)} queries) to {out}."
+    )
+
+
+@review_app.command("remind")
+@_reports_errors
+def review_remind_cmd() -> None:
+    """Send the reminders of due dates that are near or missed (each once); run it daily."""
+    _setup()
+    from pmm.reviews.notices import due_reminders
+
+    typer.echo(f"Reminders sent for {due_reminders()} round(s).")
 
 
 @review_app.command("assign")
@@ -799,6 +974,23 @@ def reviewer_set(
     typer.echo(
         f"{username}: {profile.accreditation}; languages {', '.join(profile.languages) or '-'}; "
         f"expertise {', '.join(profile.expertise) or '-'}."
+    )
+
+
+@notifications_app.command("test-email")
+@_reports_errors
+def notifications_test_email(
+    address: Annotated[str, typer.Argument(help="The address to send the test e-mail to.")],
+) -> None:
+    """Send a test e-mail with the platform's mail settings (PMM_EMAIL_*), to check them."""
+    _setup()
+    from django.conf import settings
+
+    from pmm.notifications.services import send_test_email
+
+    send_test_email(to=address)
+    typer.echo(
+        f"Test e-mail sent to {address} from {settings.DEFAULT_FROM_EMAIL} ({settings.EMAIL_BACKEND})."
     )
 
 

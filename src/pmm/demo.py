@@ -10,12 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from pmm.accounts.models import User
 from pmm.accounts.roles import TWO_FACTOR_ROLES
 from pmm.accounts.services import RoleSpec, user_create
-from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.models import Assessment, AssessmentStatus, DataValue
 from pmm.assessments.services import (
     ValueInput,
     assessment_submit,
@@ -83,14 +84,15 @@ def demo_setup() -> list[str]:
     done.append(demo_two_factor_note())
     done += demo_cycles_setup()
     done += demo_publications_setup()
-    done += demo_reviews_setup()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        done += demo_reviews_setup()  # in-app notifications, but no e-mails printed during the setup
+        done += demo_signed_off_review()
     return done
 
 
 def demo_publications_setup() -> list[str]:
     """Publish the demo cycles' results: 2022 once; 2024 once, then a correction of one member as a
     second publication (with its change log). Idempotent: a cycle with publications is left as it is."""
-    from pmm.assessments.models import DataValue
     from pmm.assessments.services import assessment_reopen
     from pmm.results.models import Publication
     from pmm.results.services import publication_create
@@ -141,7 +143,7 @@ def demo_reviews_setup() -> list[str]:
     """France asks for a peer review of its 2024 self-assessment; the Secretariat accepts it and the demo
     reviewer (from Canada) leads it. Idempotent: left as it is once France has a review."""
     from pmm.reviews.models import Review
-    from pmm.reviews.services import review_assign, review_move, review_request, reviewer_save
+    from pmm.reviews.services import query_raise, review_assign, review_move, review_request, reviewer_save
 
     cycle = Cycle.objects.filter(framework__code=DEMO_FRAMEWORK, reporting_year=DEMO_YEAR).first()
     france = Assessment.objects.filter(
@@ -166,7 +168,108 @@ def demo_reviews_setup() -> list[str]:
         review = review_move(actor=SYSTEM, review=review, action="accept")
         review_assign(actor=SYSTEM, review=review, reviewer=reviewer, lead=True, accept_warnings=True)
         review_move(actor=SYSTEM, review=review, action="start")
-    return ["demo peer review: France 2024, in review, led by the demo reviewer (Canada)"]
+        query_raise(
+            actor=reviewer,
+            review=review,
+            kpi="D1.O1.K1",
+            element="DECL_ELECTRONIC",
+            period="T",
+            text="How are declarations lodged by e-mail counted: as electronic or not?",
+        )
+        query_raise(
+            actor=reviewer,
+            review=review,
+            kpi="D1.O1.K2",
+            text="Which document shows the alignment with the WCO Data Model?",
+        )
+        due = timezone.localdate() + timedelta(days=14)
+        review_move(actor=reviewer, review=review, action="send_round", due_date=due)
+        query_raise(
+            actor=reviewer, review=review, kpi="D1.O1.K1", text="Is the total of declarations for T-1 final?"
+        )
+    return [
+        "demo peer review: France 2024, member responding to 3 queries (due in 14 days), led by the demo "
+        "reviewer (Canada)"
+    ]
+
+
+def demo_signed_off_review() -> list[str]:
+    """A member's 2024 self-assessment was peer reviewed (the last submitted member by ISO3 code, acting
+    through the system; the demo's own members are left to the demo accounts): one query, a corrected
+    value, a verdict on every KPI, signed off with its certificate, and published again. Idempotent: left
+    as it is once a review was signed off."""
+    from pmm.results.services import publication_create
+    from pmm.reviews.models import Review, ReviewStatus
+    from pmm.reviews.services import (
+        query_close,
+        query_correct,
+        query_raise,
+        review_assign,
+        review_move,
+        review_request,
+        verdict_set,
+    )
+
+    cycle = Cycle.objects.filter(framework__code=DEMO_FRAMEWORK, reporting_year=DEMO_YEAR).first()
+    reviewed = (
+        Assessment.objects.filter(cycle=cycle, status=AssessmentStatus.SUBMITTED)
+        .exclude(member__iso3__in=DEMO_ACTORS)
+        .select_related("member")
+        .order_by("-member__iso3")
+        .first()
+    )
+    reviewer = User.objects.filter(username="reviewer").first()
+    if reviewed is None or reviewer is None or Review.objects.filter(status=ReviewStatus.SIGNED_OFF).exists():
+        return []
+    ncp = SYSTEM
+    spec = spec_from_document(cycle.framework.document, cycle.framework.fingerprint)
+    with transaction.atomic():
+        review = review_request(actor=ncp, assessment=reviewed, note="A check of the whole self-assessment.")
+        review_move(actor=SYSTEM, review=review, action="accept")
+        review_assign(actor=SYSTEM, review=review, reviewer=reviewer, lead=True, accept_warnings=True)
+        review_move(actor=SYSTEM, review=review, action="start")
+        query = query_raise(
+            actor=reviewer,
+            review=review,
+            kpi="D1.O1.K1",
+            element="DECL_TOTAL",
+            period="T",
+            text="The total of declarations is lower than the customs annual report's. Which is right?",
+        )
+        review_move(
+            actor=reviewer,
+            review=review,
+            action="send_round",
+            due_date=timezone.localdate() + timedelta(days=10),
+        )
+        total = DataValue.objects.get(assessment=reviewed, element__code="DECL_TOTAL", period="T").value
+        query_correct(
+            actor=ncp,
+            query=query,
+            items=[ValueInput("DECL_TOTAL", "T", int(total) + 250)],
+            text="The annual report is right: the figure left out one port office.",
+        )
+        review_move(actor=ncp, review=review, action="hand_back")
+        query_close(actor=reviewer, query=query, text="Thank you; corrected.")
+        for code in spec.kpis:
+            verdict_set(actor=reviewer, review=review, kpi=code, verdict="confirmed")
+        verdict_set(actor=reviewer, review=review, kpi="D1.O1.K1", verdict="adjusted")
+        verdict_set(
+            actor=reviewer,
+            review=review,
+            kpi="D1.O1.K2",
+            verdict="not_validated",
+            reason="No document showed the alignment with the WCO Data Model.",
+        )
+        review = review_move(actor=reviewer, review=review, action="sign_off")
+        publication = publication_create(
+            actor=SYSTEM, cycle=cycle, note="Kenya's figures after its peer review, marked as peer reviewed."
+        )
+    level = review.certificate["level"].replace("_", " ")
+    return [
+        f"demo peer review: {reviewed.member.iso3} 2024 signed off ({level}); "
+        f"publication {publication.number} marks its peer-reviewed figures"
+    ]
 
 
 def demo_two_factor_note() -> str:

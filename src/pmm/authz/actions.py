@@ -51,10 +51,21 @@ ACTIONS: dict[str, Action] = {
         Action("result.publish", "Publish a cycle's results as a new, frozen snapshot"),
         Action(
             "review.request",
-            "Request a peer review of a submitted self-assessment, or withdraw it",
+            "Request a peer review of a submitted self-assessment, withdraw it, or hand the member's "
+            "answers back to the reviewers",
             scope="member",
         ),
         Action("review.view", "See a member's peer reviews and their reviewers", scope="member"),
+        Action(
+            "review.examine",
+            "Raise, close and re-open queries, give verdicts, send rounds and sign off (the lead)",
+            scope="member",
+        ),
+        Action(
+            "review.respond",
+            "Answer peer review queries: reply, attach evidence, correct values",
+            scope="member",
+        ),
         Action("review.decide", "Accept or decline a request for peer review"),
         Action("review.assign", "Assign peer reviewers to a review and start it"),
         Action("reviewer.list", "See the pool of peer reviewers"),

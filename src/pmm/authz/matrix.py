@@ -6,7 +6,7 @@ from pmm.accounts.roles import ANONYMOUS, Role
 
 _READ_PUBLIC = {"framework.view", "framework.export", "member.view", "group.view"}
 _SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own", "cycle.view"}
-_MEMBER_EDITOR = {"assessment.view", "assessment.edit", "review.view"}
+_MEMBER_EDITOR = {"assessment.view", "assessment.edit", "review.view", "review.respond"}
 _SECRETARIAT = {
     "user.list",
     "audit.view",
@@ -25,7 +25,7 @@ MATRIX: dict[str, frozenset[str]] = {
         | _MEMBER_EDITOR
         | {"user.invite_contributor", "assessment.set_disclosure", "assessment.submit", "review.request"}
     ),
-    Role.PEER_REVIEWER: frozenset(_SIGNED_IN | {"assessment.view", "review.view"}),
+    Role.PEER_REVIEWER: frozenset(_SIGNED_IN | {"assessment.view", "review.view", "review.examine"}),
     Role.SECRETARIAT_ANALYST: frozenset(_SIGNED_IN | _SECRETARIAT),
     Role.SECRETARIAT_ADMIN: frozenset(
         _SIGNED_IN

@@ -11,8 +11,11 @@ from pmm.cycles.api import router as cycles_router
 from pmm.evidence.api import router as evidence_router
 from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
+from pmm.notifications.api import router as notifications_router
 from pmm.results.api import router as results_router
 from pmm.reviews.api import router as reviews_router
+from pmm.reviews.matrix_api import router as review_matrix_router
+from pmm.reviews.query_api import router as review_queries_router
 
 api = NinjaAPI(
     title="WCO PMM platform API",
@@ -38,3 +41,6 @@ api.add_router("", workbook_router)
 api.add_router("", evidence_router)
 api.add_router("", results_router)
 api.add_router("", reviews_router)
+api.add_router("", review_queries_router)
+api.add_router("", review_matrix_router)
+api.add_router("", notifications_router)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "pmm.evidence",
     "pmm.results",
     "pmm.reviews",
+    "pmm.notifications",
     "pmm.public",
     "pmm.web",
     "django_tasks",
@@ -229,6 +230,16 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = os.environ.get("PMM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("PMM_DEFAULT_FROM_EMAIL", "pmm@localhost")
+# The mail server, with PMM_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (docs/notifications.md).
+EMAIL_HOST = os.environ.get("PMM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("PMM_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PMM_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PMM_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("PMM_EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = _env_bool("PMM_EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set PMM_EMAIL_USE_TLS or PMM_EMAIL_USE_SSL, not both.")
+EMAIL_TIMEOUT = int(os.environ.get("PMM_EMAIL_TIMEOUT", "10"))  # seconds before giving up on the server
 # The address users reach the platform at, for links in e-mails.
 PMM_BASE_URL = os.environ.get("PMM_BASE_URL", "http://127.0.0.1:8000")
 
@@ -258,6 +269,12 @@ PMM_AGGREGATE_MIN_MEMBERS = int(os.environ.get("PMM_AGGREGATE_MIN_MEMBERS", "5")
 
 # Assigning a peer reviewer who already has this many open reviews needs a confirmation.
 PMM_REVIEWER_MAX_OPEN_REVIEWS = int(os.environ.get("PMM_REVIEWER_MAX_OPEN_REVIEWS", "3"))
+
+# The review certificate's evidence criterion: the share of reported KPIs with an evidence file.
+PMM_REVIEW_EVIDENCE_COVERAGE = float(os.environ.get("PMM_REVIEW_EVIDENCE_COVERAGE", "0.75"))
+
+# Reminders go out this many days before a round's due date (and once when it is missed).
+PMM_REVIEW_REMINDER_DAYS = int(os.environ.get("PMM_REVIEW_REMINDER_DAYS", "3"))
 
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"

@@ -163,10 +163,12 @@ def evidence_upload(
     uploaded_file: Any,
     description: str = "",
     path: str = "form",
+    correcting_review: bool = False,
 ) -> Evidence:
-    """Attach a file to a KPI or to one value of the assessment (starting the assessment if need be)."""
+    """Attach a file to a KPI or to one value of the assessment (starting the assessment if need be).
+    `correcting_review`: the file answers a peer review query (see `require_editable`)."""
     require(actor, "assessment.edit", assessment.member)
-    require_editable(assessment)
+    require_editable(assessment, correcting_review=correcting_review)
     kpi, element = _resolve_target(assessment, target)
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
@@ -201,7 +203,7 @@ def evidence_upload(
                 assessment.refresh_from_db(fields=["status"])
             if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
                 assessment = assessment_start(actor=actor, assessment=assessment, path=path)
-            require_editable(assessment)
+            require_editable(assessment, correcting_review=correcting_review)
             evidence = Evidence.objects.create(
                 assessment=assessment,
                 kpi=kpi,

@@ -86,6 +86,7 @@ class AggregatesQuery(Schema):
     group_type: str = ""  # global, wco_region, income_group, geography, union or custom
     group: str = ""
     publication: str | None = None  # a number; default: the latest
+    reviewed_only: bool = False  # statistics of peer-reviewed values only
 
 
 class AggregateOut(BaseModel):
@@ -101,6 +102,7 @@ class AggregateOut(BaseModel):
     q1: float | None
     q3: float | None
     withheld_because: str | None  # too_few, few_withheld or differencing (docs/disclosure.md)
+    reviewed_only: bool
 
 
 class AggregatesOut(Schema):
@@ -203,6 +205,7 @@ def aggregate_out(a: GroupAggregate) -> dict[str, Any]:
         "median": stats.median if stats else None, "q1": stats.q1 if stats else None,
         "q3": stats.q3 if stats else None,
         "withheld_because": None if stats else getattr(a.result, "reason", None),
+        "reviewed_only": a.reviewed_only,
     }  # fmt: skip
 
 
@@ -210,13 +213,22 @@ def aggregate_out(a: GroupAggregate) -> dict[str, Any]:
     "/cycles/{cycle}/aggregates",
     response={200: AggregatesOut, **ERROR_RESPONSES},
     url_name="aggregates_list",
-    summary="Group statistics (count, mean, median, quartiles) you may see; filters: kpi, group_type, group",
+    summary=(
+        "Group statistics (count, mean, median, quartiles) you may see; filters: kpi, group_type, group, "
+        "reviewed_only (peer-reviewed values only)"
+    ),
 )
 def aggregates_list(request: HttpRequest, cycle: int, query: Query[AggregatesQuery]) -> dict[str, Any]:
     chosen_cycle = cycle_get(cycle)
     publication = publication_get(chosen_cycle, query.publication)
     found = cycle_aggregates(
-        actor_of(request), chosen_cycle, publication, query.kpi, query.group_type, query.group
+        actor_of(request),
+        chosen_cycle,
+        publication,
+        query.kpi,
+        query.group_type,
+        query.group,
+        query.reviewed_only,
     )
     return {
         "cycle": cycle,

@@ -34,6 +34,7 @@ from pmm.results.aggregates import (
     GroupStats,
     Result,
     Snapshot,
+    Suppressed,
     custom_group_stats,
     release,
 )
@@ -53,6 +54,7 @@ class GroupAggregate:
     group_type: str
     group_name: dict[str, str]
     result: Result
+    reviewed_only: bool = False  # the statistics of the group's peer-reviewed values only
 
     @property
     def released(self) -> bool:
@@ -64,6 +66,7 @@ class _Values:
     """One publication's computed values of one KPI component: member id -> (value, disclosure level)."""
 
     by_member: dict[int, tuple[float, str]]
+    reviewed: frozenset[int] = frozenset()  # members whose value was peer reviewed
 
     def contributions(self, audience: Audience) -> tuple[Contribution, ...]:
         return tuple(
@@ -90,8 +93,28 @@ def _predefined_groups() -> tuple[tuple[GroupDef, ...], dict[str, tuple[str, dic
     return tuple(groups), info
 
 
+REVIEWED = "@reviewed"  # the suffix of a group's peer-reviewed part
+
+
 def _unions(groups: Iterable[GroupDef]) -> list[frozenset[int]]:
-    return [frozenset(int(m) for m in g.members) for g in groups if g.kind == GroupKind.UNION]
+    return [
+        frozenset(int(m) for m in g.members)
+        for g in groups
+        if g.kind == GroupKind.UNION and not g.code.endswith(REVIEWED)
+    ]
+
+
+def _with_reviewed_parts(groups: tuple[GroupDef, ...], values: _Values) -> tuple[GroupDef, ...]:
+    """The groups, plus each group's peer-reviewed part where it differs from the whole group's
+    contributors and is not empty. Both are audited together, so asking for one and for the other
+    cannot be combined to single out a value."""
+    contributing = set(values.by_member)
+    parts = []
+    for g in groups:
+        part = frozenset(m for m in g.members if m in values.reviewed)
+        if part and (contributing & g.members) - part:
+            parts.append(GroupDef(g.code + REVIEWED, g.kind, part))
+    return (*groups, *parts)
 
 
 def _insiders(values: _Values, unions: list[frozenset[int]]) -> list[frozenset[int]]:
@@ -111,12 +134,15 @@ def _insiders(values: _Values, unions: list[frozenset[int]]) -> list[frozenset[i
 def _values_of(publications: list[Publication], kpis: list[str]) -> dict[tuple[int, str, str], _Values]:
     """(publication, kpi, component) -> values, for the given publications, in one query."""
     found: dict[tuple[int, str, str], dict[int, tuple[float, str]]] = defaultdict(dict)
+    reviewed: dict[tuple[int, str, str], set[int]] = defaultdict(set)
     rows = PublishedResult.objects.filter(
         publication__in=publications, kpi__in=kpis, status="computed", value__isnull=False
-    ).values_list("publication_id", "kpi", "component", "member_id", "value", "disclosure")
-    for publication, kpi, component, member, value, level in rows:
+    ).values_list("publication_id", "kpi", "component", "member_id", "value", "disclosure", "reviewed")
+    for publication, kpi, component, member, value, level, was_reviewed in rows:
         found[(publication, kpi, component)][member] = (float(value or 0.0), level)
-    return {key: _Values(by_member) for key, by_member in found.items()}
+        if was_reviewed:
+            reviewed[(publication, kpi, component)].add(member)
+    return {key: _Values(by_member, frozenset(reviewed[key])) for key, by_member in found.items()}
 
 
 def _released(results: dict[str, Result]) -> frozenset[str]:
@@ -125,18 +151,19 @@ def _released(results: dict[str, Result]) -> frozenset[str]:
 
 def _component_release(
     audience: Audience,
-    groups: tuple[GroupDef, ...],
+    predefined: tuple[GroupDef, ...],
     series: list[_Values],  # the component's values in each publication up to the one asked, oldest first
     k: int,
 ) -> dict[str, Result]:
     """The audience's release of the last publication of `series`, given everything it saw before."""
     if audience.everything:
-        return release(groups, series[-1].contributions(audience), k)
-    unions = _unions(groups)
+        return release(_with_reviewed_parts(predefined, series[-1]), series[-1].contributions(audience), k)
+    unions = _unions(predefined)
     public_history: list[Snapshot] = []
     own_history: list[Snapshot] = []
     result: dict[str, Result] = {}
     for values in series:
+        groups = _with_reviewed_parts(predefined, values)
         public = release(
             groups, values.contributions(PUBLIC_AUDIENCE), k, public_history, _insiders(values, unions)
         )
@@ -180,9 +207,11 @@ def cycle_aggregates(
     kpi: str = "",
     group_type: str = "",
     group: str = "",
+    reviewed_only: bool = False,
 ) -> list[GroupAggregate]:
-    """Group statistics of a publication for the actor, filtered by KPI, group type and group."""
-    return aggregates_for(audience_of(actor), cycle, publication, kpi, group_type, group)
+    """Group statistics of a publication for the actor, filtered by KPI, group type and group;
+    `reviewed_only`: of the peer-reviewed values only."""
+    return aggregates_for(audience_of(actor), cycle, publication, kpi, group_type, group, reviewed_only)
 
 
 def aggregates_for(
@@ -192,6 +221,7 @@ def aggregates_for(
     kpi: str = "",
     group_type: str = "",
     group: str = "",
+    reviewed_only: bool = False,
 ) -> list[GroupAggregate]:
     spec = cycle_spec(cycle)
     _check(spec, kpi, group_type, group)
@@ -202,7 +232,7 @@ def aggregates_for(
         group and Group.objects.filter(code=group, kind=GroupKind.CUSTOM).exists()
     )
     if custom:
-        return _custom_aggregates(audience, publication, kpis, group)
+        return _custom_aggregates(audience, publication, kpis, group, reviewed_only)
     publications = list(
         Publication.objects.filter(cycle=cycle, number__lte=publication.number).order_by("number")
     )
@@ -217,7 +247,9 @@ def aggregates_for(
     return [
         a
         for a in answer
-        if (not group_type or a.group_type == group_type) and (not group or a.group == group)
+        if (not group_type or a.group_type == group_type)
+        and (not group or a.group == group)
+        and a.reviewed_only == reviewed_only
     ]
 
 
@@ -236,11 +268,36 @@ def _compute(
                 GroupAggregate(code, component, g.code, info[g.code][0], info[g.code][1], results[g.code])
                 for g in groups
             ]
+            answer += [
+                GroupAggregate(
+                    code,
+                    component,
+                    g.code,
+                    info[g.code][0],
+                    info[g.code][1],
+                    _reviewed_part(g, results, series[-1]),
+                    True,
+                )
+                for g in groups
+            ]
     return answer
 
 
+def _reviewed_part(group: GroupDef, results: dict[str, Result], values: _Values) -> Result:
+    """The statistics of the group's peer-reviewed values: its own release, the whole group's when
+    every contributor was reviewed, or none at all."""
+    if group.code + REVIEWED in results:
+        return results[group.code + REVIEWED]
+    if (
+        set(values.by_member) & group.members
+        and not (set(values.by_member) & group.members) - values.reviewed
+    ):
+        return results[group.code]
+    return Suppressed("too_few")
+
+
 def _custom_aggregates(
-    audience: Audience, publication: Publication, kpis: list[str], group: str
+    audience: Audience, publication: Publication, kpis: list[str], group: str, reviewed_only: bool = False
 ) -> list[GroupAggregate]:
     """Custom groups: statistics of the values the audience sees, nothing else."""
     chosen = Group.objects.filter(kind=GroupKind.CUSTOM)
@@ -254,8 +311,11 @@ def _custom_aggregates(
     values = _values_of([publication], kpis)
     answer = []
     for kpi, component in sorted({(kpi, c) for (_p, kpi, c) in values}):
-        contributions = values[(publication.pk, kpi, component)].contributions(audience)
+        found = values[(publication.pk, kpi, component)]
+        contributions = found.contributions(audience)
+        if reviewed_only:
+            contributions = tuple(c for c in contributions if c.member in found.reviewed)
         for code, (name, group_members) in sorted(groups.items()):
             result = custom_group_stats(group_members, contributions)
-            answer.append(GroupAggregate(kpi, component, code, GroupKind.CUSTOM, name, result))
+            answer.append(GroupAggregate(kpi, component, code, GroupKind.CUSTOM, name, result, reviewed_only))
     return answer

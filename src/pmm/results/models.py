@@ -109,6 +109,10 @@ class PublishedResult(_ResultFields, AppendOnlyModel):
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="results")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     disclosure = models.CharField(max_length=10)
+    reviewed = models.BooleanField(
+        default=False,
+        help_text="Peer reviewed when published: confirmed or adjusted in a signed-off peer review.",
+    )
 
     class Meta:
         constraints = [

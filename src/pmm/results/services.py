@@ -75,7 +75,7 @@ def _is_fresh(result_set: ResultSet | None, assessment: Assessment, inputs: Inpu
     )
 
 
-_FIELDS = ("status", "value", "reason", "disclosure")
+_FIELDS = ("status", "value", "reason", "disclosure", "reviewed")
 
 
 def _change_log(previous: Publication | None, rows: dict[tuple[str, str, str], dict[str, Any]]) -> list[dict]:
@@ -106,7 +106,10 @@ def _change_log(previous: Publication | None, rows: dict[tuple[str, str, str], d
 
 @transaction.atomic
 def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publication:
-    """Publish the cycle's current results of submitted assessments as a new, frozen snapshot."""
+    """Publish the cycle's current results of submitted assessments as a new, frozen snapshot. Each
+    figure records whether a signed-off peer review confirmed or adjusted its KPI."""
+    from pmm.reviews.selectors import reviewed_kpis  # reviews build on results, not the other way
+
     require(actor, "result.publish")
     if cycle.status == CycleStatus.PLANNED:
         raise ApplicationError("A cycle that has not opened yet has no results to publish.", code="conflict")
@@ -126,6 +129,7 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
     fingerprints = "\n".join(f"{a.member.iso3}:{inputs[a.pk].fingerprint()}" for a in assessments)
     inputs_fingerprint = hashlib.sha256(fingerprints.encode()).hexdigest()
     levels = disclosures_of(cycle_spec(cycle), [a.pk for a in assessments])
+    reviewed = reviewed_kpis(cycle)
     by_set = {a.result_set.pk: a for a in assessments}
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
     for r in KpiResult.objects.filter(result_set_id__in=by_set).order_by("result_set_id", "id"):
@@ -133,6 +137,7 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
         rows[(a.member.iso3, r.kpi, r.component)] = {
             "member": a.member, "kpi": r.kpi, "component": r.component, "status": r.status, "value": r.value,
             "reason": r.reason, "detail": r.detail, "disclosure": levels[a.pk][r.kpi],
+            "reviewed": (a.member_id, r.kpi) in reviewed,
         }  # fmt: skip
     previous = latest_publication(cycle)
     log = _change_log(previous, rows)

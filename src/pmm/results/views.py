@@ -31,6 +31,7 @@ from pmm.results.selectors import (
     publications_of,
 )
 from pmm.results.services import publication_create
+from pmm.reviews.selectors import signed_off_certificate
 
 
 def _kpi_rows(cycle: Cycle, spec: FrameworkSpec, rows: list[Any]) -> list[dict[str, Any]]:
@@ -64,8 +65,11 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
         problem = error.message
         results = cycle_results(request.user, cycle, None, ResultFilters())
     aggregates = []
+    reviewed_only = request.GET.get("reviewed_only") == "1"
     if filters.kpi and results.publication is not None and not problem:
-        found = cycle_aggregates(request.user, cycle, results.publication, kpi=filters.kpi)
+        found = cycle_aggregates(
+            request.user, cycle, results.publication, kpi=filters.kpi, reviewed_only=reviewed_only
+        )
         aggregates = group_rows(found, spec, units_of(cycle.framework.document))
     return render(
         request,
@@ -83,6 +87,8 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "xlsx_url": download_url(cycle.pk, "xlsx", filters, request.GET.get("publication")),
             "may_publish": can(request.user, "result.publish"),
             "aggregates": aggregates,
+            "reviewed_only": reviewed_only,
+            "peer_review": signed_off_certificate(request.user, cycle, filters.member),
             "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
             **_filter_choices(cycle, spec),
         },

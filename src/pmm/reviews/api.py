@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -27,6 +27,14 @@ class ReviewerOut(Schema):
     warnings: list[str]
 
 
+class RoundOut(Schema):
+    number: int
+    due_date: date
+    sent_at: datetime
+    returned_at: datetime | None
+    on_time: bool | None
+
+
 class ReviewOut(Schema):
     id: int
     cycle: int
@@ -38,6 +46,9 @@ class ReviewOut(Schema):
     decision_reason: str
     decided_at: datetime | None
     reviewers: list[ReviewerOut]
+    rounds: list[RoundOut]
+    signed_off_at: datetime | None
+    certificate_level: str | None
 
 
 class RequestIn(Schema):
@@ -45,9 +56,10 @@ class RequestIn(Schema):
 
 
 class MoveIn(Schema):
-    action: Literal["accept", "decline", "start", "withdraw"]
+    action: Literal["accept", "decline", "start", "send_round", "hand_back", "sign_off", "withdraw"]
     reason: str = ""
     version: int | None = None
+    due_date: date | None = None  # for send_round: when the member's answers are due
 
 
 class AssignIn(Schema):
@@ -86,10 +98,22 @@ def review_out(review: Review) -> dict[str, Any]:
             {"username": a.reviewer.username, "lead": a.lead, "warnings": a.warnings}
             for a in sorted(review.assignments.all(), key=lambda a: (not a.lead, a.reviewer.username))
         ],
+        "rounds": [
+            {
+                "number": r.number,
+                "due_date": r.due_date,
+                "sent_at": r.sent_at,
+                "returned_at": r.returned_at,
+                "on_time": r.on_time,
+            }
+            for r in review.rounds.all()
+        ],
+        "signed_off_at": review.signed_off_at,
+        "certificate_level": (review.certificate or {}).get("level"),
     }
 
 
-def _review(request: HttpRequest, cycle: int, iso3: str) -> Review:
+def review_of(request: HttpRequest, cycle: int, iso3: str) -> Review:
     actor = actor_of(request)
     review = review_current(actor, assessment_access(actor, cycle_get(cycle), iso3))
     if review is None:
@@ -97,15 +121,15 @@ def _review(request: HttpRequest, cycle: int, iso3: str) -> Review:
     return review
 
 
-_ONE = "/cycles/{cycle}/assessments/{iso3}/review"
+ONE = "/cycles/{cycle}/assessments/{iso3}/review"
 
 
-@router.get(_ONE, response={200: ReviewOut, **ERROR_RESPONSES}, summary="The member's peer review")
+@router.get(ONE, response={200: ReviewOut, **ERROR_RESPONSES}, summary="The member's peer review")
 def review_get(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    return review_out(_review(request, cycle, iso3))
+    return review_out(review_of(request, cycle, iso3))
 
 
-@router.post(_ONE, response={201: ReviewOut, **ERROR_RESPONSES}, summary="Request a peer review (NCP)")
+@router.post(ONE, response={201: ReviewOut, **ERROR_RESPONSES}, summary="Request a peer review (NCP)")
 def review_post(request: HttpRequest, cycle: int, iso3: str, payload: RequestIn) -> Status:
     actor = actor_of(request)
     assessment = assessment_access(actor, cycle_get(cycle), iso3)
@@ -114,31 +138,35 @@ def review_post(request: HttpRequest, cycle: int, iso3: str, payload: RequestIn)
 
 
 @router.post(
-    _ONE + "/moves",
+    ONE + "/moves",
     response={200: ReviewOut, **ERROR_RESPONSES},
-    summary="Accept or decline a request (Secretariat), start the review, or withdraw it (NCP)",
+    summary=(
+        "Move the review: accept or decline (Secretariat), start, send_round with due_date and "
+        "sign_off (lead reviewer), hand_back (NCP), withdraw (NCP)"
+    ),
 )
 def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveIn) -> dict[str, Any]:
-    review = _review(request, cycle, iso3)
+    review = review_of(request, cycle, iso3)
     review_move(
         actor=actor_of(request),
         review=review,
         action=payload.action,
         reason=payload.reason,
         version=payload.version,
+        due_date=payload.due_date,
     )
-    return review_out(_review(request, cycle, iso3))
+    return review_out(review_of(request, cycle, iso3))
 
 
 @router.put(
-    _ONE + "/reviewers/{username}",
+    ONE + "/reviewers/{username}",
     response={200: ReviewOut, **ERROR_RESPONSES},
     summary="Assign a peer reviewer (Secretariat); conflicts are refused, risks need accept_warnings",
 )
 def review_assign_put(
     request: HttpRequest, cycle: int, iso3: str, username: str, payload: AssignIn
 ) -> dict[str, Any]:
-    review = _review(request, cycle, iso3)
+    review = review_of(request, cycle, iso3)
     require(actor_of(request), "review.assign")  # before looking the user up: no probing of usernames
     review_assign(
         actor=actor_of(request),
@@ -147,21 +175,21 @@ def review_assign_put(
         lead=payload.lead,
         accept_warnings=payload.accept_warnings,
     )
-    return review_out(_review(request, cycle, iso3))
+    return review_out(review_of(request, cycle, iso3))
 
 
 @router.delete(
-    _ONE + "/reviewers/{username}",
+    ONE + "/reviewers/{username}",
     response={200: ReviewOut, **ERROR_RESPONSES},
     summary="Take a reviewer off the review (Secretariat), with a reason",
 )
 def review_unassign_delete(
     request: HttpRequest, cycle: int, iso3: str, username: str, reason: str = ""
 ) -> dict[str, Any]:
-    review = _review(request, cycle, iso3)
+    review = review_of(request, cycle, iso3)
     require(actor_of(request), "review.assign")
     review_unassign(actor=actor_of(request), review=review, reviewer=user_get(username), reason=reason)
-    return review_out(_review(request, cycle, iso3))
+    return review_out(review_of(request, cycle, iso3))
 
 
 @router.get(

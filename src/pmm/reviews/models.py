@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -61,6 +62,13 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    certificate = models.JSONField(
+        null=True, blank=True, help_text="The certificate computed at sign-off (see reviews/certificate.py)"
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -93,3 +101,159 @@ class ReviewAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer} on {self.review_id}{' (lead)' if self.lead else ''}"
+
+
+# --- the review itself: rounds of queries, the member's answers, verdicts -----------------------------
+
+
+class ReviewRound(models.Model):
+    """A batch of queries sent to the member with a due date; over when the member hands it back."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField(_("due date"))
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [models.UniqueConstraint(fields=["review", "number"], name="one_round_number")]
+
+    def __str__(self) -> str:
+        return f"round {self.number} of review {self.review_id}"
+
+    @property
+    def on_time(self) -> bool | None:
+        """Handed back by its due date (None while it is still with the member)."""
+        if self.returned_at is None:
+            return None
+        return timezone.localdate(self.returned_at) <= self.due_date
+
+
+class QueryStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+class ReviewQuery(models.Model):
+    """A reviewer's question about one KPI, or about one value (a data element, optionally one year)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="queries")
+    number = models.PositiveIntegerField()
+    kpi = models.CharField(_("KPI"), max_length=40)
+    element = models.CharField(_("data element"), max_length=60, blank=True)
+    period = models.CharField(_("year"), max_length=3, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN
+    )
+    raised_at = models.DateTimeField()
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    round = models.ForeignKey(
+        ReviewRound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queries",
+        help_text="The round the query was last sent in; empty until it is sent to the member.",
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [models.UniqueConstraint(fields=["review", "number"], name="one_query_number")]
+
+    def __str__(self) -> str:
+        return f"query {self.number} on {self.subject} ({self.status})"
+
+    @property
+    def subject(self) -> str:
+        """What the query is about: "D1.O1.K1", "DECL_TOTAL" or "DECL_TOTAL@T-1"."""
+        if not self.element:
+            return self.kpi
+        return f"{self.element}@{self.period}" if self.period else self.element
+
+
+class MessageKind(models.TextChoices):
+    QUESTION = "question", _("Question")
+    ANSWER = "answer", _("Answer")
+    CORRECTION = "correction", _("Correction")
+    EVIDENCE = "evidence", _("Evidence")
+    CLOSE = "close", _("Closed")
+    REOPEN = "reopen", _("Re-opened")
+
+
+# What the reviewers ask; the member sees it once it is sent in a round. (A note closing a query is
+# seen at once.)
+REVIEWER_KINDS = frozenset({MessageKind.QUESTION, MessageKind.REOPEN})
+
+
+class QueryMessage(models.Model):
+    """One step of a query's thread. Corrections record each value before and after."""
+
+    query = models.ForeignKey(ReviewQuery, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=MessageKind.choices)
+    text = models.TextField(blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+    round = models.ForeignKey(
+        ReviewRound,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        help_text="Empty for a reviewer's message not sent to the member yet.",
+    )
+    changes = models.JSONField(
+        default=list, blank=True, help_text="Corrections: [{element, period, before, after}]"
+    )
+    evidence = models.ForeignKey(
+        "evidence.Evidence", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["query", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on query {self.query_id}"
+
+    @property
+    def sent(self) -> bool:
+        return self.round_id is not None or self.kind not in REVIEWER_KINDS
+
+
+class Verdict(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    ADJUSTED = "adjusted", _("Adjusted")
+    NOT_VALIDATED = "not_validated", _("Not validated")
+
+
+class KpiVerdict(models.Model):
+    """The reviewers' conclusion on one KPI of the reviewed self-assessment."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="verdicts")
+    kpi = models.CharField(_("KPI"), max_length=40)
+    verdict = models.CharField(_("verdict"), max_length=14, choices=Verdict.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    decided_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["review", "kpi"]
+        constraints = [models.UniqueConstraint(fields=["review", "kpi"], name="one_verdict_per_kpi")]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.verdict}"

@@ -7,21 +7,38 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 
 from pmm.accounts.models import User
 from pmm.accounts.roles import Role
-from pmm.assessments.models import Assessment
+from pmm.assessments.models import Assessment, KpiResponse
+from pmm.assessments.selectors import cycle_spec
 from pmm.authz import can, roles_of
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.errors import NotFound
-from pmm.reviews.models import FINISHED_STATUSES, Review, ReviewAssignment, ReviewerProfile, ReviewStatus
+from pmm.evidence.models import Evidence
+from pmm.reviews.certificate import Certificate, Facts, certificate
+from pmm.reviews.models import (
+    FINISHED_STATUSES,
+    KpiVerdict,
+    QueryMessage,
+    QueryStatus,
+    Review,
+    ReviewAssignment,
+    ReviewerProfile,
+    ReviewQuery,
+    ReviewRound,
+    ReviewStatus,
+    Verdict,
+)
 
 
 def _reviews() -> QuerySet[Review]:
     return Review.objects.select_related(
         "assessment__member", "assessment__cycle", "requested_by", "decided_by"
-    ).prefetch_related("assignments__reviewer")
+    ).prefetch_related("assignments__reviewer", "rounds")
 
 
 def review_current(actor: Any, assessment: Assessment) -> Review | None:
@@ -81,3 +98,137 @@ def reviewer_pool() -> list[PoolEntry]:
         profile = getattr(user, "reviewer", None)
         entries.append(PoolEntry(user, profile, member, open_counts.get(user.pk, 0)))
     return entries
+
+
+# --- the review itself -------------------------------------------------------------------------------
+
+
+def current_round(review: Review) -> ReviewRound | None:
+    """The latest round of queries sent to the member (None before the first)."""
+    return review.rounds.order_by("-number").first()
+
+
+def kpis_without_verdict(review: Review) -> list[str]:
+    spec = cycle_spec(review.assessment.cycle)
+    judged = set(review.verdicts.values_list("kpi", flat=True))
+    return [code for code in sorted(spec.kpis, key=lambda c: spec.kpis[c].position) if code not in judged]
+
+
+def certificate_facts(review: Review) -> Facts:
+    """What the certificate is computed from, read in a fixed number of queries."""
+    assessment = review.assessment
+    spec = cycle_spec(assessment.cycle)
+    statuses = Counter(review.queries.values_list("status", flat=True))
+    verdicts = Counter(v for k, v in review.verdicts.values_list("kpi", "verdict") if k in spec.kpis)
+    declined = set(
+        KpiResponse.objects.filter(assessment=assessment, applicable=False).values_list(
+            "kpi__code", flat=True
+        )
+    )
+    reported = [code for code in spec.kpis if code not in declined]
+    files = Evidence.objects.filter(assessment=assessment, deleted_at=None)
+    on_kpis = set(files.exclude(kpi=None).values_list("kpi__code", flat=True))
+    on_elements = set(files.exclude(element=None).values_list("element__code", flat=True))
+    with_evidence = [c for c in reported if c in on_kpis or spec.kpis[c].elements & on_elements]
+    rounds = list(review.rounds.all())
+    return Facts(
+        signed_off=review.status == ReviewStatus.SIGNED_OFF,
+        queries=sum(statuses.values()),
+        queries_closed=statuses.get(QueryStatus.CLOSED, 0),
+        kpis=len(spec.kpis),
+        kpis_with_verdict=sum(verdicts.values()),
+        kpis_reported=len(reported),
+        kpis_reported_with_evidence=len(with_evidence),
+        rounds=len(rounds),
+        rounds_returned_on_time=sum(1 for r in rounds if r.on_time),
+        kpis_confirmed=verdicts.get(Verdict.CONFIRMED, 0),
+        kpis_adjusted=verdicts.get(Verdict.ADJUSTED, 0),
+        kpis_not_validated=verdicts.get(Verdict.NOT_VALIDATED, 0),
+    )
+
+
+def review_certificate(review: Review) -> Certificate:
+    """The certificate recorded at sign-off, or what it would be now (level `not_certified`)."""
+    if review.certificate:
+        return Certificate.from_json(review.certificate)
+    return certificate(certificate_facts(review), settings.PMM_REVIEW_EVIDENCE_COVERAGE)
+
+
+def sees_unsent(actor: Any, review: Review) -> bool:
+    """Reviewers and the Secretariat see queries being prepared; the member sees what was sent."""
+    return can(actor, "review.examine", review.assessment.member) or any(
+        role in ALL_MEMBERS_ROLES for role, _m in roles_of(actor)
+    )
+
+
+@dataclass(frozen=True)
+class QueryThread:
+    query: ReviewQuery
+    messages: list[QueryMessage]
+
+
+def review_queries(actor: Any, review: Review) -> list[QueryThread]:
+    """The review's queries with their threads, as the actor may see them (fixed queries)."""
+    everything = sees_unsent(actor, review)
+    queries = (
+        review.queries.select_related("round", "raised_by")
+        .prefetch_related(
+            Prefetch(
+                "messages",
+                QueryMessage.objects.select_related("author", "round", "evidence").order_by("at", "id"),
+            )
+        )
+        .order_by("number")
+    )
+    threads = []
+    for query in queries:
+        if query.round_id is None and not everything:
+            continue  # never sent to the member
+        messages = [m for m in query.messages.all() if everything or m.sent]
+        if messages:
+            threads.append(QueryThread(query, messages))
+    return threads
+
+
+def review_query_get(actor: Any, review: Review, number: int) -> ReviewQuery:
+    """One query of the review, if the actor may see it (the member: once it was sent)."""
+    query = review.queries.filter(number=number).first()
+    if query is None or (query.round_id is None and not sees_unsent(actor, review)):
+        raise NotFound(f"No query {number} in this review.")
+    query.review = review
+    return query
+
+
+def reviewed_kpis(cycle: Any) -> set[tuple[int, str]]:
+    """(member id, KPI) confirmed or adjusted by a signed-off peer review of the cycle: peer-reviewed data."""
+    return set(
+        KpiVerdict.objects.filter(
+            review__assessment__cycle=cycle,
+            review__status=ReviewStatus.SIGNED_OFF,
+            verdict__in=[Verdict.CONFIRMED, Verdict.ADJUSTED],
+        ).values_list("review__assessment__member_id", "kpi")
+    )
+
+
+def signed_off_certificate(actor: Any, cycle: Any, iso3: str) -> dict[str, Any] | None:
+    """The certificate of the member's signed-off review in the cycle, for those who may see its
+    reviews (None otherwise, or when there is none)."""
+    if not iso3:
+        return None
+    review = (
+        Review.objects.filter(
+            assessment__cycle=cycle, assessment__member__iso3=iso3.upper(), status=ReviewStatus.SIGNED_OFF
+        )
+        .select_related("assessment__member")
+        .order_by("-signed_off_at")
+        .first()
+    )
+    if review is None or not can(actor, "review.view", review.assessment.member):
+        return None
+    certificate = review_certificate(review)
+    return {
+        "review": review,
+        "level": certificate.level,
+        "facts": certificate.facts,
+        "url": reverse("reviews:review_detail", args=[cycle.pk, review.assessment.member.iso3]),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pmm.reviews import views
+from pmm.reviews import matrix_views, views, work_views
 
 app_name = "reviews"
 _one = "cycles/<int:cycle_id>/assessments/<str:iso3>/review/"
@@ -15,4 +15,12 @@ urlpatterns = [
     path(_one + "withdraw/", views.review_withdraw, name="review_withdraw"),
     path(_one + "reviewers/", views.review_assign, name="review_assign"),
     path(_one + "reviewers/<str:username>/remove/", views.review_unassign, name="review_unassign"),
+    path(_one + "queries/", work_views.query_raise_view, name="query_raise"),
+    path(_one + "queries/<int:number>/correct/", work_views.query_correct_view, name="query_correct"),
+    path(_one + "queries/<int:number>/evidence/", work_views.query_evidence_view, name="query_evidence"),
+    path(_one + "queries/<int:number>/<str:step>/", work_views.query_step_view, name="query_step"),
+    path(_one + "verdicts/", work_views.verdicts_view, name="verdicts"),
+    path(_one + "moves/<str:action>/", work_views.review_step_view, name="review_step"),
+    path(_one + "matrix/", matrix_views.review_matrix, name="review_matrix"),
+    path(_one + "matrix.xlsx", matrix_views.review_matrix_xlsx, name="review_matrix_xlsx"),
 ]

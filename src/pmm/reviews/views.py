@@ -35,6 +35,7 @@ from pmm.reviews.forms import (
 )
 from pmm.reviews.models import Accreditation, Review, ReviewAssignment, ReviewStatus
 from pmm.reviews.selectors import PoolEntry, review_current, review_history, reviewer_pool, reviews_visible
+from pmm.reviews.work_views import work_context
 from pmm.reviews.workflow import MOVES, next_status
 
 ASSIGNABLE = (ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW)
@@ -184,6 +185,7 @@ def _render_review(
             "start_form": start_form(initial=version),
             "assign_form": assign,
             "overview_url": reverse("assessments:assessment_detail", args=[assessment.cycle_id, member.iso3]),
+            **work_context(user, assessment, review),
         },
         status=status,
     )

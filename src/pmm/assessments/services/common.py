@@ -49,7 +49,12 @@ def transition(assessment: Assessment, action: str) -> AssessmentStatus:
     return new_status
 
 
-def require_editable(assessment: Assessment) -> None:
+def require_editable(assessment: Assessment, *, correcting_review: bool = False) -> None:
+    """Refuse writes outside the editing window. `correcting_review`: the write is a member's correction
+    answering a peer review query, whose window the reviews service has checked (the self-assessment
+    stays submitted and the cycle may be closed)."""
+    if correcting_review:
+        return
     reason = editing_blocked(assessment)
     if reason:
         raise ApplicationError(reason, code="conflict")

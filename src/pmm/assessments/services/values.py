@@ -40,8 +40,10 @@ def values_save(
     items: Sequence[ValueInput],
     path: str,
     reason: str = "",
+    correcting_review: bool = False,
 ) -> Assessment:
-    """Save a batch of values atomically. Any invalid item refuses the whole batch, naming each item."""
+    """Save a batch of values atomically. Any invalid item refuses the whole batch, naming each item.
+    `correcting_review`: see `require_editable`."""
     require(actor, "assessment.edit", assessment.member)
     with transaction.atomic():
         if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
@@ -53,7 +55,7 @@ def values_save(
                 )
             assessment = assessment_start(actor=actor, assessment=assessment, path=path)
             version = assessment.version
-        require_editable(assessment)
+        require_editable(assessment, correcting_review=correcting_review)
         spec = cycle_spec(assessment.cycle)
         problems, accepted = [], []
         seen: dict[tuple[str, str], int] = {}
@@ -199,11 +201,17 @@ def _value_fields(stored: DataValue | None) -> dict[str, Any]:
 
 @transaction.atomic
 def justification_save(
-    *, actor: Any, assessment: Assessment, issue_key: str, text: str, path: str = "form"
+    *,
+    actor: Any,
+    assessment: Assessment,
+    issue_key: str,
+    text: str,
+    path: str = "form",
+    correcting_review: bool = False,
 ) -> None:
     """Explain a validation warning (an empty text removes the explanation)."""
     require(actor, "assessment.edit", assessment.member)
-    require_editable(assessment)
+    require_editable(assessment, correcting_review=correcting_review)
     state = assessment_state(assessment)
     if issue_key not in {i.key for i in state.issues if i.needs_justification}:
         raise ApplicationError(

@@ -1,4 +1,4 @@
-"""Writes of peer review: request, the workflow moves, assigning reviewers, the reviewer pool."""
+"""Writes of peer review: assigning reviewers to a review, the reviewer pool."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from pmm.accounts.models import User
 from pmm.accounts.roles import Role
-from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.services.common import acting_user
 from pmm.audit.services import audit_record
 from pmm.authz import require, roles_of
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.members.models import Group, GroupKind
+from pmm.reviews import notices
 from pmm.reviews.models import (
     FINISHED_STATUSES,
     Accreditation,
@@ -24,91 +24,8 @@ from pmm.reviews.models import (
     ReviewerProfile,
     ReviewStatus,
 )
-from pmm.reviews.workflow import MOVES, next_status
 
 MAX_REVIEWERS = 3  # a lead and one or two further reviewers
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-@transaction.atomic
-def review_request(*, actor: Any, assessment: Assessment, note: str = "") -> Review:
-    """The NCP asks for a peer review of its submitted self-assessment."""
-    require(actor, "review.request", assessment.member)
-    if assessment.status != AssessmentStatus.SUBMITTED:
-        raise ApplicationError(
-            "A peer review can be requested once the self-assessment is submitted.", code="illegal_transition"
-        )
-    current = Review.objects.select_for_update().filter(assessment=assessment).first()
-    if current is not None and current.is_open:
-        raise ApplicationError(
-            f"A peer review of this self-assessment is already {current.get_status_display().lower()}.",
-            code="conflict",
-        )
-    review = Review.objects.create(
-        assessment=assessment,
-        status=ReviewStatus.REQUESTED,
-        request_note=note.strip(),
-        requested_at=timezone.now(),
-        requested_by=_user(actor),
-    )
-    audit_record(actor=actor, verb="review.requested", target=review, after={"note": review.request_note})
-    return review
-
-
-@transaction.atomic
-def review_move(
-    *, actor: Any, review: Review, action: str, reason: str = "", version: int | None = None
-) -> Review:
-    """Move a review through the workflow table (accept, decline, start, withdraw), with its reason."""
-    if action not in MOVES:
-        raise ApplicationError(
-            f"Unknown move {action!r}.",
-            problems=[FieldProblem("action", f"must be one of {', '.join(sorted(MOVES))}")],
-        )
-    permission, reason_required = MOVES[action]
-    review = Review.objects.select_for_update().select_related("assessment__member").get(pk=review.pk)
-    require(actor, permission, review.assessment.member)
-    if version is not None and version != review.version:
-        raise ApplicationError(
-            "The review changed since you read it; reload it and try again.", code="conflict"
-        )
-    new_status = next_status(review.status, action)
-    if new_status is None:
-        raise ApplicationError(
-            f"A review that is {review.get_status_display().lower()} cannot be asked to "
-            f"{action.replace('_', ' ')}.",
-            code="illegal_transition",
-        )
-    if reason_required and not reason.strip():
-        raise ApplicationError(
-            "Say why; the other side will see it.", problems=[FieldProblem("reason", "is required")]
-        )
-    if action == "start" and not review.assignments.filter(lead=True).exists():
-        raise ApplicationError(
-            "Assign a lead reviewer before starting the review.", code="illegal_transition"
-        )
-    before = review.status
-    review.status = new_status
-    review.version += 1
-    if action in ("accept", "decline"):
-        review.decided_at, review.decided_by, review.decision_reason = (
-            timezone.now(),
-            _user(actor),
-            reason.strip(),
-        )
-    review.save()
-    audit_record(
-        actor=actor,
-        verb=f"review.{action}",
-        target=review,
-        before={"status": before},
-        after={"status": new_status},
-        reason=reason.strip(),
-    )
-    return review
 
 
 @dataclass(frozen=True)
@@ -193,7 +110,7 @@ def review_assign(
     assignment, created = ReviewAssignment.objects.update_or_create(
         review=review,
         reviewer=reviewer,
-        defaults={"lead": lead, "assigned_by": _user(actor), "warnings": check.warnings},
+        defaults={"lead": lead, "assigned_by": acting_user(actor), "warnings": check.warnings},
     )
     audit_record(
         actor=actor,
@@ -201,6 +118,8 @@ def review_assign(
         target=review,
         after={"reviewer": reviewer.username, "lead": lead, "warnings": check.warnings},
     )
+    if created:
+        notices.reviewer_assigned(review, reviewer)
     return assignment
 
 

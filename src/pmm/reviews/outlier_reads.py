@@ -1,0 +1,222 @@
+"""Outlier flags of a reviewed self-assessment: the reads around the pure rule of `pmm.reviews.outliers`.
+
+For one assessment and one reader (a peer reviewer assigned to it, the member's own people, the
+Secretariat), each computed KPI component of the assessment's current results is compared with:
+
+- the member's own values of the same KPI component in EARLIER cycles of the same framework (by
+  framework code: KPI codes carry over between versions), one value per cycle, from the latest
+  publication of that cycle, read through the reader's disclosure filter (`visible_filter`);
+- the statistics of the groups the member belongs to (all members, its WCO region, income group,
+  geographic groups and unions) that were RELEASED to the reader (`aggregates_for`), for the latest
+  publication of the assessment's cycle, or, while that cycle has none, of the latest earlier cycle.
+  Groups held back (too few members, values hidden from the reader, differencing) give no flag; other
+  members' values are never read here, so a flag tells the reader nothing they may not see.
+
+Yes/no KPIs are not flagged: quartiles of answers that are 0 or 1 say how common an answer is, not
+that a value is unusual. Every function runs a fixed number of queries, whatever the number of KPIs,
+cycles and publications.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
+
+from pmm.assessments.models import Assessment
+from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.spec import FrameworkSpec, KpiSpec
+from pmm.authz import can
+from pmm.core.actors import is_system
+from pmm.core.errors import NotFound
+from pmm.core.translated import pick
+from pmm.cycles.models import Cycle
+from pmm.disclosure.audience import audience_of, visible_filter
+from pmm.disclosure.policy import Audience
+from pmm.framework.models import Framework
+from pmm.members.models import Group
+from pmm.results.aggregates import KIND_ORDER, GroupStats
+from pmm.results.engine import COMPUTED
+from pmm.results.formatting import number_text, value_text
+from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_for
+from pmm.results.models import Publication, PublishedResult
+from pmm.results.selectors import ResultFilters, current_results, may_read_current
+from pmm.reviews.outliers import Flag, explanation, flags_for, reference_explanation
+
+Key = tuple[str, str]  # (KPI code, component)
+NOT_FLAGGED_KINDS = frozenset({"yes_no"})  # KPI kinds (or units) never flagged
+
+# The English templates of `pmm.reviews.outliers`, listed here so that they are extracted for
+# translation (tests check the two lists agree).
+TEMPLATES = [
+    _(
+        "Unusually high for this member: {value} is above {limit}, the upper limit drawn from its own "
+        "values in {count} earlier cycles (median {median})."
+    ),
+    _(
+        "Unusually low for this member: {value} is below {limit}, the lower limit drawn from its own "
+        "values in {count} earlier cycles (median {median})."
+    ),
+    _(
+        'Unusually high compared with the group "{group}": {value} is above {limit}, the upper limit '
+        "drawn from the group's quartiles ({count} members, median {median})."
+    ),
+    _(
+        'Unusually low compared with the group "{group}": {value} is below {limit}, the lower limit '
+        "drawn from the group's quartiles ({count} members, median {median})."
+    ),
+    _("Reference: results of {years}."),
+]
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    """A group the member belongs to, with the statistics released to the reader."""
+
+    code: str
+    kind: str
+    name: dict[str, str]
+    stats: GroupStats
+
+
+@dataclass(frozen=True)
+class References:
+    """Everything a value is compared with, as the reader may see it."""
+
+    history: dict[Key, list[tuple[int, float]]]  # (reporting year, value), oldest first
+    peers: dict[Key, list[PeerGroup]]  # released groups of the member, global first
+    peer_year: int | None  # the reporting year of the publication the group statistics come from
+
+
+def _latest_publications(cycle: Cycle) -> list[Publication]:
+    """The latest publication of the cycle and of each earlier cycle of its framework, oldest first."""
+    same_framework = Framework.objects.filter(pk=cycle.framework_id).values("code")
+    rows = (
+        Publication.objects.filter(
+            Q(cycle=cycle)
+            | Q(cycle__reporting_year__lt=cycle.reporting_year, cycle__framework__code__in=same_framework)
+        )
+        .select_related("cycle")
+        .order_by("cycle__reporting_year", "cycle_id", "number")
+    )
+    latest: dict[int, Publication] = {}
+    for publication in rows:
+        latest[publication.cycle_id] = publication  # later numbers come last
+    return sorted(latest.values(), key=lambda p: (p.cycle.reporting_year, p.cycle_id))
+
+
+def _history(
+    audience: Audience, member_id: int, earlier: list[Publication]
+) -> dict[Key, list[tuple[int, float]]]:
+    """The member's computed values in the given publications that the audience may see, in one query."""
+    year = {p.pk: p.cycle.reporting_year for p in earlier}
+    rows = (
+        PublishedResult.objects.filter(
+            publication__in=earlier, member_id=member_id, status=COMPUTED, value__isnull=False
+        )
+        .filter(visible_filter(audience))
+        .values_list("publication_id", "kpi", "component", "value")
+    )
+    found: dict[Key, list[tuple[int, float]]] = defaultdict(list)
+    for publication, kpi, component, value in rows:
+        if value is not None:  # filtered above; the check is for the type checker
+            found[(kpi, component)].append((year[publication], float(value)))
+    return {key: sorted(values) for key, values in found.items()}
+
+
+def _peers(
+    audience: Audience, member_id: int, cycle: Cycle, reference: Publication | None
+) -> dict[Key, list[PeerGroup]]:
+    """The statistics released to the audience of the groups the member belongs to."""
+    if reference is None:
+        return {}
+    reference_cycle = cycle if reference.cycle_id == cycle.pk else reference.cycle
+    mine = set(
+        Group.objects.filter(members=member_id, kind__in=PREDEFINED_KINDS).values_list("code", flat=True)
+    )
+    mine.add(GLOBAL)
+    found: dict[Key, list[PeerGroup]] = defaultdict(list)
+    for a in aggregates_for(audience, reference_cycle, reference):
+        if a.group in mine and isinstance(a.result, GroupStats):
+            found[(a.kpi, a.component)].append(PeerGroup(a.group, a.group_type, a.group_name, a.result))
+    order = len(KIND_ORDER)
+    return {
+        key: sorted(groups, key=lambda g: (KIND_ORDER.get(g.kind, order), g.code))
+        for key, groups in found.items()
+    }
+
+
+def references_for(audience: Audience, assessment: Assessment) -> References:
+    """The member's own history and its peer groups' released statistics, for one audience."""
+    cycle = assessment.cycle
+    publications = _latest_publications(cycle)
+    earlier = [p for p in publications if p.cycle_id != cycle.pk]
+    same = [p for p in publications if p.cycle_id == cycle.pk]
+    reference = same[0] if same else (earlier[-1] if earlier else None)
+    return References(
+        history=_history(audience, assessment.member_id, earlier) if earlier else {},
+        peers=_peers(audience, assessment.member_id, cycle, reference),
+        peer_year=reference.cycle.reporting_year if reference is not None else None,
+    )
+
+
+def outlier_flags(actor: Any, assessment: Assessment) -> dict[Key, list[Flag]]:
+    """The flags of each KPI component of the assessment's current results, for this reader.
+
+    Only readers of the member's current results get an answer (others: NotFound, as for the
+    assessment itself). Components without a flag are left out; the order is the framework's.
+    """
+    readable = is_system(actor) or (may_read_current(actor) and can(actor, "assessment.view", assessment))
+    if not assessment.pk or not readable:
+        raise NotFound("No such assessment.")
+    cycle = assessment.cycle
+    spec = cycle_spec(cycle)
+    current = current_results(actor, cycle, ResultFilters(member=assessment.member.iso3))
+    references = references_for(audience_of(actor), assessment)
+    peer_years = () if references.peer_year is None else (references.peer_year,)
+    answer: dict[Key, list[Flag]] = {}
+    for row in current.rows:
+        kpi = spec.kpis[row.kpi]
+        if row.status != COMPUTED or row.value is None or NOT_FLAGGED_KINDS & {kpi.kind, kpi.unit}:
+            continue
+        key = (row.kpi, row.component)
+        history = references.history.get(key, [])
+        groups = references.peers.get(key, [])
+        flags = flags_for(
+            row.value,
+            [value for _year, value in history],
+            {g.code: g.stats for g in groups},
+            labels={g.code: g.name for g in groups},
+            history_years=[year for year, _value in history],
+            peer_years=peer_years,
+        )
+        if flags:
+            answer[key] = flags
+    return answer
+
+
+def flag_text(flag: Flag, kpi: KpiSpec, spec: FrameworkSpec, units: Mapping[str, Mapping[str, Any]]) -> str:
+    """The flag in the reader's language: the value with its unit, the limit it crossed, the reference.
+
+    `units`: `pmm.results.formatting.units_of(cycle.framework.document)`.
+    """
+
+    def number(value: Any) -> str:
+        if kpi.kind == "ordinal" or kpi.unit == "scale_level":
+            return number_text(float(value))  # a limit between two levels is not a level
+        return value_text(float(value), kpi, spec, units)
+
+    said = explanation(flag)
+    params = {name: number(v) for name, v in said.numbers.items()}
+    params["value"] = value_text(flag.value, kpi, spec, units)
+    params |= {**said.texts, "group": pick(flag.group_label) or flag.group}
+    text = gettext(said.message).format(**params)
+    reference = reference_explanation(flag)
+    if reference is not None:
+        text += " " + gettext(reference.message).format(**reference.texts)
+    return text
