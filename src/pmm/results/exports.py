@@ -31,7 +31,7 @@ def download_url(cycle_id: int, kind: str, filters: ResultFilters, publication: 
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _safe_text(value: Any) -> Any:
+def safe_text(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -74,7 +74,7 @@ def results_csv(results: Results) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in result_records(results):
-        writer.writerow({k: ("" if v is None else _safe_text(v)) for k, v in record.items()})
+        writer.writerow({k: ("" if v is None else safe_text(v)) for k, v in record.items()})
     return out.getvalue()
 
 
@@ -89,7 +89,7 @@ def results_xlsx(results: Results) -> bytes:
         header.append(cell)
     sheet.append(header)
     for record in result_records(results):
-        sheet.append([_safe_text(record[c]) for c in COLUMNS])
+        sheet.append([safe_text(record[c]) for c in COLUMNS])
     about = book.create_sheet(_("About"))
     about.append([_("Cycle"), str(results.cycle)])
     about.append([_("Source"), _source(results)])

@@ -12,10 +12,9 @@ from pmm.accounts.selectors import user_get
 from pmm.assessments.selectors import assessment_access
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, actor_of
-from pmm.core.errors import NotFound
 from pmm.cycles.selectors import cycle_get
 from pmm.reviews.models import Review, ReviewerProfile
-from pmm.reviews.selectors import review_current, reviewer_pool, reviews_visible
+from pmm.reviews.selectors import review_current, review_located, reviewer_pool, reviews_visible
 from pmm.reviews.services import review_assign, review_move, review_request, review_unassign, reviewer_save
 
 router = Router(tags=["peer review"])
@@ -114,11 +113,7 @@ def review_out(review: Review) -> dict[str, Any]:
 
 
 def review_of(request: HttpRequest, cycle: int, iso3: str) -> Review:
-    actor = actor_of(request)
-    review = review_current(actor, assessment_access(actor, cycle_get(cycle), iso3))
-    if review is None:
-        raise NotFound(f"No peer review of {iso3.upper()} in this cycle.")
-    return review
+    return review_located(actor_of(request), cycle, iso3)[1]
 
 
 ONE = "/cycles/{cycle}/assessments/{iso3}/review"

@@ -28,8 +28,8 @@ from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.core.downloads import attachment
 from pmm.core.translated import pick
 
-# The one rule against formula injection, shared with the results' CSV and XLSX (private there).
-from pmm.results.exports import _safe_text
+# The one rule against formula injection, shared with the results' CSV and XLSX.
+from pmm.results.exports import safe_text
 from pmm.results.formatting import number_text
 from pmm.reviews.models import KpiVerdict, MessageKind, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.selectors import QueryThread, review_queries
@@ -264,7 +264,7 @@ def _cell_value(value: Any) -> Any:
         return _naive(value)
     if value is None:
         return ""
-    return _safe_text(str(value)) if isinstance(value, str) else value
+    return safe_text(str(value)) if isinstance(value, str) else value
 
 
 def _table(
@@ -272,7 +272,7 @@ def _table(
 ) -> int:
     """A header row at `top` (bold, frozen, filterable), the rows below it, wrapped; returns the last row."""
     for index, (title, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=top, column=index, value=_safe_text(title))
+        cell = sheet.cell(row=top, column=index, value=safe_text(title))
         cell.font, cell.alignment = BOLD, WRAP
         sheet.column_dimensions[get_column_letter(index)].width = width
     last = top
@@ -292,9 +292,7 @@ def _table(
 
 def _title_rows(sheet: Worksheet, matrix: Matrix) -> int:
     """The matrix's title and facts; returns the row the table starts at."""
-    sheet.cell(
-        row=1, column=1, value=_safe_text(_("Comment-response matrix of the peer review"))
-    ).font = TITLE
+    sheet.cell(row=1, column=1, value=safe_text(_("Comment-response matrix of the peer review"))).font = TITLE
     facts = [
         (_("Member"), f"{matrix.member_name} ({matrix.member_iso3})"),
         (_("Cycle"), matrix.cycle),
@@ -302,7 +300,7 @@ def _title_rows(sheet: Worksheet, matrix: Matrix) -> int:
         (_("Generated at"), _naive(matrix.generated_at)),
     ]
     for row, (label, value) in enumerate(facts, start=2):
-        sheet.cell(row=row, column=1, value=_safe_text(label)).font = BOLD
+        sheet.cell(row=row, column=1, value=safe_text(label)).font = BOLD
         cell = sheet.cell(row=row, column=2, value=_cell_value(value))
         if isinstance(value, datetime):
             cell.number_format = DATETIME_FORMAT

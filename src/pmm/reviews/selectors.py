@@ -14,10 +14,11 @@ from django.urls import reverse
 from pmm.accounts.models import User
 from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment, KpiResponse
-from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.selectors import assessment_access, cycle_spec
 from pmm.authz import can, roles_of
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
 from pmm.core.errors import NotFound
+from pmm.cycles.selectors import cycle_get
 from pmm.evidence.models import Evidence
 from pmm.reviews.certificate import Certificate, Facts, certificate
 from pmm.reviews.models import (
@@ -46,6 +47,16 @@ def review_current(actor: Any, assessment: Assessment) -> Review | None:
     if not assessment.pk or not can(actor, "review.view", assessment.member):
         raise NotFound("No such review.")
     return _reviews().filter(assessment=assessment).order_by("-requested_at", "-id").first()
+
+
+def review_located(actor: Any, cycle_id: int, iso3: str) -> tuple[Assessment, Review]:
+    """The member's self-assessment in the cycle and its latest review; NotFound (404) for whoever may
+    not see them, and when there is no review. Pages and the API find a review through this."""
+    assessment = assessment_access(actor, cycle_get(cycle_id), iso3)
+    review = review_current(actor, assessment)
+    if review is None:
+        raise NotFound(f"No peer review of {iso3.upper()} in this cycle.")
+    return assessment, review
 
 
 def review_history(assessment: Assessment) -> list[Review]:

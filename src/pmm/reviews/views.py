@@ -34,7 +34,14 @@ from pmm.reviews.forms import (
     withdraw_form,
 )
 from pmm.reviews.models import Accreditation, Review, ReviewAssignment, ReviewStatus
-from pmm.reviews.selectors import PoolEntry, review_current, review_history, reviewer_pool, reviews_visible
+from pmm.reviews.selectors import (
+    PoolEntry,
+    review_current,
+    review_history,
+    review_located,
+    reviewer_pool,
+    reviews_visible,
+)
 from pmm.reviews.work_views import work_context
 from pmm.reviews.workflow import MOVES, next_status
 
@@ -48,13 +55,6 @@ def _load(request: HttpRequest, cycle_id: int, iso3: str) -> tuple[Assessment, R
     """The assessment and its latest review; 404 for whoever may not see the review."""
     assessment = assessment_access(request.user, cycle_get(cycle_id), iso3)
     return assessment, review_current(request.user, assessment)
-
-
-def _load_review(request: HttpRequest, cycle_id: int, iso3: str) -> tuple[Assessment, Review]:
-    assessment, review = _load(request, cycle_id, iso3)
-    if review is None:
-        raise NotFound("No peer review of this self-assessment.")
-    return assessment, review
 
 
 def _review_url(assessment: Assessment) -> str:
@@ -253,7 +253,7 @@ def _move(
 @login_required
 @require_POST
 def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = _load_review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     action = request.POST.get("action", "")
     if action not in ("accept", "decline"):
         require(request.user, "review.decide", assessment.member)
@@ -274,7 +274,7 @@ def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
 @login_required
 @require_POST
 def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = _load_review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     _require_move(request.user, "start", assessment)
     form = start_form(request.POST)
     done = _("The review has started: the reviewers are at work.")
@@ -284,7 +284,7 @@ def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse
 @login_required
 @require_POST
 def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = _load_review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     _require_move(request.user, "withdraw", assessment)
     form = withdraw_form(request.POST)
     done = _("The request for a peer review was withdrawn.")
@@ -296,7 +296,7 @@ def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespo
 @login_required
 @require_POST
 def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = _load_review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     require(request.user, "review.assign", assessment.member)
     pool = reviewer_pool()
     assigned = {a.reviewer.get_username() for a in review.assignments.all()}
@@ -343,7 +343,7 @@ def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
 @login_required
 @require_POST
 def review_unassign(request: HttpRequest, cycle_id: int, iso3: str, username: str) -> HttpResponse:
-    assessment, review = _load_review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     require(request.user, "review.assign", assessment.member)
     assignment = next((a for a in review.assignments.all() if a.reviewer.get_username() == username), None)
     if assignment is None:

@@ -17,18 +17,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services.common import ValueInput
 from pmm.authz import can
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.translated import pick
-from pmm.cycles.selectors import cycle_get
 from pmm.results.formatting import units_of, value_text
 from pmm.reviews import services
 from pmm.reviews.certificate import CRITERIA
 from pmm.reviews.models import REVIEWER_KINDS, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.outlier_reads import flag_text, outlier_flags
-from pmm.reviews.selectors import review_certificate, review_current, review_queries, review_query_get
+from pmm.reviews.selectors import review_certificate, review_located, review_queries, review_query_get
 from pmm.reviews.work_forms import CorrectionForm, EvidenceForm, RaiseForm, RoundForm, TextForm, VerdictsForm
 
 EXAMINING = (ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING)
@@ -157,14 +156,6 @@ def _criterion_labels() -> list[str]:
 # --- the POSTs ---------------------------------------------------------------------------------------
 
 
-def _review(request: HttpRequest, cycle_id: int, iso3: str) -> tuple[Assessment, Review]:
-    assessment = assessment_access(request.user, cycle_get(cycle_id), iso3)
-    review = review_current(request.user, assessment)
-    if review is None:
-        raise NotFound("No peer review of this self-assessment.")
-    return assessment, review
-
-
 def _back(assessment: Assessment, anchor: str = "queries") -> HttpResponse:
     url = reverse("reviews:review_detail", args=[assessment.cycle_id, assessment.member.iso3])
     return redirect(f"{url}#{anchor}")
@@ -201,7 +192,7 @@ def _act(
 @login_required
 @require_POST
 def query_raise_view(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = _review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     form = RaiseForm(request.POST, spec=cycle_spec(assessment.cycle))
     if not form.is_valid():
         _form_refused(request, form)
@@ -229,7 +220,7 @@ def query_raise_view(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResp
 
 
 def _one_query(request: HttpRequest, cycle_id: int, iso3: str, number: int) -> tuple[Assessment, Any]:
-    assessment, review = _review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     return assessment, review_query_get(request.user, review, number)
 
 
@@ -309,7 +300,7 @@ def query_evidence_view(request: HttpRequest, cycle_id: int, iso3: str, number: 
 @require_POST
 def review_step_view(request: HttpRequest, cycle_id: int, iso3: str, action: str) -> HttpResponse:
     """Send a round (with its due date), hand the answers back, or sign off."""
-    assessment, review = _review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     due_date = None
     if action == "send_round":
         form = RoundForm(request.POST, prefix="round")
@@ -336,7 +327,7 @@ def review_step_view(request: HttpRequest, cycle_id: int, iso3: str, action: str
 @login_required
 @require_POST
 def verdicts_view(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = _review(request, cycle_id, iso3)
+    assessment, review = review_located(request.user, cycle_id, iso3)
     current = _verdicts(review)
     form = VerdictsForm(request.POST, spec=cycle_spec(assessment.cycle), current=current)
     if not form.is_valid():

@@ -35,7 +35,7 @@ EXAMINING = (ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING)
 MAX_TEXT = 10_000
 
 
-def _locked(review: Review) -> Review:
+def lock_review(review: Review) -> Review:
     return (
         Review.objects.select_for_update()
         .select_related("assessment__member", "assessment__cycle")
@@ -54,7 +54,7 @@ def _text(text: str, *, required: bool, what: str) -> str:
     return text
 
 
-def _require_status(review: Review, allowed: Sequence[str], doing: str) -> None:
+def require_status(review: Review, allowed: Sequence[str], doing: str) -> None:
     if review.status not in allowed:
         raise ApplicationError(
             f"Queries cannot be {doing} while the review is {review.get_status_display().lower()}.",
@@ -118,9 +118,9 @@ def query_raise(
     *, actor: Any, review: Review, text: str, kpi: str = "", element: str = "", period: str = ""
 ) -> ReviewQuery:
     """A reviewer asks about a KPI or a value."""
-    review = _locked(review)
+    review = lock_review(review)
     require(actor, "review.examine", review.assessment.member)
-    _require_status(review, EXAMINING, "raised")
+    require_status(review, EXAMINING, "raised")
     text = _text(text, required=True, what="Write the question for the member.")
     kpi, element, period = _subject(review, kpi, element, period)
     number = (review.queries.order_by("-number").values_list("number", flat=True).first() or 0) + 1
@@ -142,7 +142,7 @@ def query_raise(
 
 
 def _query_for_member(actor: Any, query: ReviewQuery, doing: str) -> tuple[Review, ReviewQuery]:
-    review = _locked(query.review)
+    review = lock_review(query.review)
     require(actor, "review.respond", review.assessment.member)
     query = ReviewQuery.objects.select_for_update().get(pk=query.pk)
     query.review = review
@@ -299,9 +299,9 @@ def query_attach(
 
 
 def _query_for_reviewer(actor: Any, query: ReviewQuery, doing: str) -> ReviewQuery:
-    review = _locked(query.review)
+    review = lock_review(query.review)
     require(actor, "review.examine", review.assessment.member)
-    _require_status(review, EXAMINING, doing)
+    require_status(review, EXAMINING, doing)
     query = ReviewQuery.objects.select_for_update().get(pk=query.pk)
     query.review = review
     return query

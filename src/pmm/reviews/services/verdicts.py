@@ -13,15 +13,15 @@ from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.reviews.models import KpiVerdict, Review, Verdict
-from pmm.reviews.services.queries import EXAMINING, _locked, _require_status
+from pmm.reviews.services.queries import EXAMINING, lock_review, require_status
 
 
 @transaction.atomic
 def verdict_set(*, actor: Any, review: Review, kpi: str, verdict: str, reason: str = "") -> KpiVerdict:
     """Record (or change) the verdict on one KPI. "Not validated" needs a reason."""
-    review = _locked(review)
+    review = lock_review(review)
     require(actor, "review.examine", review.assessment.member)
-    _require_status(review, EXAMINING, "judged")
+    require_status(review, EXAMINING, "judged")
     problems = []
     if kpi not in cycle_spec(review.assessment.cycle).kpis:
         problems.append(FieldProblem("kpi", f"unknown KPI {kpi}"))
