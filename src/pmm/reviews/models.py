@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReviewStatus(models.TextChoices):
@@ -137,9 +138,9 @@ class ReviewRound(models.Model):
 
 
 class QueryStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("query status", "Open")
+    ANSWERED = "answered", pgettext_lazy("query status", "Answered")
+    CLOSED = "closed", pgettext_lazy("query status", "Closed")
 
 
 class ReviewQuery(models.Model):
@@ -188,8 +189,8 @@ class MessageKind(models.TextChoices):
     ANSWER = "answer", _("Answer")
     CORRECTION = "correction", _("Correction")
     EVIDENCE = "evidence", _("Evidence")
-    CLOSE = "close", _("Closed")
-    REOPEN = "reopen", _("Re-opened")
+    CLOSE = "close", pgettext_lazy("query step", "Closed")
+    REOPEN = "reopen", pgettext_lazy("query step", "Re-opened")
 
 
 # What the reviewers ask; the member sees it once it is sent in a round. (A note closing a query is
