@@ -19,12 +19,10 @@ cycles and publications.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
@@ -35,20 +33,14 @@ from pmm.authz import can
 from pmm.core.actors import is_system
 from pmm.core.errors import NotFound
 from pmm.core.translated import pick
-from pmm.cycles.models import Cycle
-from pmm.disclosure.audience import audience_of, visible_filter
+from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
-from pmm.framework.models import Framework
-from pmm.members.models import Group
-from pmm.results.aggregates import KIND_ORDER, GroupStats
 from pmm.results.engine import COMPUTED
 from pmm.results.formatting import number_text, value_text
-from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_for
-from pmm.results.models import Publication, PublishedResult
 from pmm.results.selectors import ResultFilters, current_results, may_read_current
+from pmm.results.series import Key, PeerGroup, latest_publications, member_history, member_peer_groups
 from pmm.reviews.outliers import Flag, explanation, flags_for, reference_explanation
 
-Key = tuple[str, str]  # (KPI code, component)
 NOT_FLAGGED_KINDS = frozenset({"yes_no"})  # KPI kinds (or units) never flagged
 
 # The English templates of `pmm.reviews.outliers`, listed here so that they are extracted for
@@ -75,16 +67,6 @@ TEMPLATES = [
 
 
 @dataclass(frozen=True)
-class PeerGroup:
-    """A group the member belongs to, with the statistics released to the reader."""
-
-    code: str
-    kind: str
-    name: dict[str, str]
-    stats: GroupStats
-
-
-@dataclass(frozen=True)
 class References:
     """Everything a value is compared with, as the reader may see it."""
 
@@ -93,74 +75,16 @@ class References:
     peer_year: int | None  # the reporting year of the publication the group statistics come from
 
 
-def _latest_publications(cycle: Cycle) -> list[Publication]:
-    """The latest publication of the cycle and of each earlier cycle of its framework, oldest first."""
-    same_framework = Framework.objects.filter(pk=cycle.framework_id).values("code")
-    rows = (
-        Publication.objects.filter(
-            Q(cycle=cycle)
-            | Q(cycle__reporting_year__lt=cycle.reporting_year, cycle__framework__code__in=same_framework)
-        )
-        .select_related("cycle")
-        .order_by("cycle__reporting_year", "cycle_id", "number")
-    )
-    latest: dict[int, Publication] = {}
-    for publication in rows:
-        latest[publication.cycle_id] = publication  # later numbers come last
-    return sorted(latest.values(), key=lambda p: (p.cycle.reporting_year, p.cycle_id))
-
-
-def _history(
-    audience: Audience, member_id: int, earlier: list[Publication]
-) -> dict[Key, list[tuple[int, float]]]:
-    """The member's computed values in the given publications that the audience may see, in one query."""
-    year = {p.pk: p.cycle.reporting_year for p in earlier}
-    rows = (
-        PublishedResult.objects.filter(
-            publication__in=earlier, member_id=member_id, status=COMPUTED, value__isnull=False
-        )
-        .filter(visible_filter(audience))
-        .values_list("publication_id", "kpi", "component", "value")
-    )
-    found: dict[Key, list[tuple[int, float]]] = defaultdict(list)
-    for publication, kpi, component, value in rows:
-        if value is not None:  # filtered above; the check is for the type checker
-            found[(kpi, component)].append((year[publication], float(value)))
-    return {key: sorted(values) for key, values in found.items()}
-
-
-def _peers(
-    audience: Audience, member_id: int, cycle: Cycle, reference: Publication | None
-) -> dict[Key, list[PeerGroup]]:
-    """The statistics released to the audience of the groups the member belongs to."""
-    if reference is None:
-        return {}
-    reference_cycle = cycle if reference.cycle_id == cycle.pk else reference.cycle
-    mine = set(
-        Group.objects.filter(members=member_id, kind__in=PREDEFINED_KINDS).values_list("code", flat=True)
-    )
-    mine.add(GLOBAL)
-    found: dict[Key, list[PeerGroup]] = defaultdict(list)
-    for a in aggregates_for(audience, reference_cycle, reference):
-        if a.group in mine and isinstance(a.result, GroupStats):
-            found[(a.kpi, a.component)].append(PeerGroup(a.group, a.group_type, a.group_name, a.result))
-    order = len(KIND_ORDER)
-    return {
-        key: sorted(groups, key=lambda g: (KIND_ORDER.get(g.kind, order), g.code))
-        for key, groups in found.items()
-    }
-
-
 def references_for(audience: Audience, assessment: Assessment) -> References:
     """The member's own history and its peer groups' released statistics, for one audience."""
     cycle = assessment.cycle
-    publications = _latest_publications(cycle)
+    publications = latest_publications(cycle)
     earlier = [p for p in publications if p.cycle_id != cycle.pk]
     same = [p for p in publications if p.cycle_id == cycle.pk]
     reference = same[0] if same else (earlier[-1] if earlier else None)
     return References(
-        history=_history(audience, assessment.member_id, earlier) if earlier else {},
-        peers=_peers(audience, assessment.member_id, cycle, reference),
+        history=member_history(audience, assessment.member_id, earlier) if earlier else {},
+        peers=member_peer_groups(audience, assessment.member_id, cycle, reference),
         peer_year=reference.cycle.reporting_year if reference is not None else None,
     )
 
