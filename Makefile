@@ -48,6 +48,7 @@ bench: install
 	PMM_DEBUG=true $(VENV)/bin/python bench/assessment_api.py
 	PMM_DEBUG=true $(VENV)/bin/python bench/workbook.py
 	PMM_DEBUG=true $(VENV)/bin/python bench/results.py
+	PMM_DEBUG=true $(VENV)/bin/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .pytest_cache .ruff_cache

@@ -55,3 +55,63 @@ def reference_cycle(year: int = 2024) -> Any:
         opens_on=today - timedelta(days=10),
         closes_on=today + timedelta(days=60),
     )
+
+
+def timed(action: Any, runs: int) -> list[float]:
+    """How long `action()` takes, `runs` times."""
+    import time
+
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        durations.append(time.perf_counter() - started)
+    return durations
+
+
+def submitted_assessments(cycle: Any, plans: dict[str, Any]) -> list[Any]:
+    """Each planned member's submitted assessment, written straight into the tables (entering data
+    through the services is measured elsewhere): {iso3: `pmm.demo_data` plan}."""
+    from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
+    from pmm.framework.models import DataElement, Kpi
+    from pmm.members.models import Member
+
+    members = {m.iso3: m for m in Member.objects.all()}
+    elements = {e.code: e for e in DataElement.objects.filter(framework=cycle.framework)}
+    kpis = {k.code: k for k in Kpi.objects.filter(outcome__dimension__framework=cycle.framework)}
+    now = timezone.now()
+    assessments = Assessment.objects.bulk_create(
+        Assessment(cycle=cycle, member=members[iso3], status=AssessmentStatus.SUBMITTED, submitted_at=now)
+        for iso3 in plans
+    )
+    by_member = {a.member.iso3: a for a in assessments}
+    DataValue.objects.bulk_create(
+        (
+            DataValue(
+                assessment=by_member[iso3],
+                element=elements[code],
+                period=period,
+                value=entry.value,
+                state=entry.state,
+                reason=entry.reason,
+            )
+            for iso3, plan in plans.items()
+            for (code, period), entry in plan.entries.items()
+        ),
+        batch_size=2000,
+    )
+    KpiResponse.objects.bulk_create(
+        (
+            KpiResponse(
+                assessment=by_member[iso3],
+                kpi=kpis[c.kpi],
+                applicable=c.applicable is not False,
+                justification=c.justification or "",
+                disclosure=c.disclosure or kpis[c.kpi].disclosure_default,
+            )
+            for iso3, plan in plans.items()
+            for c in plan.kpi_choices
+        ),
+        batch_size=2000,
+    )
+    return assessments

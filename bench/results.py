@@ -19,35 +19,26 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 
-from common import reference_cycle, report  # sets up a throwaway database and Django, first
+from common import (  # sets up the database and Django, first
+    reference_cycle,
+    report,
+    submitted_assessments,
+    timed,
+)
 from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from pmm.accounts.services import RoleSpec, token_create, user_create
-from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
-from pmm.framework.models import DataElement, Kpi
-from pmm.members.models import Member
 from pmm.results.engine import Inputs, compute_many
 from pmm.results.services import publication_create, results_recompute
-
-
-def timed(action: Callable[[], object], runs: int) -> list[float]:
-    durations = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        durations.append(time.perf_counter() - started)
-    return durations
 
 
 def main() -> None:
@@ -74,45 +65,7 @@ def main() -> None:
     }
     report("engine: compute 187 members (pure)", timed(lambda: compute_many(spec, inputs), runs))
 
-    members = {m.iso3: m for m in Member.objects.all()}
-    elements = {e.code: e for e in DataElement.objects.filter(framework=cycle.framework)}
-    kpis = {k.code: k for k in Kpi.objects.filter(outcome__dimension__framework=cycle.framework)}
-    now = timezone.now()
-    assessments = Assessment.objects.bulk_create(
-        Assessment(cycle=cycle, member=members[iso3], status=AssessmentStatus.SUBMITTED, submitted_at=now)
-        for iso3 in plans
-    )
-    by_member = {a.member.iso3: a for a in assessments}
-    DataValue.objects.bulk_create(
-        (
-            DataValue(
-                assessment=by_member[iso3],
-                element=elements[code],
-                period=period,
-                value=entry.value,
-                state=entry.state,
-                reason=entry.reason,
-            )
-            for iso3, plan in plans.items()
-            for (code, period), entry in plan.entries.items()
-        ),
-        batch_size=2000,
-    )
-    KpiResponse.objects.bulk_create(
-        (
-            KpiResponse(
-                assessment=by_member[iso3],
-                kpi=kpis[c.kpi],
-                applicable=c.applicable is not False,
-                justification=c.justification or "",
-                disclosure=c.disclosure or kpis[c.kpi].disclosure_default,
-            )
-            for iso3, plan in plans.items()
-            for c in plan.kpi_choices
-        ),
-        batch_size=2000,
-    )
-
+    assessments = submitted_assessments(cycle, plans)
     started = time.perf_counter()
     for a in assessments:
         results_recompute(a.pk)

@@ -202,6 +202,10 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     assert set(reviewed.values_list("member_id", flat=True)) == {signed.assessment.member_id}
     assert not reviewed.filter(kpi="D1.O1.K2").exists()
     assert publication_reproduce(third) == []
+    # France set targets for 2026: its dashboard shows progress toward them.
+    from pmm.targets.models import Target
+
+    assert Target.objects.filter(member__iso3="FRA", year=2026).count() == 2
 
 
 @pytest.mark.django_db

@@ -116,6 +116,15 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
             setup="review_responding",
             body={"text": "probe"},
         ),
+        "target.view": Probe("get", f"/api/v1/members/KEN/targets?cycle={cycle}", 200, member="KEN"),
+        "target.manage": Probe(
+            "put",
+            "/api/v1/members/KEN/targets/D1.O1.K1/2026",
+            200,
+            member="KEN",
+            body={"value": 80, "cycle": cycle},
+        ),
+        "dashboard.view": Probe("get", f"/api/v1/cycles/{cycle}/members/KEN/dashboard", 200, member="KEN"),
         "reviewer.list": Probe("get", "/api/v1/reviewers", 200),
         "reviewer.manage": Probe(
             "put", "/api/v1/reviewers/target-reviewer", 200, body={"accreditation": "accredited"}

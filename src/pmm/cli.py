@@ -58,6 +58,8 @@ review_app = typer.Typer(
 app.add_typer(review_app, name="review")
 reviewer_app = typer.Typer(help="The pool of peer reviewers.", no_args_is_help=True)
 app.add_typer(reviewer_app, name="reviewer")
+target_app = typer.Typer(help="Members' KPI targets: set, remove, list with progress.", no_args_is_help=True)
+app.add_typer(target_app, name="target")
 notifications_app = typer.Typer(help="In-app notifications and their e-mails.", no_args_is_help=True)
 app.add_typer(notifications_app, name="notifications")
 
@@ -992,6 +994,88 @@ def notifications_test_email(
     typer.echo(
         f"Test e-mail sent to {address} from {settings.DEFAULT_FROM_EMAIL} ({settings.EMAIL_BACKEND})."
     )
+
+
+@target_app.command("set")
+@_reports_errors
+def target_set_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    kpi: Annotated[str, typer.Option(help="The KPI's code, e.g. D1.O1.K1.", show_default=False)],
+    year: Annotated[int, typer.Option(help="The reporting year the target is for.", show_default=False)],
+    value: Annotated[float, typer.Option(help="The target value, in the KPI's unit.", show_default=False)],
+    component: Annotated[str, typer.Option(help="The KPI's component, for KPIs with several.")] = "value",
+    note: Annotated[str, typer.Option(help="A note on the target.")] = "",
+    as_user: AsOption = None,
+) -> None:
+    """Set (create or change) a member's target for a KPI in a coming year."""
+    _setup()
+    from pmm.cycles.selectors import cycle_get
+    from pmm.targets.selectors import targets_member
+    from pmm.targets.services import target_set
+
+    actor = _actor(as_user)
+    saved = target_set(
+        actor=actor,
+        member=targets_member(actor, member),
+        cycle=cycle_get(cycle),
+        kpi=kpi,
+        component=component,
+        year=year,
+        value=value,
+        note=note,
+    )
+    part = "" if saved.component == "value" else f" ({saved.component})"
+    typer.echo(f"Target of {member.upper()} for {saved.kpi}{part} in {saved.year}: {saved.value:g}.")
+
+
+@target_app.command("remove")
+@_reports_errors
+def target_remove_cmd(
+    cycle: CycleOption,
+    member: MemberOption,
+    kpi: Annotated[str, typer.Option(help="The KPI's code.", show_default=False)],
+    year: Annotated[int, typer.Option(help="The year of the target.", show_default=False)],
+    component: Annotated[str, typer.Option(help="The KPI's component, for KPIs with several.")] = "value",
+    reason: ReasonOption = "",
+    as_user: AsOption = None,
+) -> None:
+    """Remove a member's target (the audit log keeps it)."""
+    _setup()
+    from pmm.cycles.selectors import cycle_get
+    from pmm.targets.selectors import target_get, targets_member
+    from pmm.targets.services import target_remove
+
+    actor = _actor(as_user)
+    owner = targets_member(actor, member)
+    target = target_get(actor, owner, cycle_get(cycle).framework.code, kpi, component, year)
+    target_remove(actor=actor, target=target, reason=reason)
+    part = "" if component == "value" else f" ({component})"
+    typer.echo(f"Target of {member.upper()} for {kpi}{part} in {year} removed.")
+
+
+@target_app.command("list")
+@_reports_errors
+def target_list_cmd(cycle: CycleOption, member: MemberOption, as_user: AsOption = None) -> None:
+    """List a member's targets with the progress toward each (baseline and latest values as of the cycle)."""
+    _setup()
+    from pmm.cycles.selectors import cycle_get
+    from pmm.targets.selectors import target_progress, targets_member
+
+    actor = _actor(as_user)
+    rows = target_progress(actor, targets_member(actor, member), cycle_get(cycle))
+    if not rows:
+        typer.echo(f"{member.upper()} has no target for this cycle's framework.")
+
+    def point(p: tuple[int, float] | None) -> str:
+        return "-" if p is None else f"{p[1]:g} ({p[0]})"
+
+    for row in rows:
+        t = row.target
+        typer.echo(
+            f"{t.kpi}\t{t.component}\t{t.year}\t{t.value:g}\t{row.status}\t"
+            f"baseline {point(row.baseline)}\tlatest {point(row.latest)}"
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -87,7 +87,37 @@ def demo_setup() -> list[str]:
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         done += demo_reviews_setup()  # in-app notifications, but no e-mails printed during the setup
         done += demo_signed_off_review()
+    done += demo_targets()
     return done
+
+
+def demo_targets() -> list[str]:
+    """France sets two targets for 2026, so that its dashboard shows progress. Idempotent."""
+    from pmm.results.models import KpiResult
+    from pmm.targets.models import Target
+    from pmm.targets.services import target_set
+
+    cycle = Cycle.objects.filter(framework__code=DEMO_FRAMEWORK, reporting_year=DEMO_YEAR).first()
+    ncp = User.objects.filter(username="ncp-fra").first()
+    france = Member.objects.filter(iso3="FRA").first()
+    if cycle is None or ncp is None or france is None or Target.objects.filter(member=france).exists():
+        return []
+    current = dict(
+        KpiResult.objects.filter(
+            result_set__assessment__cycle=cycle, result_set__assessment__member=france, component="value"
+        ).values_list("kpi", "value")
+    )
+    plans = [("D1.O1.K1", 1.05), ("D1.O4.K1", 0.8)]  # more electronic declarations; faster release
+    done = 0
+    for kpi, factor in plans:
+        if current.get(kpi) is None:
+            continue
+        value = round(float(current[kpi]) * factor, 1)
+        if kpi == "D1.O1.K1":
+            value = min(value, 100.0)
+        target_set(actor=ncp, member=france, cycle=cycle, kpi=kpi, year=DEMO_YEAR + 2, value=value)
+        done += 1
+    return [f"demo targets: France set {done} targets for {DEMO_YEAR + 2}"]
 
 
 def demo_publications_setup() -> list[str]:

@@ -70,5 +70,12 @@ ACTIONS: dict[str, Action] = {
         Action("review.assign", "Assign peer reviewers to a review and start it"),
         Action("reviewer.list", "See the pool of peer reviewers"),
         Action("reviewer.manage", "Change peer reviewers' accreditation, languages and expertise"),
+        Action("target.view", "See a member's KPI targets and the progress toward them", scope="member"),
+        Action("target.manage", "Set and remove a member's KPI targets", scope="member"),
+        Action(
+            "dashboard.view",
+            "See a member's dashboard: its values against its peers, trends, strengths and weaknesses",
+            scope="member",
+        ),
     ]
 }

@@ -6,7 +6,7 @@ from pmm.accounts.roles import ANONYMOUS, Role
 
 _READ_PUBLIC = {"framework.view", "framework.export", "member.view", "group.view"}
 _SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own", "cycle.view"}
-_MEMBER_EDITOR = {"assessment.view", "assessment.edit", "review.view", "review.respond"}
+_MEMBER_EDITOR = {"assessment.view", "assessment.edit", "review.view", "review.respond", "dashboard.view"}
 _SECRETARIAT = {
     "user.list",
     "audit.view",
@@ -14,16 +14,25 @@ _SECRETARIAT = {
     "assessment.view",
     "review.view",
     "reviewer.list",
+    "dashboard.view",
+    "target.view",
 }
 
 MATRIX: dict[str, frozenset[str]] = {
     ANONYMOUS: frozenset(_READ_PUBLIC),
     Role.BASIC: frozenset(_SIGNED_IN),
-    Role.CONTRIBUTOR: frozenset(_SIGNED_IN | _MEMBER_EDITOR),
+    Role.CONTRIBUTOR: frozenset(_SIGNED_IN | _MEMBER_EDITOR | {"target.view"}),
     Role.NCP: frozenset(
         _SIGNED_IN
         | _MEMBER_EDITOR
-        | {"user.invite_contributor", "assessment.set_disclosure", "assessment.submit", "review.request"}
+        | {
+            "user.invite_contributor",
+            "assessment.set_disclosure",
+            "assessment.submit",
+            "review.request",
+            "target.view",
+            "target.manage",
+        }
     ),
     Role.PEER_REVIEWER: frozenset(_SIGNED_IN | {"assessment.view", "review.view", "review.examine"}),
     Role.SECRETARIAT_ANALYST: frozenset(_SIGNED_IN | _SECRETARIAT),

@@ -8,6 +8,7 @@ from pmm.assessments.workbook_api import router as workbook_router
 from pmm.audit.api import router as audit_router
 from pmm.core.api import install_error_handlers
 from pmm.cycles.api import router as cycles_router
+from pmm.dashboards.api import router as dashboards_router
 from pmm.evidence.api import router as evidence_router
 from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
@@ -16,6 +17,7 @@ from pmm.results.api import router as results_router
 from pmm.reviews.api import router as reviews_router
 from pmm.reviews.matrix_api import router as review_matrix_router
 from pmm.reviews.query_api import router as review_queries_router
+from pmm.targets.api import router as targets_router
 
 api = NinjaAPI(
     title="WCO PMM platform API",
@@ -44,3 +46,6 @@ api.add_router("", reviews_router)
 api.add_router("", review_queries_router)
 api.add_router("", review_matrix_router)
 api.add_router("", notifications_router)
+api.add_router("", targets_router)
+api.add_router("", dashboards_router)
+api.add_router("", "pmm.analytics.api.router")

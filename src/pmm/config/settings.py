@@ -74,8 +74,12 @@ INSTALLED_APPS = [
     "pmm.assessments",
     "pmm.evidence",
     "pmm.results",
+    "pmm.charts",
     "pmm.reviews",
+    "pmm.targets",
     "pmm.notifications",
+    "pmm.dashboards",
+    "pmm.analytics",
     "pmm.public",
     "pmm.web",
     "django_tasks",
@@ -263,6 +267,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Background jobs (results recomputation) run from a queue kept in the database: no extra server.
 # `pmm serve` starts one worker beside the web server; `pmm worker` runs one on its own.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The cache (group statistics, rendered charts) is shared by the web processes and the worker: files
+# under PMM_VAR_DIR/cache by default, so that what the worker computes after a publication serves the
+# readers. Point PMM_CACHE_DIR at a shared folder when several machines serve the platform.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PMM_CACHE_DIR", str(VAR_DIR / "cache")),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
+# After each publication the worker computes the group statistics that its readers will ask for (the
+# public, the Secretariat, and each published member's own people), so the first reader does not wait.
+PMM_WARM_STATISTICS = os.environ.get("PMM_WARM_STATISTICS", "true").lower() in ("1", "true", "yes")
 
 # Group statistics are shown to an audience only when at least this many members contribute.
 PMM_AGGREGATE_MIN_MEMBERS = int(os.environ.get("PMM_AGGREGATE_MIN_MEMBERS", "5"))

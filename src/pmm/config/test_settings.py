@@ -13,6 +13,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 # Jobs run at once (after the commit) in tests; tests of the queue itself switch to the database backend.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# One process, one memory cache; statistics are computed when asked (a test switches warming on).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PMM_WARM_STATISTICS = False
 
 # On SQLite, test on a file (WAL, as in production) rather than in memory, so that tests with
 # concurrent writers behave as they would for real: writers wait for each other instead of failing.

@@ -15,6 +15,9 @@ urlpatterns = [
     path("", include("pmm.results.urls")),  # before assessments, like evidence
     path("", include("pmm.reviews.urls")),  # before assessments, like evidence
     path("", include("pmm.notifications.urls")),
+    path("", include("pmm.targets.urls")),
+    path("", include("pmm.dashboards.urls")),
+    path("", include("pmm.analytics.urls")),
     path("", include("pmm.evidence.urls")),  # before assessments: its paths extend an assessment's
     path("", include("pmm.assessments.urls")),
 ]

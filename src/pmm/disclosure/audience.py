@@ -38,6 +38,11 @@ def audience_of(actor: Any) -> Audience:
     return audience
 
 
+def member_audience(member_id: int) -> Audience:
+    """The audience of a member's own people (its NCPs and contributors, with no other role)."""
+    return Audience(pmm_role=True, union_partners=union_partners({member_id}), own=frozenset({member_id}))
+
+
 def union_partners(members: set[int]) -> frozenset[int]:
     """Every member sharing at least one union with one of `members`."""
     if not members:

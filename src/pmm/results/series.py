@@ -77,9 +77,15 @@ def member_history(
 
 
 def member_peer_groups(
-    audience: Audience, member_id: int, cycle: Cycle, reference: Publication | None
+    audience: Audience,
+    member_id: int,
+    cycle: Cycle,
+    reference: Publication | None,
+    *,
+    reviewed_only: bool = False,
 ) -> dict[Key, list[PeerGroup]]:
-    """The statistics released to the audience of the groups the member belongs to."""
+    """The statistics released to the audience of the groups the member belongs to (of their
+    peer-reviewed values only, with `reviewed_only`)."""
     if reference is None:
         return {}
     reference_cycle = cycle if reference.cycle_id == cycle.pk else reference.cycle
@@ -88,7 +94,7 @@ def member_peer_groups(
     )
     mine.add(GLOBAL)
     found: dict[Key, list[PeerGroup]] = defaultdict(list)
-    for a in aggregates_for(audience, reference_cycle, reference):
+    for a in aggregates_for(audience, reference_cycle, reference, reviewed_only=reviewed_only):
         if a.group in mine and isinstance(a.result, GroupStats):
             found[(a.kpi, a.component)].append(PeerGroup(a.group, a.group_type, a.group_name, a.result))
     order = len(KIND_ORDER)

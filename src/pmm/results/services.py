@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -181,4 +182,12 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
         },
         reason=note,
     )  # fmt: skip
+    if settings.PMM_WARM_STATISTICS:
+        transaction.on_commit(lambda: _warm(publication.pk), robust=True)
     return publication
+
+
+def _warm(publication_id: int) -> None:
+    from pmm.results.tasks import warm_group_statistics
+
+    warm_group_statistics.enqueue(publication_id)

@@ -11,3 +11,20 @@ def recompute_assessment_results(assessment_id: int) -> str:
 
     result_set = results_recompute(assessment_id)
     return f"{result_set.assessment_id} v{result_set.assessment_version}"
+
+
+@task()
+def warm_group_statistics(publication_id: int) -> str:
+    """Compute and cache the group statistics of a new publication for the audiences that will read
+    them: the public, the Secretariat, and the own people of each published member."""
+    from pmm.disclosure.audience import member_audience
+    from pmm.disclosure.policy import EVERYTHING, PUBLIC_AUDIENCE
+    from pmm.results.group_stats import aggregates_for
+    from pmm.results.models import Publication
+
+    publication = Publication.objects.select_related("cycle__framework").get(pk=publication_id)
+    members = publication.members.values_list("member_id", flat=True)
+    audiences = [PUBLIC_AUDIENCE, EVERYTHING, *(member_audience(m) for m in members)]
+    for audience in audiences:
+        aggregates_for(audience, publication.cycle, publication)
+    return f"publication {publication_id}: statistics of {len(audiences)} audiences cached"

@@ -14,6 +14,7 @@ from pmm.authz import actions_of, can, roles_of
 NAV_LINKS = [
     (_("Published results"), "public:index", None),
     (_("What is due"), "assessments:due_list", "assessment.edit"),
+    (_("Dashboard"), "dashboards:home", "dashboard.view"),
     (_("Cycles"), "cycles:cycle_list", "cycle.view"),
     (_("Peer reviews"), "reviews:review_list", "review.view"),
     (_("Frameworks"), "framework:framework_list", "framework.view"),
@@ -35,7 +36,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             allowed = any(role == "ncp" for role, _member in roles_of(user))
         elif action == "assessment.edit":  # the members' own work; the Secretariat uses the cycles
             allowed = any(role in ("ncp", "contributor") and member for role, member in roles_of(user))
-        elif action == "review.view":  # for some member: their own, or the ones they review
+        elif action in ("review.view", "dashboard.view"):  # for some member: their own, or reviewed
             allowed = action in actions_of(user)
         else:
             allowed = can(user, action)

@@ -1,0 +1,144 @@
+"""Dashboard API: a member's values against its peers, trends, strengths and weaknesses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+from pydantic import BaseModel
+
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.translated import pick
+from pmm.cycles.selectors import cycle_get
+from pmm.dashboards.selectors import Dashboard, GroupPoint, KpiLine, member_dashboard
+from pmm.members.selectors import member_get
+
+router = Router(tags=["dashboards"])
+
+
+class DashboardQuery(BaseModel):
+    reviewed_only: bool = False  # peer statistics of peer-reviewed values only
+    peers: str = ""  # ISO3 codes of a peer group of your choice, comma-separated
+
+
+class GroupOut(BaseModel):
+    group: str
+    group_type: str
+    name: str
+    count: int
+    q1: float
+    median: float
+    q3: float
+    position: str  # top, middle, bottom (quarter of the group, by the KPI's direction) or none
+
+
+class TrendOut(BaseModel):
+    year: int
+    value: float
+    current: bool
+
+
+class LineOut(BaseModel):
+    kpi: str
+    component: str
+    name: str
+    dimension: str
+    outcome: str
+    direction: str
+    status: str
+    value: float | None
+    text: str
+    peer_reviewed: bool
+    groups: list[GroupOut]
+    chosen_peers: GroupOut | None
+    trend: list[TrendOut]
+    standing: str  # strength, weakness or ""
+
+
+class OutcomeOut(BaseModel):
+    outcome: str
+    name: str
+    weak_kpis: int
+    comparable_kpis: int
+    instruments: list[dict[str, str]]
+
+
+class DashboardOut(BaseModel):
+    cycle: int
+    member: str
+    submitted: bool
+    statistics_from_publication: dict[str, int] | None
+    reviewed_only: bool
+    chosen_peers: list[str]
+    certificate: str | None
+    kpis: list[LineOut]
+    strengths: list[str]
+    weaknesses: list[str]
+    weakest_outcomes: list[OutcomeOut]
+
+
+def _group(point: GroupPoint) -> dict[str, Any]:
+    s = point.stats
+    return {
+        "group": point.code, "group_type": point.kind, "name": point.name, "count": s.count,
+        "q1": s.q1, "median": s.median, "q3": s.q3, "position": point.position,
+    }  # fmt: skip
+
+
+def _line(line: KpiLine) -> dict[str, Any]:
+    kpi = line.kpi
+    return {
+        "kpi": kpi.code, "component": line.component, "name": pick(kpi.name), "dimension": kpi.dimension,
+        "outcome": kpi.outcome, "direction": kpi.direction, "status": line.status, "value": line.value,
+        "text": line.text, "peer_reviewed": line.reviewed, "groups": [_group(g) for g in line.groups],
+        "chosen_peers": _group(line.chosen) if line.chosen else None,
+        "trend": [{"year": p.year, "value": p.value, "current": p.current} for p in line.trend],
+        "standing": line.standing,
+    }  # fmt: skip
+
+
+def dashboard_out(board: Dashboard) -> dict[str, Any]:
+    reference = board.reference
+    return {
+        "cycle": board.cycle.pk,
+        "member": board.member.iso3,
+        "submitted": board.submitted,
+        "statistics_from_publication": {"cycle": reference.cycle_id, "number": reference.number}
+        if reference
+        else None,
+        "reviewed_only": board.reviewed_only,
+        "chosen_peers": [m.iso3 for m in board.chosen_peers],
+        "certificate": board.certificate["level"] if board.certificate else None,
+        "kpis": [_line(line) for line in board.lines],
+        "strengths": [f"{line.kpi.code}:{line.component}" for line in board.strengths],
+        "weaknesses": [f"{line.kpi.code}:{line.component}" for line in board.weaknesses],
+        "weakest_outcomes": [
+            {
+                "outcome": w.outcome.code,
+                "name": pick(w.outcome.name),
+                "weak_kpis": w.weakness.weak,
+                "comparable_kpis": w.weakness.comparable,
+                "instruments": [{"code": i.code, "name": pick(i.name)} for i in w.instruments],
+            }
+            for w in board.weak_outcomes
+        ],
+    }
+
+
+@router.get(
+    "/cycles/{cycle}/members/{iso3}/dashboard",
+    response={200: DashboardOut, **ERROR_RESPONSES},
+    summary="A member's dashboard: values against peer groups, trends, strengths and weaknesses",
+)
+def dashboard_get(
+    request: HttpRequest, cycle: int, iso3: str, query: Query[DashboardQuery]
+) -> dict[str, Any]:
+    board = member_dashboard(
+        actor_of(request),
+        cycle_get(cycle),
+        member_get(iso3),
+        reviewed_only=query.reviewed_only,
+        peers=query.peers.split(",") if query.peers else [],
+    )
+    return dashboard_out(board)

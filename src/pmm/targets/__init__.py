@@ -1,0 +1,1 @@
+"""KPI targets: a member's planned values of its KPIs for coming cycles, and the progress toward them."""

@@ -1,0 +1,162 @@
+"""KPI targets API: a member's targets with the progress toward them; the NCP sets and removes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from pmm.authz import require
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.cycles.selectors import cycle_get
+from pmm.targets.selectors import (
+    TargetProgress,
+    target_get,
+    target_progress,
+    targets_cycle,
+    targets_member,
+)
+from pmm.targets.services import target_remove, target_set
+
+router = Router(tags=["targets"])
+
+
+class PointOut(Schema):
+    year: int
+    value: float
+
+
+class TargetOut(Schema):
+    member: str
+    framework: str
+    kpi: str
+    component: str
+    year: int
+    value: float
+    note: str
+    set_by: str | None
+    set_at: datetime
+    in_framework: bool  # False: the KPI (component) is not in the cycle's framework version
+    status: str  # achieved, on_track, off_track or no_data
+    baseline: PointOut | None
+    latest: PointOut | None
+    expected: float | None  # the value expected by the latest year on the line from baseline to target
+    share_done: float | None  # (latest - baseline) / (target - baseline)
+
+
+class TargetsOut(Schema):
+    cycle: int
+    reporting_year: int
+    framework: str
+    targets: list[TargetOut]
+
+
+class TargetIn(Schema):
+    value: float
+    cycle: int  # the cycle whose framework the target is checked against (the year must be later)
+    component: str = "value"
+    note: str = ""
+
+
+class RemovedOut(Schema):
+    member: str
+    kpi: str
+    component: str
+    year: int
+    removed: bool
+
+
+def _point(point: tuple[int, float] | None) -> dict[str, Any] | None:
+    return None if point is None else {"year": point[0], "value": point[1]}
+
+
+def target_out(row: TargetProgress) -> dict[str, Any]:
+    t = row.target
+    return {
+        "member": t.member.iso3,
+        "framework": t.framework_code,
+        "kpi": t.kpi,
+        "component": t.component,
+        "year": t.year,
+        "value": t.value,
+        "note": t.note,
+        "set_by": t.set_by.get_username() if t.set_by else None,
+        "set_at": t.set_at,
+        "in_framework": row.kpi is not None and t.component in row.kpi.formulas,
+        "status": row.progress.status,
+        "baseline": _point(row.baseline),
+        "latest": _point(row.latest),
+        "expected": row.progress.expected,
+        "share_done": row.progress.share_done,
+    }
+
+
+ALL = "/members/{iso3}/targets"
+ONE = ALL + "/{kpi}/{year}"
+
+
+@router.get(
+    ALL,
+    response={200: TargetsOut, **ERROR_RESPONSES},
+    summary="A member's KPI targets with the progress toward each (default cycle: the latest)",
+)
+def targets_list(request: HttpRequest, iso3: str, cycle: int | None = None) -> dict[str, Any]:
+    actor = actor_of(request)
+    member = targets_member(actor, iso3)
+    chosen = targets_cycle(cycle)
+    rows = target_progress(actor, member, chosen)
+    return {
+        "cycle": chosen.pk,
+        "reporting_year": chosen.reporting_year,
+        "framework": chosen.framework.code,
+        "targets": [target_out(row) for row in rows],
+    }
+
+
+@router.put(
+    ONE,
+    response={200: TargetOut, **ERROR_RESPONSES},
+    summary="Set the member's target for a KPI in a coming year: create or change it (NCP)",
+)
+def target_put(request: HttpRequest, iso3: str, kpi: str, year: int, payload: TargetIn) -> dict[str, Any]:
+    actor = actor_of(request)
+    member = targets_member(actor, iso3)
+    require(actor, "target.manage", member)  # before reading the cycle: 403 whatever the input
+    cycle = cycle_get(payload.cycle)
+    saved = target_set(
+        actor=actor,
+        member=member,
+        cycle=cycle,
+        kpi=kpi,
+        component=payload.component,
+        year=year,
+        value=payload.value,
+        note=payload.note,
+    )
+    row = next(r for r in target_progress(actor, member, cycle) if r.target.pk == saved.pk)
+    return target_out(row)
+
+
+@router.delete(
+    ONE,
+    response={200: RemovedOut, **ERROR_RESPONSES},
+    summary="Remove one of the member's targets (NCP); the audit log keeps it",
+)
+def target_delete(
+    request: HttpRequest,
+    iso3: str,
+    kpi: str,
+    year: int,
+    component: str = "value",
+    reason: str = "",
+    cycle: int | None = None,
+) -> dict[str, Any]:
+    actor = actor_of(request)
+    member = targets_member(actor, iso3)
+    require(actor, "target.manage", member)  # before looking the target up: 403 whatever the input
+    framework_code = targets_cycle(cycle).framework.code
+    target = target_get(actor, member, framework_code, kpi, component, year)
+    target_remove(actor=actor, target=target, reason=reason)
+    return {"member": member.iso3, "kpi": kpi, "component": component, "year": year, "removed": True}
