@@ -251,7 +251,7 @@ def _problems(**fields):
         ({"kpi": "D9.O9.K9"}, "kpi", "no KPI D9.O9.K9"),
         ({"kpi": ""}, "kpi", "is required"),
         ({"component": "import"}, "component", "single value"),
-        ({"kpi": "D1.O2.K2", "component": "value"}, "component", "import, export, combined"),
+        ({"kpi": "D1.O2.K2", "component": "value"}, "component", "combined, export, import"),
         ({"year": 2024}, "year", "later than 2024"),
         ({"year": 2020}, "year", "later than 2024"),
         ({"year": 2045}, "year", "2044 or earlier"),

@@ -102,7 +102,7 @@ def _check(
     elif kpi_spec is None:
         problems.append(FieldProblem("kpi", f"no KPI {kpi} in the framework {framework}"))
     elif component not in kpi_spec.formulas:
-        choices = list(kpi_spec.formulas)
+        choices = sorted(kpi_spec.formulas)  # one order on every database (jsonb reorders keys)
         problems.append(
             FieldProblem(
                 "component",
