@@ -417,3 +417,22 @@ def test_a_publication_after_sign_off_marks_the_peer_reviewed_figures(started):
     )
     assert KPI not in reviewed and reviewed and reviewed <= set(kpis)
     assert any(entry.get("fields", {}).get("reviewed") == [False, True] for entry in second.change_log)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_keeps_one_daily_reminders_job_queued(reference_data, settings):
+    """The database queue: starting the worker queues the job once; each run sends the reminders and
+    queues the next one for the following morning (not run by a batch worker today)."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from pmm.reviews.tasks import review_reminders, schedule_reminders
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    assert schedule_reminders() is True
+    assert schedule_reminders() is False  # one is waiting already
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    jobs = DBTaskResult.objects.filter(task_path=review_reminders.module_path)
+    assert list(jobs.order_by("enqueued_at").values_list("status", flat=True)) == ["SUCCESSFUL", "READY"]
+    waiting = jobs.get(status="READY")
+    assert waiting.run_after > timezone.now() and timezone.localtime(waiting.run_after).hour == 6

@@ -642,9 +642,13 @@ def assessment_submit(cycle: CycleOption, member: MemberOption, as_user: AsOptio
 def worker(
     batch: Annotated[bool, typer.Option("--batch", help="Run the queued jobs, then stop.")] = False,
 ) -> None:
-    """Run background jobs (results recomputation) from the queue kept in the database."""
+    """Run background jobs (results, group statistics, daily review reminders) from the database queue."""
     _setup()
     from django.core.management import call_command
+
+    from pmm.reviews.tasks import schedule_reminders
+
+    schedule_reminders()
 
     call_command("db_worker", *(["--batch"] if batch else []), "--no-startup-delay")
 
