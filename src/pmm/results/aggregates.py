@@ -116,9 +116,10 @@ class Snapshot:
 # --- statistics --------------------------------------------------------------------------------
 
 
-def _exact(value: float | Decimal | Fraction) -> Fraction:
+def exact(value: float | Decimal | Fraction | int) -> Fraction:
+    """The value as an exact fraction (NaN and infinities are refused)."""
     if isinstance(value, float | Decimal) and not math.isfinite(value):
-        raise ValueError(f"a contribution needs a finite value, not {value!r}")
+        raise ValueError(f"a finite number is needed, not {value!r}")
     return Fraction(value)
 
 
@@ -130,13 +131,19 @@ def _quantile(ordered: Sequence[Fraction], p: Fraction) -> Fraction:
     return ordered[j] if fraction == 0 else ordered[j] + (ordered[j + 1] - ordered[j]) * fraction
 
 
+def quartiles(ordered: Sequence[Fraction]) -> tuple[Fraction, Fraction, Fraction]:
+    """Q1, median and Q3 of sorted values (at least one), the method of every statistic here."""
+    q1, median, q3 = (_quantile(ordered, Fraction(i, 4)) for i in (1, 2, 3))
+    return q1, median, q3
+
+
 def group_statistics(values: Iterable[float | Decimal | Fraction]) -> GroupStats:
     """Count, mean, median and quartiles of at least one value, computed exactly, then as floats."""
-    ordered = sorted(_exact(v) for v in values)
+    ordered = sorted(exact(v) for v in values)
     if not ordered:
         raise ValueError("statistics need at least one value")
     mean = sum(ordered, Fraction(0)) / len(ordered)
-    q1, median, q3 = (_quantile(ordered, Fraction(i, 4)) for i in (1, 2, 3))
+    q1, median, q3 = quartiles(ordered)
     return GroupStats(len(ordered), float(mean), float(median), float(q1), float(q3))
 
 
@@ -289,7 +296,7 @@ def _decide(
     known: set[_Key] = set()
     for _, by_member in [*snapshots, (groups, current)]:
         for c in by_member.values():
-            key = (c.member, c.token, _exact(c.value))
+            key = (c.member, c.token, exact(c.value))
             keys.setdefault(key)
             if c.visible:
                 known.add(key)
@@ -298,7 +305,7 @@ def _decide(
     audit = _Audit([key[0] for key in unknowns], k, insiders)
 
     def withheld(group: GroupDef, by_member: Mapping[MemberId, Contribution]) -> frozenset[int]:
-        keyed = ((c.member, c.token, _exact(c.value)) for m in group.members if (c := by_member.get(m)))
+        keyed = ((c.member, c.token, exact(c.value)) for m in group.members if (c := by_member.get(m)))
         return frozenset(index[key] for key in keyed if key in index)
 
     for (past_groups, by_member), (_, codes) in zip(snapshots, history, strict=True):

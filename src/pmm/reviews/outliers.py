@@ -1,5 +1,5 @@
 """Outlier flags for peer reviewers: KPI values that look unusual, pure (plain data in, flags out; no
-Django, standard library only).
+Django; the quartiles are those of `pmm.results.aggregates`).
 
 A value is compared with two kinds of reference, with robust statistics only (quartiles, never mean
 and standard deviation, which one extreme value would drag along):
@@ -31,12 +31,13 @@ multiplying the value and every reference value by the same positive number give
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final, Literal, Protocol, TypeAlias
+
+from pmm.results.aggregates import exact, quartiles
 
 Number: TypeAlias = float | int | Fraction | Decimal
 Basis: TypeAlias = Literal["own_history", "peer_group"]
@@ -47,20 +48,6 @@ PEER_GROUP: Final = "peer_group"
 MIN_VALUES: Final = 3
 IQR_FLOOR: Final = Fraction(1, 10)
 FENCE_FACTOR: Final = Fraction(3, 2)
-
-
-def _exact(value: Number) -> Fraction:
-    if isinstance(value, float | Decimal) and not math.isfinite(value):
-        raise ValueError(f"a finite number is needed, not {value!r}")
-    return Fraction(value)
-
-
-def _quantile(ordered: Sequence[Fraction], p: Fraction) -> Fraction:
-    """The "inclusive" quantile, exactly as `pmm.results.aggregates.group_statistics` computes it."""
-    position = p * (len(ordered) - 1)
-    j = math.floor(position)
-    rest = position - j
-    return ordered[j] if rest == 0 else ordered[j] + (ordered[j + 1] - ordered[j]) * rest
 
 
 @dataclass(frozen=True)
@@ -91,17 +78,17 @@ class Fences:
 
     def direction(self, value: Number) -> Direction | None:
         """Whether the value is "high" (above the upper fence), "low" (below the lower one) or neither."""
-        exact = _exact(value)
-        if exact > self.upper:
+        number = exact(value)
+        if number > self.upper:
             return "high"
-        if exact < self.lower:
+        if number < self.lower:
             return "low"
         return None
 
 
 def fences_from_quartiles(q1: Number, median: Number, q3: Number, count: int) -> Fences:
     """Fences of already computed quartiles (for example a released group's statistics)."""
-    low, middle, high = _exact(q1), _exact(median), _exact(q3)
+    low, middle, high = exact(q1), exact(median), exact(q3)
     if not low <= middle <= high:
         raise ValueError(f"quartiles out of order: {q1!r}, {median!r}, {q3!r}")
     return Fences(low, middle, high, count)
@@ -109,10 +96,10 @@ def fences_from_quartiles(q1: Number, median: Number, q3: Number, count: int) ->
 
 def tukey_fences(values: Iterable[Number]) -> Fences | None:
     """Quartiles and fences of the values; None when there are fewer than MIN_VALUES of them."""
-    ordered = sorted(_exact(v) for v in values)
+    ordered = sorted(exact(v) for v in values)
     if len(ordered) < MIN_VALUES:
         return None
-    q1, median, q3 = (_quantile(ordered, Fraction(i, 4)) for i in (1, 2, 3))
+    q1, median, q3 = quartiles(ordered)  # the method of the published group statistics
     return Fences(q1, median, q3, len(ordered))
 
 
@@ -235,7 +222,7 @@ def explanation(flag: Flag) -> Explanation:
     how many values the reference holds."""
     return Explanation(
         MESSAGES[(flag.basis, flag.direction)],
-        {"value": _exact(flag.value), "limit": flag.limit, "median": flag.fences.median},
+        {"value": exact(flag.value), "limit": flag.limit, "median": flag.fences.median},
         {"count": str(flag.fences.count), "group": flag.group},
     )
 
