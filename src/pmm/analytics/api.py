@@ -22,8 +22,7 @@ from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.public.selectors import Counts
-from pmm.results.aggregates import GroupStats, Result
-from pmm.results.api import AggregateOut, PublicationOut, aggregate_out, publication_out
+from pmm.results.api import AggregateOut, PublicationOut, aggregate_out, publication_out, stats_out
 
 router = Router(tags=["analytics"])
 
@@ -45,19 +44,6 @@ class StatsOut(BaseModel):
     q1: float | None
     q3: float | None
     withheld_because: str | None  # too_few: fewer than min_members values you may see
-
-
-def stats_out(result: Result | None) -> dict[str, Any]:
-    stats = result if isinstance(result, GroupStats) else None
-    return {
-        "released": stats is not None,
-        "count": stats.count if stats else None,
-        "mean": stats.mean if stats else None,
-        "median": stats.median if stats else None,
-        "q1": stats.q1 if stats else None,
-        "q3": stats.q3 if stats else None,
-        "withheld_because": None if stats else getattr(result, "reason", None),
-    }
 
 
 class MemberOut(BaseModel):

@@ -15,7 +15,7 @@ from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.downloads import attachment
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
-from pmm.results.aggregates import GroupStats
+from pmm.results.aggregates import GroupStats, Result
 from pmm.results.exports import result_records, results_csv, results_xlsx
 from pmm.results.group_stats import GroupAggregate, cycle_aggregates
 from pmm.results.selectors import (
@@ -196,16 +196,22 @@ def results_preview(request: HttpRequest, cycle: int, iso3: str) -> list[dict[st
     ]  # fmt: skip
 
 
-def aggregate_out(a: GroupAggregate) -> dict[str, Any]:
-    stats = a.result if isinstance(a.result, GroupStats) else None
+def stats_out(result: Result | None) -> dict[str, Any]:
+    """Released statistics, or why they are withheld: the fields every statistics answer shares."""
+    stats = result if isinstance(result, GroupStats) else None
     return {
-        "kpi": a.kpi, "component": a.component, "group": a.group, "group_type": a.group_type,
-        "group_name": pick(a.group_name), "released": stats is not None,
+        "released": stats is not None,
         "count": stats.count if stats else None, "mean": stats.mean if stats else None,
         "median": stats.median if stats else None, "q1": stats.q1 if stats else None,
         "q3": stats.q3 if stats else None,
-        "withheld_because": None if stats else getattr(a.result, "reason", None),
-        "reviewed_only": a.reviewed_only,
+        "withheld_because": None if stats else getattr(result, "reason", None),
+    }  # fmt: skip
+
+
+def aggregate_out(a: GroupAggregate) -> dict[str, Any]:
+    return {
+        "kpi": a.kpi, "component": a.component, "group": a.group, "group_type": a.group_type,
+        "group_name": pick(a.group_name), **stats_out(a.result), "reviewed_only": a.reviewed_only,
     }  # fmt: skip
 
 
