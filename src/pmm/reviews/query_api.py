@@ -18,12 +18,10 @@ from pmm.reviews.certificate import Certificate
 from pmm.reviews.models import KpiVerdict, Review
 from pmm.reviews.selectors import QueryThread, review_certificate, review_queries, review_query_get
 from pmm.reviews.services import (
-    query_answer,
+    TEXT_STEPS,
     query_attach,
-    query_close,
     query_correct,
     query_raise,
-    query_reopen,
     verdict_set,
 )
 
@@ -146,6 +144,15 @@ def _query(request: HttpRequest, cycle: int, iso3: str, number: int) -> tuple[Re
     return review, review_query_get(actor_of(request), review, number)
 
 
+def _text_step(
+    request: HttpRequest, cycle: int, iso3: str, number: int, step: str, text: str
+) -> dict[str, Any]:
+    """Answer, close or re-open a query: a step that takes only a text."""
+    review, query = _query(request, cycle, iso3, number)
+    TEXT_STEPS[step](actor=actor_of(request), query=query, text=text)
+    return _thread(request, review, number)
+
+
 @router.get(
     ONE + "/queries", response={200: list[QueryOut], **ERROR_RESPONSES}, summary="The review's queries"
 )
@@ -186,9 +193,7 @@ def query_get(request: HttpRequest, cycle: int, iso3: str, number: int) -> dict[
 def query_answer_post(
     request: HttpRequest, cycle: int, iso3: str, number: int, payload: TextIn
 ) -> dict[str, Any]:
-    review, query = _query(request, cycle, iso3, number)
-    query_answer(actor=actor_of(request), query=query, text=payload.text)
-    return _thread(request, review, number)
+    return _text_step(request, cycle, iso3, number, "answer", payload.text)
 
 
 @router.post(
@@ -233,9 +238,7 @@ def query_evidence_post(
 def query_close_post(
     request: HttpRequest, cycle: int, iso3: str, number: int, payload: TextIn
 ) -> dict[str, Any]:
-    review, query = _query(request, cycle, iso3, number)
-    query_close(actor=actor_of(request), query=query, text=payload.text)
-    return _thread(request, review, number)
+    return _text_step(request, cycle, iso3, number, "close", payload.text)
 
 
 @router.post(
@@ -246,9 +249,7 @@ def query_close_post(
 def query_reopen_post(
     request: HttpRequest, cycle: int, iso3: str, number: int, payload: TextIn
 ) -> dict[str, Any]:
-    review, query = _query(request, cycle, iso3, number)
-    query_reopen(actor=actor_of(request), query=query, text=payload.text)
-    return _thread(request, review, number)
+    return _text_step(request, cycle, iso3, number, "reopen", payload.text)
 
 
 @router.get(

@@ -232,14 +232,14 @@ def query_step_view(request: HttpRequest, cycle_id: int, iso3: str, number: int,
     form = TextForm(request.POST, prefix=f"{step}-{number}")
     form.is_valid()
     text = form.cleaned_data.get("text", "")
-    steps: dict[str, tuple[Callable[..., Any], str]] = {
-        "answer": (services.query_answer, _("Your answer was saved.")),
-        "close": (services.query_close, _("The query was closed.")),
-        "reopen": (services.query_reopen, _("The query was re-opened.")),
-    }
-    if step not in steps:
+    done = {
+        "answer": _("Your answer was saved."),
+        "close": _("The query was closed."),
+        "reopen": _("The query was re-opened."),
+    }.get(step)
+    if done is None or step not in services.TEXT_STEPS:
         raise NotFound("No such step.")
-    service, done = steps[step]
+    service = services.TEXT_STEPS[step]
     return _act(
         request,
         assessment,

@@ -11,6 +11,7 @@ from pmm.reviews.services.assignments import (
 )
 from pmm.reviews.services.moves import review_move, review_request
 from pmm.reviews.services.queries import (
+    TEXT_STEPS,
     query_answer,
     query_attach,
     query_close,
@@ -21,6 +22,7 @@ from pmm.reviews.services.queries import (
 from pmm.reviews.services.verdicts import verdict_set
 
 __all__ = [
+    "TEXT_STEPS",
     "AssignmentCheck",
     "assignment_check",
     "query_answer",

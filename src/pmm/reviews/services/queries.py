@@ -339,3 +339,7 @@ def query_reopen(*, actor: Any, query: ReviewQuery, text: str) -> ReviewQuery:
     if message.round_id:
         notices.queries_sent(query.review, [query])
     return query
+
+
+# The steps of a query that take only a text, by name (the page and the API look them up here).
+TEXT_STEPS: dict[str, Any] = {"answer": query_answer, "close": query_close, "reopen": query_reopen}
