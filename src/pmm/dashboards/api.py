@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
-from pmm.dashboards.selectors import Dashboard, GroupPoint, KpiLine, member_dashboard
+from pmm.dashboards.selectors import Dashboard, GroupPoint, KpiLine, member_dashboard, peer_codes
 from pmm.members.selectors import member_get
 
 router = Router(tags=["dashboards"])
@@ -19,7 +19,7 @@ router = Router(tags=["dashboards"])
 
 class DashboardQuery(BaseModel):
     reviewed_only: bool = False  # peer statistics of peer-reviewed values only
-    peers: str = ""  # ISO3 codes of a peer group of your choice, comma-separated
+    peers: str = ""  # ISO3 codes of a peer group of your choice, separated by commas
 
 
 class GroupOut(BaseModel):
@@ -139,6 +139,6 @@ def dashboard_get(
         cycle_get(cycle),
         member_get(iso3),
         reviewed_only=query.reviewed_only,
-        peers=query.peers.split(",") if query.peers else [],
+        peers=peer_codes(query.peers),
     )
     return dashboard_out(board)

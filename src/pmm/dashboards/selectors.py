@@ -13,6 +13,7 @@ only the values the reader sees (`custom_group_stats`).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,11 @@ class Dashboard:
 
     def lines_of(self, dimension: str) -> list[KpiLine]:
         return [line for line in self.lines if line.kpi.dimension == dimension]
+
+
+def peer_codes(text: str) -> list[str]:
+    """The ISO3 codes of a peer group typed by a reader: separated by commas, semicolons or spaces."""
+    return [code for code in re.split(r"[\s,;]+", text) if code]
 
 
 def _chosen(member: Member, peers: list[str]) -> list[Member]:

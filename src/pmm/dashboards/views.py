@@ -18,7 +18,7 @@ from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
 from pmm.dashboards.positions import BOTTOM, MIDDLE, NONE, TOP
-from pmm.dashboards.selectors import Dashboard, KpiLine, member_dashboard, peer_presets
+from pmm.dashboards.selectors import Dashboard, KpiLine, member_dashboard, peer_codes, peer_presets
 from pmm.members.models import GroupKind, Member
 from pmm.members.selectors import member_get
 from pmm.results.formatting import unit_text, value_text
@@ -34,8 +34,7 @@ def _peers_asked(request: HttpRequest, presets: list[tuple[str, str, list[str]]]
     for key, _label, codes in presets:
         if key == preset:
             return preset, codes
-    text = request.GET.get("peers", "")
-    return "", [code for code in text.replace(";", ",").replace(" ", ",").split(",") if code]
+    return "", peer_codes(request.GET.get("peers", ""))
 
 
 def _cell(board: Dashboard, line: KpiLine, point: Any) -> dict[str, Any] | None:
