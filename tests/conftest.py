@@ -4,7 +4,9 @@ loaded once per run; each test gets users made by `make_user`."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -315,3 +317,47 @@ def structure_problems(html: str) -> list[str]:
 def page_problems() -> Callable[[str], list[str]]:
     """`page_problems(html)`: the page's structural accessibility problems (an empty list when fine)."""
     return structure_problems
+
+
+def accredited_reviewer(make_user, member: str) -> User:
+    """A peer reviewer from `member`, accredited in the pool (read fresh: no cached rights)."""
+    from pmm.accounts.roles import Role
+    from pmm.reviews.services import reviewer_save
+
+    user = make_user(Role.PEER_REVIEWER, member)
+    reviewer_save(actor=SYSTEM, user=user, accreditation="accredited")
+    return User.objects.get(pk=user.pk)
+
+
+@dataclass
+class ReviewUnderWay:
+    """A review in progress (see the `started` fixture) and its people."""
+
+    assessment: Any
+    review: Any
+    ncp: User
+    lead: User
+    second: User
+    admin: User
+
+    def fresh(self) -> Any:
+        self.review.refresh_from_db()
+        return self.review
+
+
+@pytest.fixture
+def started(open_cycle, submitted_assessment, make_user) -> ReviewUnderWay:
+    """KEN's submitted self-assessment under review: lead from CAN, a second reviewer from BRA."""
+    from pmm.accounts.roles import Role
+    from pmm.reviews.services import review_assign, review_move, review_request
+
+    assessment = submitted_assessment(open_cycle, "KEN")
+    ncp, admin = make_user(Role.NCP, "KEN"), make_user(Role.SECRETARIAT_ADMIN)
+    review = review_request(actor=ncp, assessment=assessment)
+    review_move(actor=admin, review=review, action="accept")
+    lead, second = accredited_reviewer(make_user, "CAN"), accredited_reviewer(make_user, "BRA")
+    review_assign(actor=admin, review=review, reviewer=lead, lead=True, accept_warnings=True)
+    review_assign(actor=admin, review=review, reviewer=second, accept_warnings=True)
+    review_move(actor=admin, review=review, action="start")
+    review.refresh_from_db()
+    return ReviewUnderWay(assessment, review, User.objects.get(pk=ncp.pk), lead, second, admin)

@@ -16,12 +16,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from pmm.accounts.models import User
-from pmm.accounts.roles import Role
+from conftest import accredited_reviewer
 from pmm.assessments.models import DataValue
 from pmm.assessments.services.common import ValueInput
 from pmm.cli import app
-from pmm.core.actors import SYSTEM
 from pmm.results.formatting import number_text
 from pmm.reviews.matrix import matrix_rows, matrix_xlsx, review_matrix
 from pmm.reviews.selectors import review_queries
@@ -31,10 +29,7 @@ from pmm.reviews.services import (
     query_close,
     query_correct,
     query_raise,
-    review_assign,
     review_move,
-    review_request,
-    reviewer_save,
     verdict_set,
 )
 
@@ -42,43 +37,6 @@ pytestmark = pytest.mark.django_db
 KPI = "D1.O1.K1"  # pct(DECL_ELECTRONIC, DECL_TOTAL)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MATRIX_HEADER_ROW = 7  # title, four facts, a blank row, then the table
-
-
-class Setting:
-    def __init__(self, assessment, review, ncp, lead, second, admin):
-        self.assessment, self.review, self.ncp, self.lead, self.second, self.admin = (
-            assessment,
-            review,
-            ncp,
-            lead,
-            second,
-            admin,
-        )
-
-    def fresh(self):
-        self.review.refresh_from_db()
-        return self.review
-
-
-def _reviewer(make_user, member):
-    user = make_user(Role.PEER_REVIEWER, member)
-    reviewer_save(actor=SYSTEM, user=user, accreditation="accredited")
-    return User.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def started(open_cycle, submitted_assessment, make_user):
-    """KEN's submitted self-assessment under review: lead from CAN, a second reviewer from BRA."""
-    assessment = submitted_assessment(open_cycle, "KEN")
-    ncp, admin = make_user(Role.NCP, "KEN"), make_user(Role.SECRETARIAT_ADMIN)
-    review = review_request(actor=ncp, assessment=assessment)
-    review_move(actor=admin, review=review, action="accept")
-    lead, second = _reviewer(make_user, "CAN"), _reviewer(make_user, "BRA")
-    review_assign(actor=admin, review=review, reviewer=lead, lead=True, accept_warnings=True)
-    review_assign(actor=admin, review=review, reviewer=second, accept_warnings=True)
-    review_move(actor=admin, review=review, action="start")
-    review.refresh_from_db()
-    return Setting(assessment, review, User.objects.get(pk=ncp.pk), lead, second, admin)
 
 
 def _due(days=14):
@@ -240,7 +198,7 @@ def test_the_member_does_not_see_queries_not_sent_yet(worked, client, bearer):
 
 def test_a_reviewer_not_assigned_gets_404_everywhere(worked, make_user, client, bearer):
     s = worked
-    outsider = _reviewer(make_user, "FRA")
+    outsider = accredited_reviewer(make_user, "FRA")
     urls = _urls(s)
     client.force_login(outsider)
     assert client.get(urls["page"]).status_code == 404

@@ -11,14 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from typer.testing import CliRunner
 
-from pmm.accounts.models import User
-from pmm.accounts.roles import Role
+from conftest import accredited_reviewer
 from pmm.assessments.models import Change, DataValue
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services.common import ValueInput
 from pmm.audit.models import AuditEvent
 from pmm.cli import app
-from pmm.core.actors import SYSTEM
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.notifications.models import Notification
 from pmm.reviews.models import QueryStatus, ReviewQuery, ReviewRound, ReviewStatus
@@ -31,52 +29,12 @@ from pmm.reviews.services import (
     query_correct,
     query_raise,
     query_reopen,
-    review_assign,
     review_move,
-    review_request,
-    reviewer_save,
     verdict_set,
 )
 
 pytestmark = pytest.mark.django_db
 KPI = "D1.O1.K1"  # pct(DECL_ELECTRONIC, DECL_TOTAL)
-
-
-class Setting:
-    def __init__(self, assessment, review, ncp, lead, second, admin):
-        self.assessment, self.review, self.ncp, self.lead, self.second, self.admin = (
-            assessment,
-            review,
-            ncp,
-            lead,
-            second,
-            admin,
-        )
-
-    def fresh(self):
-        self.review.refresh_from_db()
-        return self.review
-
-
-def _reviewer(make_user, member):
-    user = make_user(Role.PEER_REVIEWER, member)
-    reviewer_save(actor=SYSTEM, user=user, accreditation="accredited")
-    return User.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def started(open_cycle, submitted_assessment, make_user):
-    """KEN's submitted self-assessment under review: lead from CAN, a second reviewer from BRA."""
-    assessment = submitted_assessment(open_cycle, "KEN")
-    ncp, admin = make_user(Role.NCP, "KEN"), make_user(Role.SECRETARIAT_ADMIN)
-    review = review_request(actor=ncp, assessment=assessment)
-    review_move(actor=admin, review=review, action="accept")
-    lead, second = _reviewer(make_user, "CAN"), _reviewer(make_user, "BRA")
-    review_assign(actor=admin, review=review, reviewer=lead, lead=True, accept_warnings=True)
-    review_assign(actor=admin, review=review, reviewer=second, accept_warnings=True)
-    review_move(actor=admin, review=review, action="start")
-    review.refresh_from_db()
-    return Setting(assessment, review, User.objects.get(pk=ncp.pk), lead, second, admin)
 
 
 def _due(days=14):
@@ -260,7 +218,7 @@ def test_sign_off_needs_every_query_closed_and_every_kpi_judged(started):
 def test_a_reviewer_not_assigned_cannot_find_the_queries(started, make_user, client):
     s = started
     _sent(s)
-    outsider = _reviewer(make_user, "FRA")
+    outsider = accredited_reviewer(make_user, "FRA")
     with pytest.raises(PermissionDenied):
         query_raise(actor=outsider, review=s.review, kpi=KPI, text="Let me in")
     client.force_login(outsider)
