@@ -46,9 +46,14 @@ def reference_cycle(year: int = 2024) -> Any:
     call_command("migrate", verbosity=0)
     framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text())
     members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
-    today = timezone.localdate()
     existing = Cycle.objects.filter(framework__code="pmm-v1", reporting_year=year).first()
-    return existing or cycle_create(
+    return existing or cycle_of(year)
+
+
+def cycle_of(year: int) -> Any:
+    """A new cycle of PMM v.1 for reporting year `year`, open since 10 days, closing in 60 days."""
+    today = timezone.localdate()
+    return cycle_create(
         actor=SYSTEM,
         framework_code="pmm-v1",
         reporting_year=year,

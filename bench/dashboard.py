@@ -18,35 +18,27 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import timedelta
 
-from common import reference_cycle, report, submitted_assessments, timed  # sets up the database first
+from common import (  # sets up the database first
+    cycle_of,
+    reference_cycle,
+    report,
+    submitted_assessments,
+    timed,
+)
 from django.core import signals
 from django.core.cache import cache
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
-from pmm.cycles.services import cycle_create
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
 from pmm.results.services import publication_create, results_recompute
 from pmm.results.tasks import warm_group_statistics
-
-
-def _cycle(year: int):
-    today = timezone.localdate()
-    return cycle_create(
-        actor=SYSTEM,
-        framework_code="pmm-v1",
-        reporting_year=year,
-        opens_on=today - timedelta(days=10),
-        closes_on=today + timedelta(days=60),
-    )
 
 
 def main() -> None:
@@ -57,7 +49,7 @@ def main() -> None:
 
     current = reference_cycle(2024)
     infos = _member_infos()
-    for cycle in (_cycle(2020), _cycle(2022), current):
+    for cycle in (cycle_of(2020), cycle_of(2022), current):
         spec = cycle_spec(cycle)
         plans = {
             i.iso3: complete_plan(spec, i, seed=cycle.reporting_year, year=cycle.reporting_year)

@@ -94,9 +94,8 @@ def api_client() -> Client:
     return Client()
 
 
-@pytest.fixture
-def open_cycle(db):
-    """A cycle of pmm-v1 for reporting year 2024, open since 10 days, closing in 60 days."""
+def cycle_of(year: int):
+    """A cycle of pmm-v1 for reporting year `year`, open since 10 days, closing in 60 days."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -107,10 +106,16 @@ def open_cycle(db):
     return cycle_create(
         actor=SYSTEM,
         framework_code="pmm-v1",
-        reporting_year=2024,
+        reporting_year=year,
         opens_on=today - timedelta(days=10),
         closes_on=today + timedelta(days=60),
     )
+
+
+@pytest.fixture
+def open_cycle(db):
+    """A cycle of pmm-v1 for reporting year 2024, open since 10 days, closing in 60 days."""
+    return cycle_of(2024)
 
 
 def fill_everything_not_available(cycle, iso3: str):
@@ -361,3 +366,18 @@ def started(open_cycle, submitted_assessment, make_user) -> ReviewUnderWay:
     review_move(actor=admin, review=review, action="start")
     review.refresh_from_db()
     return ReviewUnderWay(assessment, review, User.objects.get(pk=ncp.pk), lead, second, admin)
+
+
+def queries_of(client, url: str, headers=None, *, cold: bool = True) -> int:
+    """How many queries a GET of `url` runs (it must answer 200); `cold`: with the cache emptied first,
+    to count the work of a first answer rather than a cached one."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if cold:
+        cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers or {})
+    assert response.status_code == 200, (url, response.content[:300])
+    return len(queries)

@@ -11,11 +11,9 @@ from datetime import date
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import write_results
+from conftest import queries_of, write_results
 from pmm.accounts.roles import Role
 from pmm.analytics import rules
 from pmm.analytics.selectors import instruments_view, sdg_view, secretariat_analytics
@@ -498,14 +496,6 @@ def _grow(cycle) -> None:
     _publish(cycle, members=14, kpis=40, number=2)
 
 
-def _count(client, url: str, headers=None) -> int:
-    cache.clear()  # count the work of a first answer, not of a cached one
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, headers=headers or {})
-    assert response.status_code == 200, (url, response.content[:300])
-    return len(queries)
-
-
 ENDPOINTS = [
     ("/api/v1/cycles/{cycle}/instruments", Role.BASIC),
     ("/api/v1/cycles/{cycle}/sdgs", Role.BASIC),
@@ -526,10 +516,10 @@ def test_the_endpoints_run_a_fixed_number_of_queries(client, open_cycle, make_us
     headers = bearer(make_user(role))
     url = url.format(cycle=open_cycle.pk)
     _publish(open_cycle, members=1, kpis=1)
-    _count(client, url, headers)  # the first call also records when the token was last used
-    small = _count(client, url, headers)
+    queries_of(client, url, headers)  # the first call also records when the token was last used
+    small = queries_of(client, url, headers)
     _grow(open_cycle)
-    assert _count(client, url, headers) == small
+    assert queries_of(client, url, headers) == small
 
 
 @pytest.mark.parametrize(("url", "role"), PAGES)
@@ -537,10 +527,10 @@ def test_the_pages_run_a_fixed_number_of_queries(client, open_cycle, make_user, 
     client.force_login(make_user(role))
     url = url.format(cycle=open_cycle.pk)
     _publish(open_cycle, members=1, kpis=1)
-    _count(client, url)
-    small = _count(client, url)
+    queries_of(client, url)
+    small = queries_of(client, url)
     _grow(open_cycle)
-    assert _count(client, url) == small
+    assert queries_of(client, url) == small
 
 
 def test_the_selectors_answer_for_the_system_actor(open_cycle):

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from conftest import write_results
-from pmm.core.actors import SYSTEM
-from pmm.cycles.services import cycle_create
+from conftest import cycle_of, write_results
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
 from pmm.targets.services import target_set
@@ -53,14 +49,7 @@ def test_ncp_sees_the_charts_switches_to_french_and_downloads_data(
     make_user,
     open_cycle,
 ):
-    today = timezone.localdate()
-    earlier = cycle_create(
-        actor=SYSTEM,
-        framework_code="pmm-v1",
-        reporting_year=2022,
-        opens_on=today - timedelta(days=10),
-        closes_on=today + timedelta(days=60),
-    )
+    earlier = cycle_of(2022)
     _publish(earlier, -20.0)
     _publish(open_cycle, 0.0)
     ncp = make_user("ncp", "KEN")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from conftest import write_results
+from conftest import queries_of, write_results
 from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment
 from pmm.framework.models import Kpi
@@ -30,14 +27,6 @@ def _publish(cycle, members: int, kpis: int, number: int = 1) -> None:
     write_results(cycle, number, entries)
 
 
-def _count(client, url: str, headers=None) -> int:
-    cache.clear()  # count the work of a first answer, not of a cached one
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, headers=headers or {})
-    assert response.status_code == 200, (url, response.content[:300])
-    return len(queries)
-
-
 URLS = [
     "/api/v1/cycles/{cycle}/results",
     "/api/v1/cycles/{cycle}/results?publication=current",
@@ -53,10 +42,10 @@ def test_results_endpoints_run_a_fixed_number_of_queries(client, open_cycle, mak
     headers = bearer(make_user(Role.NCP, "KEN"))
     url = url.format(cycle=open_cycle.pk)
     _publish(open_cycle, members=3, kpis=2)
-    _count(client, url, headers)  # the first call also records when the token was last used
-    small = _count(client, url, headers)
+    queries_of(client, url, headers)  # the first call also records when the token was last used
+    small = queries_of(client, url, headers)
     _grow(open_cycle)
-    assert _count(client, url, headers) == small
+    assert queries_of(client, url, headers) == small
 
 
 def _grow(cycle) -> None:
@@ -70,7 +59,7 @@ def test_results_pages_run_a_fixed_number_of_queries(client, open_cycle, make_us
     client.force_login(make_user(Role.NCP, "KEN"))
     url = path.format(cycle=open_cycle.pk)
     _publish(open_cycle, members=3, kpis=2)
-    _count(client, url)
-    small = _count(client, url)
+    queries_of(client, url)
+    small = queries_of(client, url)
     _grow(open_cycle)
-    assert _count(client, url) == small
+    assert queries_of(client, url) == small

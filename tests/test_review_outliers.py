@@ -4,7 +4,6 @@ the reads (own history through the disclosure filter, peer groups from released 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -15,14 +14,13 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import write_results
+from conftest import cycle_of, write_results
 from pmm.accounts.models import User
 from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import NotFound
-from pmm.cycles.services import cycle_create
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import PUBLIC_AUDIENCE, Audience
 from pmm.framework.models import Kpi
@@ -232,17 +230,6 @@ YES_NO_KPI = "D1.O4.K3"
 PEERS = ["FRA", "DEU", "JPN", "CAN", "BRA", "MEX", "IND"]
 
 
-def _cycle(year: int):
-    today = timezone.localdate()
-    return cycle_create(
-        actor=SYSTEM,
-        framework_code="pmm-v1",
-        reporting_year=year,
-        opens_on=today - timedelta(days=10),
-        closes_on=today + timedelta(days=60),
-    )
-
-
 def _kpi(cycle, code: str) -> Kpi:
     return Kpi.objects.get(outcome__dimension__framework=cycle.framework, code=code)
 
@@ -315,7 +302,7 @@ def _fresh(user: User) -> User:
 @pytest.mark.django_db
 def test_a_jump_above_its_own_history_is_flagged_high(open_cycle, make_user):
     for year, value in [(2021, 50.0), (2022, 52.0), (2023, 51.0)]:
-        cycle = _cycle(year)
+        cycle = cycle_of(year)
         _write(
             cycle,
             {"KEN": {PERCENT_KPI: value, YES_NO_KPI: 1.0}},
@@ -428,9 +415,9 @@ def test_peer_values_the_reviewer_may_not_see_change_nothing(open_cycle, make_us
 def test_peer_statistics_come_from_the_latest_earlier_cycle_until_this_one_is_published(
     open_cycle, make_user
 ):
-    _write(_cycle(2022), {iso3: {COUNT_KPI: 1000.0 + i} for i, iso3 in enumerate(PEERS)})
+    _write(cycle_of(2022), {iso3: {COUNT_KPI: 1000.0 + i} for i, iso3 in enumerate(PEERS)})
     _write(
-        _cycle(2023),
+        cycle_of(2023),
         {"KEN": {COUNT_KPI: 12.0}} | {iso3: {COUNT_KPI: 10.0 + i} for i, iso3 in enumerate(PEERS)},
     )
     _current_only(open_cycle, "KEN", {COUNT_KPI: 400.0})
@@ -482,11 +469,11 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_kpis_and_cycles(open_c
             | {"KEN": {code: base * 50 for code in codes[:kpis]}},
         )
 
-    small_earlier, small = _cycle(2016), _cycle(2017)
+    small_earlier, small = cycle_of(2016), cycle_of(2017)
     world(small_earlier, kpis=2, size=6, base=10.0)
     world(small, kpis=2, size=6, base=10.0)
     for year in (2019, 2020, 2021, 2022):
-        world(_cycle(year), kpis=15, size=12, base=10.0)
+        world(cycle_of(year), kpis=15, size=12, base=10.0)
     world(open_cycle, kpis=15, size=12, base=10.0)
     small_assessment, large_assessment = _assessment(small), _assessment(open_cycle)
     reviewer = _reviewer_of(make_user, small_assessment, large_assessment)
