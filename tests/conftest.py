@@ -212,6 +212,28 @@ def write_results(cycle, number: int, entries) -> None:
     KpiResult.objects.bulk_create(current)
 
 
+def publish_values(cycle, values, levels=None, number: int = 1) -> None:
+    """`write_results` in short: {iso3: {KPI code: value}}, every component of a KPI given the value,
+    at WCO level unless `levels` says otherwise ({iso3: level})."""
+    from pmm.framework.models import Kpi
+    from pmm.members.models import Member
+
+    members = {m.iso3: m for m in Member.objects.filter(iso3__in=values)}
+    kpis = {k.code: k for k in Kpi.objects.filter(outcome__dimension__framework=cycle.framework)}
+    entries = {
+        members[iso3]: [
+            (
+                kpis[code],
+                (levels or {}).get(iso3, "wco"),
+                [{"component": c, "status": "computed", "value": v} for c in kpis[code].formula],
+            )
+            for code, v in by_kpi.items()
+        ]
+        for iso3, by_kpi in values.items()
+    }
+    write_results(cycle, number, entries)
+
+
 def tamper_published_inputs(recorded, inputs: dict) -> None:
     """Change a publication's recorded inputs behind the application's back (they are append-only)."""
     import json

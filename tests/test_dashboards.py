@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import cycle_of, queries_of, write_results
+from conftest import cycle_of, publish_values, queries_of
 from pmm.core.errors import NotFound
 from pmm.dashboards.positions import BOTTOM, MIDDLE, NONE, TOP, position, standing, weakest_outcomes
 from pmm.dashboards.selectors import member_dashboard
@@ -43,33 +43,15 @@ def test_the_weakest_outcomes_come_first():
     assert [(o.outcome, o.weak, o.comparable) for o in found] == [("B", 2, 2), ("A", 1, 2)]
 
 
-def _write(cycle, values, levels=None, number=1):
-    """A publication and current results: {iso3: {kpi: value}}, WCO level unless `levels` ({iso3: level})."""
-    members = {m.iso3: m for m in Member.objects.filter(iso3__in=values)}
-    kpis = {k.code: k for k in Kpi.objects.filter(outcome__dimension__framework=cycle.framework)}
-    entries = {
-        members[iso3]: [
-            (
-                kpis[code],
-                (levels or {}).get(iso3, "wco"),
-                [{"component": c, "status": "computed", "value": v} for c in kpis[code].formula],
-            )
-            for code, v in by_kpi.items()
-        ]
-        for iso3, by_kpi in values.items()
-    }
-    write_results(cycle, number, entries)
-
-
 @pytest.fixture
 def world(open_cycle):
     """2022 and 2024 published for KEN and 11 peers; KEN is the best on UP and the worst on DOWN."""
     earlier = cycle_of(2022)
-    _write(
+    publish_values(
         earlier, {iso3: {UP: 40.0 + i, DOWN: 3.0 + i} for i, iso3 in enumerate(PEERS)} | {"KEN": {UP: 45.0}}
     )
     values = {iso3: {UP: 40.0 + i, DOWN: 3.0 + i} for i, iso3 in enumerate(PEERS)}
-    _write(open_cycle, values | {"KEN": {UP: 99.0, DOWN: 30.0}})
+    publish_values(open_cycle, values | {"KEN": {UP: 99.0, DOWN: 30.0}})
     return open_cycle
 
 
@@ -97,7 +79,7 @@ def test_peer_statistics_are_shown_only_as_far_as_disclosure_allows(open_cycle, 
     """Four peers at country level beside KEN: a group would hide 1 to k-1 of the NCP's unknowns, so
     the NCP of KEN sees no statistics; the Secretariat, who sees every value, does."""
     values = {iso3: {UP: 40.0 + i} for i, iso3 in enumerate(PEERS[:4])} | {"KEN": {UP: 99.0}}
-    _write(open_cycle, values, levels=dict.fromkeys(PEERS, "country"))
+    publish_values(open_cycle, values, levels=dict.fromkeys(PEERS, "country"))
     kenya = Member.objects.get(iso3="KEN")
     ncp = member_dashboard(make_user("ncp", "KEN"), open_cycle, kenya).lines[0]
     assert ncp.kpi.code == UP and ncp.groups == [] and ncp.value == 99.0
@@ -107,7 +89,7 @@ def test_peer_statistics_are_shown_only_as_far_as_disclosure_allows(open_cycle, 
 
 def test_a_peer_group_of_the_members_choice_uses_only_values_it_sees(open_cycle, make_user):
     values = {iso3: {UP: 40.0 + i} for i, iso3 in enumerate(PEERS)} | {"KEN": {UP: 99.0}}
-    _write(open_cycle, values, levels={"UGA": "country"})
+    publish_values(open_cycle, values, levels={"UGA": "country"})
     ncp, kenya = make_user("ncp", "KEN"), Member.objects.get(iso3="KEN")
     with_hidden = member_dashboard(ncp, open_cycle, kenya, peers=["UGA", "TZA", "RWA", "BDI"])
     without = member_dashboard(ncp, open_cycle, kenya, peers=["TZA", "RWA", "BDI"])
@@ -171,14 +153,11 @@ def test_the_dashboard_keeps_a_constant_query_count(open_cycle, make_user, clien
     codes = [k.code for k in Kpi.objects.filter(outcome__dimension__framework=open_cycle.framework)]
     few = {iso3: {UP: 10.0 + i} for i, iso3 in enumerate(["KEN", *PEERS[:5]])}
     small = cycle_of(2016)
-    _write(cycle_of(2014), few)
-    _write(small, few)
-    for year in (2018, 2020, 2022):
-        _write(
-            cycle_of(year),
-            {iso3: dict.fromkeys(codes[:20], 10.0 + i) for i, iso3 in enumerate(["KEN", *PEERS])},
-        )
-    _write(open_cycle, {iso3: dict.fromkeys(codes[:20], 10.0 + i) for i, iso3 in enumerate(["KEN", *PEERS])})
+    publish_values(cycle_of(2014), few)
+    publish_values(small, few)
+    many = {iso3: dict.fromkeys(codes[:20], 10.0 + i) for i, iso3 in enumerate(["KEN", *PEERS])}
+    for cycle in (cycle_of(2018), cycle_of(2020), cycle_of(2022), open_cycle):
+        publish_values(cycle, many)
     client.force_login(make_user("ncp", "KEN"))
     for path in ("/cycles/{}/members/KEN/dashboard/", "/api/v1/cycles/{}/members/KEN/dashboard"):
         client.get(path.format(small.pk))  # warm the caches of statistics (forgotten between tests)

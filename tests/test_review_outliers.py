@@ -14,7 +14,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import cycle_of, write_results
+from conftest import cycle_of, publish_values
 from pmm.accounts.models import User
 from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment, AssessmentStatus
@@ -234,24 +234,6 @@ def _kpi(cycle, code: str) -> Kpi:
     return Kpi.objects.get(outcome__dimension__framework=cycle.framework, code=code)
 
 
-def _write(cycle, values: dict[str, dict[str, float]], levels: dict[str, str] | None = None, number: int = 1):
-    """A publication (and current results) of the cycle: {iso3: {kpi code: value}}, WCO level unless
-    `levels` says otherwise ({iso3: level})."""
-    members = {m.iso3: m for m in Member.objects.filter(iso3__in=values)}
-    entries = {}
-    for iso3, by_kpi in values.items():
-        level = (levels or {}).get(iso3, "wco")
-        entries[members[iso3]] = [
-            (
-                _kpi(cycle, code),
-                level,
-                [{"component": c, "status": "computed", "value": value} for c in _kpi(cycle, code).formula],
-            )
-            for code, value in by_kpi.items()
-        ]
-    write_results(cycle, number, entries)
-
-
 def _republish(cycle, number: int, iso3: str, kpi: str, value: float, level: str = "wco") -> None:
     """A later publication of a cycle (a correction), with one member's value."""
     publication = Publication.objects.create(
@@ -303,13 +285,13 @@ def _fresh(user: User) -> User:
 def test_a_jump_above_its_own_history_is_flagged_high(open_cycle, make_user):
     for year, value in [(2021, 50.0), (2022, 52.0), (2023, 51.0)]:
         cycle = cycle_of(year)
-        _write(
+        publish_values(
             cycle,
             {"KEN": {PERCENT_KPI: value, YES_NO_KPI: 1.0}},
             {"KEN": "country" if year == 2022 else "wco"},
         )
     _republish(cycle, 2, "KEN", PERCENT_KPI, 53.0)  # 2023 corrected: the latest publication counts
-    _write(open_cycle, {"KEN": {PERCENT_KPI: 90.0, YES_NO_KPI: 0.0}})
+    publish_values(open_cycle, {"KEN": {PERCENT_KPI: 90.0, YES_NO_KPI: 0.0}})
     assessment = _assessment(open_cycle)
     reviewer = _reviewer_of(make_user, assessment)
 
@@ -347,7 +329,7 @@ def test_a_jump_above_its_own_history_is_flagged_high(open_cycle, make_user):
 def test_a_value_far_outside_the_peer_quartiles_is_flagged_against_all_members(
     open_cycle, make_user, value, direction, median
 ):
-    _write(
+    publish_values(
         open_cycle,
         {"KEN": {COUNT_KPI: value}} | {iso3: {COUNT_KPI: 10.0 + i} for i, iso3 in enumerate(PEERS)},
     )
@@ -383,7 +365,7 @@ def test_a_value_far_outside_the_peer_quartiles_is_flagged_against_all_members(
 
 @pytest.mark.django_db
 def test_with_fewer_than_k_contributors_no_peer_flag_is_produced(open_cycle, make_user):
-    _write(open_cycle, {"KEN": {COUNT_KPI: 400.0}} | {iso3: {COUNT_KPI: 10.0} for iso3 in PEERS[:3]})
+    publish_values(open_cycle, {"KEN": {COUNT_KPI: 400.0}} | {iso3: {COUNT_KPI: 10.0} for iso3 in PEERS[:3]})
     assessment = _assessment(open_cycle)
     reviewer = _reviewer_of(make_user, assessment)
     publication = Publication.objects.get(cycle=open_cycle)
@@ -401,7 +383,7 @@ def test_peer_values_the_reviewer_may_not_see_change_nothing(open_cycle, make_us
     Japan's value, whatever it is."""
     values = {"KEN": {COUNT_KPI: 400.0}} | {iso3: {COUNT_KPI: 10.0 + i} for i, iso3 in enumerate(PEERS[:5])}
     values["JPN"] = {COUNT_KPI: hidden_value}
-    _write(open_cycle, values, {"JPN": "country"})
+    publish_values(open_cycle, values, {"JPN": "country"})
     assessment = _assessment(open_cycle)
     reviewer = _reviewer_of(make_user, assessment)
     publication = Publication.objects.get(cycle=open_cycle)
@@ -415,8 +397,8 @@ def test_peer_values_the_reviewer_may_not_see_change_nothing(open_cycle, make_us
 def test_peer_statistics_come_from_the_latest_earlier_cycle_until_this_one_is_published(
     open_cycle, make_user
 ):
-    _write(cycle_of(2022), {iso3: {COUNT_KPI: 1000.0 + i} for i, iso3 in enumerate(PEERS)})
-    _write(
+    publish_values(cycle_of(2022), {iso3: {COUNT_KPI: 1000.0 + i} for i, iso3 in enumerate(PEERS)})
+    publish_values(
         cycle_of(2023),
         {"KEN": {COUNT_KPI: 12.0}} | {iso3: {COUNT_KPI: 10.0 + i} for i, iso3 in enumerate(PEERS)},
     )
@@ -432,7 +414,7 @@ def test_peer_statistics_come_from_the_latest_earlier_cycle_until_this_one_is_pu
 
 @pytest.mark.django_db
 def test_only_readers_of_the_current_results_get_flags(open_cycle, make_user):
-    _write(open_cycle, {"KEN": {COUNT_KPI: 400.0}})
+    publish_values(open_cycle, {"KEN": {COUNT_KPI: 400.0}})
     assessment = _assessment(open_cycle)
     for outsider in [
         make_user(Role.PEER_REVIEWER, "CAN"),
@@ -463,7 +445,7 @@ def test_a_fixed_number_of_queries_whatever_the_number_of_kpis_and_cycles(open_c
     members = ["KEN", *PEERS, "USA", "GBR", "ITA", "ESP"]
 
     def world(cycle, kpis: int, size: int, base: float) -> None:
-        _write(
+        publish_values(
             cycle,
             {iso3: {code: base + i for code in codes[:kpis]} for i, iso3 in enumerate(members[:size])}
             | {"KEN": {code: base * 50 for code in codes[:kpis]}},
