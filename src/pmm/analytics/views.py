@@ -6,8 +6,8 @@ Charts (`pmm.charts`) are built from what the selectors read, and their download
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -130,16 +130,26 @@ def _instrument_rows(view: InstrumentsView) -> list[dict[str, Any]]:
     return rows
 
 
+T = TypeVar("T")
+
+
+def _asked_or_default(asked: Callable[[], T], default: Callable[[], T]) -> tuple[T, str]:
+    """The view the reader asked for; when the question is refused (an unknown publication, member or
+    target), the default view with the reason, which the page shows."""
+    try:
+        return asked(), ""
+    except ApplicationError as error:
+        return default(), error.message
+
+
 @login_required
 def instruments_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = cycle_get(cycle_id)
     require(request.user, "cycle.view")
-    problem = ""
-    try:
-        view = instruments_view(request.user, cycle, request.GET.get("publication") or None)
-    except ApplicationError as error:
-        problem = error.message
-        view = instruments_view(request.user, cycle)
+    view, problem = _asked_or_default(
+        lambda: instruments_view(request.user, cycle, request.GET.get("publication") or None),
+        lambda: instruments_view(request.user, cycle),
+    )
     return render(
         request,
         "analytics/instruments.html",
@@ -237,12 +247,10 @@ def sdgs_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     require(request.user, "cycle.view")
     member = request.GET.get("member", "").strip()
     target = request.GET.get("target", "").strip()
-    problem = ""
-    try:
-        view = sdg_view(request.user, cycle, member, request.GET.get("publication") or None, target)
-    except ApplicationError as error:
-        problem = error.message
-        view = sdg_view(request.user, cycle)
+    view, problem = _asked_or_default(
+        lambda: sdg_view(request.user, cycle, member, request.GET.get("publication") or None, target),
+        lambda: sdg_view(request.user, cycle),
+    )
     # Trend charts for one target at a time: drawing every KPI of every target would be slow.
     targets = _sdg_rows(view, with_charts=bool(target) and not problem)
     charts = [line["chart"] for t in targets for line in t["lines"] if line["chart"] is not None]
@@ -372,12 +380,10 @@ def _analytics_context(view: Analytics, dimension: str) -> dict[str, Any]:
 def analytics_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = cycle_get(cycle_id)
     require(request.user, "cycle.status_board")
-    problem = ""
-    try:
-        view = secretariat_analytics(request.user, cycle, request.GET.get("publication") or None)
-    except ApplicationError as error:
-        problem = error.message
-        view = secretariat_analytics(request.user, cycle)
+    view, problem = _asked_or_default(
+        lambda: secretariat_analytics(request.user, cycle, request.GET.get("publication") or None),
+        lambda: secretariat_analytics(request.user, cycle),
+    )
     # The spread of the values is shown for one dimension at a time (charts of every KPI would be slow).
     dimension = request.GET.get("dimension", "")
     if dimension not in view.spec.dimensions:
