@@ -114,6 +114,11 @@ def reviewer_pool() -> list[PoolEntry]:
 # --- the review itself -------------------------------------------------------------------------------
 
 
+def is_lead(actor: Any, review: Review) -> bool:
+    """Whether the actor is the review's lead reviewer (the one who sends rounds and signs off)."""
+    return any(a.lead and a.reviewer_id == getattr(actor, "pk", None) for a in review.assignments.all())
+
+
 def current_round(review: Review) -> ReviewRound | None:
     """The latest round of queries sent to the member (None before the first)."""
     return review.rounds.order_by("-number").first()

@@ -27,15 +27,17 @@ from pmm.reviews import services
 from pmm.reviews.certificate import CRITERIA
 from pmm.reviews.models import REVIEWER_KINDS, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.outlier_reads import flag_text, outlier_flags
-from pmm.reviews.selectors import review_certificate, review_located, review_queries, review_query_get
+from pmm.reviews.selectors import (
+    is_lead,
+    review_certificate,
+    review_located,
+    review_queries,
+    review_query_get,
+)
 from pmm.reviews.work_forms import CorrectionForm, EvidenceForm, RaiseForm, RoundForm, TextForm, VerdictsForm
 
 EXAMINING = (ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING)
 UNDER_WAY = (*EXAMINING, ReviewStatus.SIGNED_OFF)
-
-
-def _is_lead(user: Any, review: Review) -> bool:
-    return any(a.lead and a.reviewer_id == getattr(user, "pk", None) for a in review.assignments.all())
 
 
 def _verdicts(review: Review) -> dict[str, tuple[str, str]]:
@@ -51,7 +53,7 @@ def work_context(user: Any, assessment: Assessment, review: Review | None) -> di
     examining = review.status in EXAMINING
     reviewer = examining and can(user, "review.examine", member)
     responding = review.status == ReviewStatus.MEMBER_RESPONDING and can(user, "review.respond", member)
-    lead = reviewer and _is_lead(user, review)
+    lead = reviewer and is_lead(user, review)
     verdicts = _verdicts(review)
     threads = []
     for thread in review_queries(user, review):

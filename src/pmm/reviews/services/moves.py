@@ -27,7 +27,7 @@ from pmm.reviews.models import (
     ReviewRound,
     ReviewStatus,
 )
-from pmm.reviews.selectors import certificate_facts, current_round, kpis_without_verdict
+from pmm.reviews.selectors import certificate_facts, current_round, is_lead, kpis_without_verdict
 from pmm.reviews.workflow import LEAD_MOVES, MOVES, next_status
 
 
@@ -58,9 +58,7 @@ def review_request(*, actor: Any, assessment: Assessment, note: str = "") -> Rev
 
 
 def require_lead(actor: Any, review: Review, what: str) -> None:
-    if is_system(actor):
-        return
-    if not review.assignments.filter(reviewer_id=getattr(actor, "pk", None), lead=True).exists():
+    if not is_system(actor) and not is_lead(actor, review):
         raise ApplicationError(f"Only the lead reviewer can {what}.", code="forbidden")
 
 
