@@ -192,27 +192,27 @@ def main() -> None:
         items=items,
         path="api",
     )
-    state = assessment_state(assessment_access(SYSTEM, cycle, reference))
+    state = assessment_state(assessment_access(SYSTEM, cycle, reference), SYSTEM)
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}")
     print(
         f"complete assessment: {len(items)} values, completeness {state.overall.percent}%, "
         f"{sum(i.severity == 'error' for i in state.issues)} errors, "
         f"{sum(i.severity == 'warning' for i in state.issues)} warnings"
     )
-    full = workbook_export(assessment_access(SYSTEM, cycle, reference), "en")
+    full = workbook_export(assessment_access(SYSTEM, cycle, reference), "en", SYSTEM)
     sheets = openpyxl.load_workbook(BytesIO(full)).sheetnames
     print(f"workbook: {len(full) / 1024:.0f} KiB, sheets {', '.join(sheets)}")
 
     timed_runs(
         "export the complete workbook",
         lambda _run: assessment_access(SYSTEM, cycle, reference),
-        lambda assessment: workbook_export(assessment, "en"),
+        lambda assessment: workbook_export(assessment, "en", SYSTEM),
         RUNS,
     )
 
     def filled_workbook(_run: int) -> tuple[Any, bytes]:
         assessment = assessment_access(SYSTEM, cycle, next(members))
-        return assessment, fill(workbook_export(assessment, "en"), spec, values)
+        return assessment, fill(workbook_export(assessment, "en", SYSTEM), spec, values)
 
     def import_(prepared: tuple[Any, bytes]) -> None:
         assessment, data = prepared

@@ -63,7 +63,7 @@ def make_user(db) -> Callable[..., User]:
         """A user with `role`; with TOTP (key TOTP_KEY) when `totp`, by default when the role requires it."""
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from pmm.accounts.roles import TWO_FACTOR_ROLES
+        from pmm.authz.roles import TWO_FACTOR_ROLES
 
         name = username or f"{role or 'norole'}-{member or 'x'}-{next(counter)}".lower()
         roles = [RoleSpec(role, member)] if role else []
@@ -348,7 +348,7 @@ def page_problems() -> Callable[[str], list[str]]:
 
 def accredited_reviewer(make_user, member: str) -> User:
     """A peer reviewer from `member`, accredited in the pool (read fresh: no cached rights)."""
-    from pmm.accounts.roles import Role
+    from pmm.authz.roles import Role
     from pmm.reviews.services import reviewer_save
 
     user = make_user(Role.PEER_REVIEWER, member)
@@ -375,7 +375,7 @@ class ReviewUnderWay:
 @pytest.fixture
 def started(open_cycle, submitted_assessment, make_user) -> ReviewUnderWay:
     """KEN's submitted self-assessment under review: lead from CAN, a second reviewer from BRA."""
-    from pmm.accounts.roles import Role
+    from pmm.authz.roles import Role
     from pmm.reviews.services import review_assign, review_move, review_request
 
     assessment = submitted_assessment(open_cycle, "KEN")

@@ -14,11 +14,11 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from conftest import queries_of, write_results
-from pmm.accounts.roles import Role
 from pmm.analytics import rules
 from pmm.analytics.selectors import instruments_view, sdg_view, secretariat_analytics
 from pmm.assessments.models import Assessment
 from pmm.assessments.selectors import cycle_spec
+from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import PermissionDenied
 from pmm.framework.models import Kpi

@@ -37,9 +37,9 @@ def ncp(make_user, bearer):
 
 def stored(cycle, iso3="KEN"):
     return sorted(
-        DataValue.objects.filter(assessment__cycle=cycle, assessment__member__iso3=iso3).values_list(
-            "element__code", "period", "value", "state"
-        )
+        DataValue.objects.unrestricted()
+        .filter(assessment__cycle=cycle, assessment__member__iso3=iso3)
+        .values_list("element__code", "period", "value", "state")
     )
 
 
@@ -268,7 +268,7 @@ def test_every_change_is_kept_with_who_path_and_reason(client, open_cycle, ncp):
         (None, 10, "api", ""),
     ]
     assert all(h["changed_by"].startswith("ncp-ken") for h in history)
-    assert AuditEvent.objects.filter(verb="assessment.values_saved").count() == 2
+    assert AuditEvent.objects.unrestricted().filter(verb="assessment.values_saved").count() == 2
 
 
 @pytest.mark.django_db
@@ -295,7 +295,7 @@ def test_kpi_choices_need_a_justification_and_are_audited(client, open_cycle, nc
     }
     body = client.get(url(open_cycle), headers=ncp).json()
     assert not any(i["element"] == "ECOM_EXPORT_COUNT" and i["kind"] == "missing" for i in body["issues"])
-    fields = set(Change.objects.filter(subject="kpi:D1.O3.K1").values_list("field", flat=True))
+    fields = set(Change.objects.unrestricted().filter(subject="kpi:D1.O3.K1").values_list("field", flat=True))
     assert fields == {"applicable", "justification", "disclosure"}
 
 

@@ -24,7 +24,7 @@ def test_publish_then_verify_then_catch_a_tampered_input(runner, open_cycle, sub
     assert "publication 1, 1 members" in published.output
     verified = runner.invoke(app, ["results", "verify", "--cycle", str(open_cycle.pk)])
     assert verified.exit_code == 0 and "reproduced exactly" in verified.output
-    recorded = PublishedMember.objects.get()
+    recorded = PublishedMember.objects.unrestricted().get()
     from conftest import tamper_published_inputs
 
     tamper_published_inputs(recorded, {"values": {}, "not_applicable": {}})

@@ -257,7 +257,7 @@ def test_board_and_list_run_a_fixed_number_of_queries(client, make_user, board_d
             save(
                 board_data, member.iso3, ValueInput("DECL_TOTAL", "T", n + 1), ValueInput("AEO_COUNT", "T", n)
             )
-    assert Change.objects.count() > 60
+    assert Change.objects.unrestricted().count() > 60
     with CaptureQueriesContext(connection) as large:
         assert client.get(path).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)

@@ -12,6 +12,7 @@ from pmm.assessments.selectors import assessment_state, status_board
 from pmm.assessments.spec import FrameworkSpec, spec_from_document
 from pmm.assessments.validation import check_assessment, completeness
 from pmm.audit.models import AuditEvent
+from pmm.core.actors import SYSTEM
 from pmm.cycles.models import Cycle, CycleStatus
 from pmm.demo import demo_setup
 from pmm.demo_data import (
@@ -140,7 +141,7 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     assert any("20 submitted, 25 in progress, 15 invited but not started" in line for line in lines)
 
     # The demo accounts' members.
-    kenya = assessment_state(assessments["KEN"])
+    kenya = assessment_state(assessments["KEN"], SYSTEM)
     assert assessments["KEN"].status == AssessmentStatus.IN_PROGRESS
     assert [i for i in kenya.issues if i.severity == "warning" and i.key not in kenya.justifications]
     assert 30 <= kenya.overall.percent <= 95
@@ -150,26 +151,30 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     # Submitted ones pass the platform's own checks; in-progress ones are varied, some with warnings.
     for assessment in assessments.values():
         if assessment.status == AssessmentStatus.SUBMITTED:
-            state = assessment_state(assessment)
+            state = assessment_state(assessment, SYSTEM)
             assert not state.blocking and state.overall.percent == 100, assessment.member.iso3
             assert not [i for i in state.issues if i.severity == "error"]
-    board = {row.member.iso3: row for row in status_board(cycle)}
+    board = {row.member.iso3: row for row in status_board(SYSTEM, cycle)}
     in_progress = [board[iso3] for iso3, a in assessments.items() if a.status == AssessmentStatus.IN_PROGRESS]
     assert all(30 <= row.completeness <= 95 for row in in_progress)
     assert len({row.completeness for row in in_progress}) > 10
     assert sum(1 for row in in_progress if row.unexplained_warnings) >= 3
-    responses = KpiResponse.objects.filter(assessment__cycle=cycle)
+    responses = KpiResponse.objects.unrestricted().filter(assessment__cycle=cycle)
     assert responses.filter(applicable=False).exclude(justification="").exists()
     assert {"public", "country"} <= set(responses.values_list("disclosure", flat=True))
 
     # History and audit are the services' own.
-    kenya_changes = Change.objects.filter(assessment=assessments["KEN"])
+    kenya_changes = Change.objects.unrestricted().filter(assessment=assessments["KEN"])
     assert set(kenya_changes.values_list("path", flat=True)) <= {"form", "workbook"}
     assert kenya_changes.filter(changed_by__username="contrib-ken").exists()
-    assert AuditEvent.objects.filter(verb="assessment.submitted", actor__username="ncp-fra").exists()
+    assert (
+        AuditEvent.objects.unrestricted()
+        .filter(verb="assessment.submitted", actor__username="ncp-fra")
+        .exists()
+    )
     # 20 now, 10 in 2022, and one resubmission after the demo's correction
-    assert AuditEvent.objects.filter(verb="assessment.submitted").count() == 31
-    assert Change.objects.filter(subject__startswith="issue:jump:").exists()  # jumps explained
+    assert AuditEvent.objects.unrestricted().filter(verb="assessment.submitted").count() == 31
+    assert Change.objects.unrestricted().filter(subject__startswith="issue:jump:").exists()  # jumps explained
 
     # The earlier cycle: closed, ten submissions, and (2022 and 2021 data) nothing carried into 2023.
     earlier = Cycle.objects.get(framework__code="pmm-v1", reporting_year=2022)
@@ -192,20 +197,20 @@ def test_demo_setup_enters_both_cycles_through_the_services():
     from pmm.reviews.models import Review
 
     review = Review.objects.get(assessment=assessments["FRA"])
-    assert review.status == "member_responding" and review.queries.count() == 3
+    assert review.status == "member_responding" and review.queries.unrestricted().count() == 3
     assert [(a.reviewer.username, a.lead) for a in review.assignments.all()] == [("reviewer", True)]
     # And a signed-off one, with a corrected value; the third publication marks its figures.
     signed = Review.objects.get(status="signed_off")
     assert signed.certificate["level"].startswith("certified")
-    assert signed.queries.get().messages.filter(kind="correction").exists()
-    reviewed = PublishedResult.objects.filter(publication=third, reviewed=True)
+    assert signed.queries.unrestricted().get().messages.unrestricted().filter(kind="correction").exists()
+    reviewed = PublishedResult.objects.unrestricted().filter(publication=third, reviewed=True)
     assert set(reviewed.values_list("member_id", flat=True)) == {signed.assessment.member_id}
     assert not reviewed.filter(kpi="D1.O1.K2").exists()
     assert publication_reproduce(third) == []
     # France set targets for 2026: its dashboard shows progress toward them.
     from pmm.targets.models import Target
 
-    assert Target.objects.filter(member__iso3="FRA", year=2026).count() == 2
+    assert Target.objects.unrestricted().filter(member__iso3="FRA", year=2026).count() == 2
 
 
 @pytest.mark.django_db
@@ -214,16 +219,16 @@ def test_demo_setup_is_idempotent():
     counts = (
         Cycle.objects.count(),
         Assessment.objects.count(),
-        Change.objects.count(),
-        AuditEvent.objects.count(),
-        KpiResponse.objects.count(),
+        Change.objects.unrestricted().count(),
+        AuditEvent.objects.unrestricted().count(),
+        KpiResponse.objects.unrestricted().count(),
     )
     lines = demo_setup()
     assert "demo cycles 2022 and 2024: unchanged" in lines
     assert (
         Cycle.objects.count(),
         Assessment.objects.count(),
-        Change.objects.count(),
-        AuditEvent.objects.count(),
-        KpiResponse.objects.count(),
+        Change.objects.unrestricted().count(),
+        AuditEvent.objects.unrestricted().count(),
+        KpiResponse.objects.unrestricted().count(),
     ) == counts

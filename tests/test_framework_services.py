@@ -48,13 +48,15 @@ def counts() -> tuple[int, int, int, int]:
         Framework.objects.count(),
         Kpi.objects.count(),
         DataElement.objects.count(),
-        AuditEvent.objects.count(),
+        AuditEvent.objects.unrestricted().count(),
     )
 
 
 def events(verb: str, framework: Framework) -> list[AuditEvent]:
     return list(
-        AuditEvent.objects.filter(verb=verb, target_type="framework.framework", target_id=str(framework.pk))
+        AuditEvent.objects.unrestricted().filter(
+            verb=verb, target_type="framework.framework", target_id=str(framework.pk)
+        )
     )
 
 

@@ -14,10 +14,10 @@ HEADER = "iso3,iso2,name,wco_region,income_group,landlocked,small_island_develop
 
 @pytest.mark.django_db
 def test_reloading_the_members_file_changes_nothing():
-    events = AuditEvent.objects.count()
+    events = AuditEvent.objects.unrestricted().count()
     report = members_load(actor=SYSTEM, text=settings.PMM_DEFAULT_MEMBERS_FILE.read_text())
     assert (report.created, report.updated, report.unchanged) == ([], {}, 187)
-    assert AuditEvent.objects.count() == events
+    assert AuditEvent.objects.unrestricted().count() == events
 
 
 @pytest.mark.django_db
@@ -30,7 +30,7 @@ def test_a_changed_member_is_reported_and_audited():
     assert report.updated == {"KEN": ["groups"]}
     kenya = Member.objects.get(iso3="KEN")
     assert "income-upper-middle" in {g.code for g in kenya.groups.all()}
-    event = AuditEvent.objects.get(verb="member.updated", target_id=str(kenya.pk))
+    event = AuditEvent.objects.unrestricted().get(verb="member.updated", target_id=str(kenya.pk))
     assert "income-lower-middle" in event.before["groups"] and "income-upper-middle" in event.after["groups"]
 
 
@@ -88,7 +88,7 @@ def test_custom_groups_are_saved_audited_and_checked(make_user):
         reason="benchmark",
     )
     assert sorted(m.iso3 for m in group.members.all()) == ["RWA", "UGA", "ZMB"]
-    assert AuditEvent.objects.filter(verb="group.created", reason="benchmark").exists()
+    assert AuditEvent.objects.unrestricted().filter(verb="group.created", reason="benchmark").exists()
     with pytest.raises(ApplicationError) as error:
         group_save(actor=admin, code="union-eu", name={"en": "x", "fr": "x"}, member_iso3=["ZZZ"])
     fields = {p.field for p in error.value.problems}

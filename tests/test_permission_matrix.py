@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from pmm.accounts.roles import ANONYMOUS, Role
 from pmm.assessments.services import assessment_submit
 from pmm.authz import ACTIONS, MATRIX
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
+from pmm.authz.roles import ANONYMOUS, Role
 from pmm.core.actors import SYSTEM
 from pmm.framework.services import framework_load
 from pmm.reviews.services import query_raise, review_assign, review_move, review_request, reviewer_save

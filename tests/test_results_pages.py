@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pmm.accounts.roles import Role
+from pmm.authz.roles import Role
 from pmm.results.models import Publication
 
 pytestmark = pytest.mark.django_db

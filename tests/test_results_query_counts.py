@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import queries_of, write_results
-from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment
+from pmm.authz.roles import Role
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
 

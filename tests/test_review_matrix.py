@@ -48,7 +48,11 @@ def _send(s):
 
 
 def _value(assessment, element, period="T"):
-    return DataValue.objects.get(assessment=assessment, element__code=element, period=period).value
+    return (
+        DataValue.objects.unrestricted()
+        .get(assessment=assessment, element__code=element, period=period)
+        .value
+    )
 
 
 def _pdf(name="proof.pdf"):
@@ -286,7 +290,7 @@ def test_the_rows_are_built_without_the_database(worked):
 
     s = worked
     threads = review_queries(s.ncp, s.review)
-    verdicts = {v.kpi: v for v in s.review.verdicts.all()}
+    verdicts = {v.kpi: v for v in s.review.verdicts.unrestricted().all()}
     spec = cycle_spec(s.assessment.cycle)
     with CaptureQueriesContext(connection) as captured:
         rows = matrix_rows(threads, verdicts, spec, 2024)

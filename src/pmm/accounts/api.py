@@ -5,14 +5,14 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from pmm.accounts import selectors
+from pmm.accounts import invitations, selectors
 from pmm.accounts.models import ApiToken, User
 from pmm.accounts.services import (
     RoleSpec,
+    contributor_invite,
     token_create,
     token_revoke,
     user_create,
-    user_invite_contributor,
     user_set_roles,
 )
 from pmm.authz import actions_of, require
@@ -56,10 +56,22 @@ class RolesIn(Schema):
 
 
 class InviteIn(Schema):
-    username: str
+    """Keyed by e-mail address: the inviter chooses no username (docs/security.md, "Invitations")."""
+
     email: str
     first_name: str = ""
     last_name: str = ""
+
+
+class InvitationOut(Schema):
+    """The same answer whether or not an account already uses the address."""
+
+    email: str
+    first_name: str
+    last_name: str
+    member: str
+    roles: list[RoleIO]  # the role offered
+    message: str
 
 
 class TokenIn(Schema):
@@ -182,19 +194,33 @@ def set_roles(request: HttpRequest, username: str, payload: RolesIn) -> dict[str
 
 @router.post(
     "/members/{iso3}/contributors",
-    response={201: UserOut, **ERROR_RESPONSES},
-    summary="Invite a contributor for a member (its NCP, or the Secretariat)",
+    response={201: InvitationOut, **ERROR_RESPONSES},
+    summary="Invite a contributor for a member by e-mail address (its NCP, or the Secretariat)",
+    description=(
+        "Answers the same whether or not an account already uses the address: a new account is "
+        "created for a new address; the holder of an existing account is asked to accept, and "
+        "nothing changes on it until they do."
+    ),
 )
 def invite_contributor(request: HttpRequest, iso3: str, payload: InviteIn) -> Status:
     actor = actor_of(request)
     member = member_get(iso3)
     require(actor, "user.invite_contributor", member)
-    user = user_invite_contributor(
+    invitation = contributor_invite(
         actor=actor,
         member=member,
-        username=payload.username,
         email=payload.email,
         first_name=payload.first_name,
         last_name=payload.last_name,
     )
-    return Status(201, user_out(selectors.user_get(user.username)))
+    return Status(
+        201,
+        {
+            "email": invitation.email,
+            "first_name": invitation.first_name,
+            "last_name": invitation.last_name,
+            "member": member.iso3,
+            "roles": [{"role": "contributor", "member": member.iso3}],
+            "message": invitations.sent_message(invitation.email),
+        },
+    )

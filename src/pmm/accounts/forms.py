@@ -9,7 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pmm.accounts import lockout
-from pmm.accounts.roles import Role
+from pmm.authz.roles import Role
 
 
 class TokenForm(forms.Form):
@@ -21,13 +21,17 @@ class TokenForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    username = forms.CharField(label=_("Username"), max_length=150)
+    """An invitation is keyed by e-mail address: the inviter chooses no username (docs/security.md)."""
+
     email = forms.EmailField(label=_("E-mail address"))
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
 
 
 class UserCreateForm(InviteForm):
+    field_order = ["username", "email", "first_name", "last_name"]
+
+    username = forms.CharField(label=_("Username"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     member = forms.CharField(
         label=_("Member administration (ISO3 code)"),

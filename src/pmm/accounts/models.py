@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pmm.accounts.roles import Role
+from pmm.authz.roles import Role
 
 
 class User(AbstractUser):
@@ -98,3 +98,34 @@ class LoginLockout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username_key} until {self.locked_until:%Y-%m-%d %H:%M:%S}"
+
+
+class Invitation(models.Model):
+    """An invitation to contribute for a member administration, sent to an e-mail address.
+
+    `user` is the account it is for: one created for it (`account_created`), or the account that
+    already had the address, which gets the role only if its holder accepts. The inviter sees the
+    same in both cases (docs/security.md, "Invitations")."""
+
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.PROTECT,
+        related_name="invitations",
+        verbose_name=_("member administration"),
+    )
+    email = models.EmailField(_("E-mail address"))
+    first_name = models.CharField(_("First name"), max_length=150, blank=True)
+    last_name = models.CharField(_("Last name"), max_length=150, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    account_created = models.BooleanField(default=False)
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.member_id})"

@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from pmm.accounts import invitations, selectors
 from pmm.accounts.invitations import send_invitation
-from pmm.accounts.models import ApiToken, RoleAssignment, User
-from pmm.accounts.roles import MEMBER_OPTIONAL_ROLES, MEMBER_ROLES, Role
+from pmm.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from pmm.audit.services import audit_record
 from pmm.authz import can, require
+from pmm.authz.roles import MEMBER_OPTIONAL_ROLES, MEMBER_ROLES, Role
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound
 from pmm.members.models import Member
 
@@ -135,27 +137,189 @@ def user_create(
     return user
 
 
+# --- invitations (docs/security.md, "Invitations") ---------------------------------------------
+
+INVITE_NAME_MAX = 150
+
+
+def _check_invitation(email: str, first_name: str, last_name: str) -> list[FieldProblem]:
+    """Problems with the inviter's own input only: never whether an account uses the address."""
+    problems = []
+    if not email:
+        problems.append(FieldProblem("email", _("give the e-mail address of the person to invite")))
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(
+                FieldProblem("email", _("%(email)s is not a valid e-mail address") % {"email": repr(email)})
+            )
+    for field, value in (("first_name", first_name), ("last_name", last_name)):
+        if len(value) > INVITE_NAME_MAX:
+            problems.append(
+                FieldProblem(field, _("use at most %(count)d characters") % {"count": INVITE_NAME_MAX})
+            )
+    return problems
+
+
+def _username_for(email: str) -> str:
+    """A free username made from the address's local part (e.g. wanjiru for wanjiru@example.org),
+    with -2, -3, ... when it is taken. Only the new account's holder is told it."""
+    local = email.rsplit("@", 1)[0].lower()
+    base = "".join(c for c in local if c.isalnum() or c in ".+-_")[:140] or "contributor"
+    taken = {
+        name.lower()
+        for name in User.objects.filter(username__istartswith=base).values_list("username", flat=True)
+    }
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def _after_commit(send: Any, *args: Any) -> None:
+    """Send an e-mail once the invitation is committed; a failure is logged, never raised (robust)."""
+
+    def send_invitation_email() -> None:
+        send(*args)
+
+    transaction.on_commit(send_invitation_email, robust=True)
+
+
+def _holds_contributor_role(user: User, member: Member) -> bool:
+    return RoleAssignment.objects.filter(user=user, role=Role.CONTRIBUTOR, member=member).exists()
+
+
 @transaction.atomic
-def user_invite_contributor(
-    *, actor: Any, member: Member, username: str, email: str, first_name: str = "", last_name: str = ""
-) -> User:
-    """An NCP (or the Secretariat) creates a contributor account; the contributor sets a password by link."""
+def contributor_invite(
+    *, actor: Any, member: Member, email: str, first_name: str = "", last_name: str = ""
+) -> Invitation:
+    """Invite the person with this e-mail address to contribute for `member`: a new account for a new
+    address, a request to accept for an existing account (pmm.accounts.invitations). Returns the
+    invitation; the inviter is told nothing more than that it was sent, whichever it was."""
     require(actor, "user.invite_contributor", member)
-    problems = _check_new_user(username, email, None)
+    email, first_name, last_name = (
+        (email or "").strip(),
+        (first_name or "").strip(),
+        (last_name or "").strip(),
+    )
+    problems = _check_invitation(email, first_name, last_name)
     if problems:
-        raise ApplicationError("The contributor could not be invited.", problems=problems)
-    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    user.set_unusable_password()
-    user.save()
-    RoleAssignment.objects.create(user=user, role=Role.CONTRIBUTOR, member=member)
-    transaction.on_commit(lambda: send_invitation(user))
+        raise ApplicationError(_("The invitation could not be sent."), problems=problems)
+    email = User.objects.normalize_email(email)
+    inviter = actor if isinstance(actor, User) and actor.is_authenticated else None
+    existing = User.objects.filter(email__iexact=email).order_by("pk").first()
+    if existing is None:
+        user = User(username=_username_for(email), email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+        RoleAssignment.objects.create(user=user, role=Role.CONTRIBUTOR, member=member)
+        invitation = Invitation.objects.create(
+            member=member,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            user=user,
+            account_created=True,
+            invited_by=inviter,
+        )
+        _after_commit(send_invitation, user)
+        audit_record(
+            actor=actor,
+            verb="user.invited",
+            target=user,
+            after={
+                "username": user.username,
+                "email": email,
+                "roles": _roles_state(user),
+                "invitation": invitation.pk,
+            },
+        )
+        return invitation
+    invitation = Invitation.objects.create(
+        member=member,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        user=existing,
+        account_created=False,
+        invited_by=inviter,
+    )
+    if not existing.is_active:
+        outcome = "nothing sent: the account is deactivated"
+    elif _holds_contributor_role(existing, member):
+        if existing.has_usable_password():
+            outcome = "nothing sent: already a contributor for the member"
+            invitation.accepted_at = invitation.created_at
+            invitation.save(update_fields=["accepted_at"])
+        else:
+            outcome = "the link to choose a password was sent again"
+            _after_commit(send_invitation, existing)
+    else:
+        outcome = "asked to accept"
+        _after_commit(invitations.send_invitation_to_existing_account, invitation)
     audit_record(
         actor=actor,
-        verb="user.invited",
-        target=user,
-        after={"username": username, "email": email, "roles": _roles_state(user)},
+        verb="user.invited_existing",
+        target=existing,
+        after={
+            "email": email,
+            "member": member.iso3,
+            "role": Role.CONTRIBUTOR.value,
+            "invitation": invitation.pk,
+            "outcome": outcome,
+        },
     )
-    return user
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, actor: Any, invitation_id: int) -> Invitation:
+    """The invited account holder, signed in, accepts: the contributor role for the member is added
+    to their account. Accepting again changes nothing."""
+    invitation = selectors.invitation_get(actor, invitation_id)
+    invitation = (
+        Invitation.objects.select_for_update().select_related("member", "invited_by").get(pk=invitation.pk)
+    )
+    if invitation.accepted_at is not None:
+        return invitation
+    if not invitations.can_be_accepted(invitation):
+        raise ApplicationError(
+            _("This invitation has expired or is no longer valid: ask for a new one."), code="conflict"
+        )
+    user: User = invitation.user
+    before = _roles_state(user)
+    RoleAssignment.objects.get_or_create(user=user, role=Role.CONTRIBUTOR, member=invitation.member)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        actor=actor,
+        verb="user.invitation_accepted",
+        target=user,
+        before={"roles": before},
+        after={"roles": _roles_state(user), "invitation": invitation.pk},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitations_accept_with_password(user: User) -> None:
+    """The holder of an invited account chose their password: the invitations for the members where
+    the account already has the contributor role (the one that created it, or sent the link again)
+    are accepted. Called by the password page."""
+    members = RoleAssignment.objects.filter(user=user, role=Role.CONTRIBUTOR).values("member_id")
+    now = timezone.now()
+    pending = Invitation.objects.filter(user=user, accepted_at__isnull=True, member_id__in=members)
+    for invitation in pending.select_related("member"):
+        invitation.accepted_at = now
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            actor=user,
+            verb="user.invitation_accepted",
+            target=user,
+            after={"invitation": invitation.pk, "member": invitation.member.iso3, "by": "password set"},
+        )
 
 
 @transaction.atomic

@@ -26,9 +26,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from pmm.accounts.models import User
-from pmm.accounts.roles import TWO_FACTOR_ROLES
 from pmm.audit.services import audit_record
-from pmm.authz import require, roles_of
+from pmm.authz import require, two_factor_required
 from pmm.core.errors import ApplicationError, FieldProblem
 
 RECOVERY_CODE_COUNT = 10
@@ -38,7 +37,7 @@ RECOVERY_DEVICE_NAME = "recovery codes"
 
 def required_for(user: User) -> bool:
     """Must this user sign in with a second factor (because of one of their roles)?"""
-    return any(role in TWO_FACTOR_ROLES for role, _member in roles_of(user))
+    return two_factor_required(user)
 
 
 def totp_device(user: User) -> TOTPDevice | None:

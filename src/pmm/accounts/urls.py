@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/password/", views.password_change, name="password_change"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="token_revoke"),
     path("contributors/", views.contributor_list, name="contributor_list"),
+    path("invitations/<int:invitation_id>/", views.invitation_accept_view, name="invitation_accept"),
     path("users/", views.user_list, name="user_list"),
     path("users/<str:username>/", views.user_detail, name="user_detail"),
     path("users/<str:username>/two-factor/reset/", views.user_two_factor_reset, name="user_two_factor_reset"),

@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from pmm.accounts import lockout, selectors, two_factor
+from pmm.accounts import invitations, lockout, selectors, two_factor
 from pmm.accounts.forms import (
     CodeForm,
     InviteForm,
@@ -28,18 +28,20 @@ from pmm.accounts.forms import (
     UserCreateForm,
 )
 from pmm.accounts.models import User
-from pmm.accounts.roles import Role
 from pmm.accounts.services import (
     RoleSpec,
+    contributor_invite,
+    invitation_accept,
+    invitations_accept_with_password,
     token_create,
     token_revoke,
     user_create,
-    user_invite_contributor,
     user_set_active,
     user_set_roles,
 )
 from pmm.audit.services import audit_record
-from pmm.authz import require, roles_of
+from pmm.authz import member_ids_for, require
+from pmm.authz.roles import Role
 from pmm.core.errors import ApplicationError, PermissionDenied
 from pmm.core.forms import form_add_problems
 from pmm.members.models import Member
@@ -147,6 +149,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
+        invitations_accept_with_password(form.user)
         audit_record(actor=form.user, verb="user.password_set", target=form.user)
         messages.success(self.request, _("Your password is saved. You can sign in now."))
         return response
@@ -269,6 +272,9 @@ def account(request: HttpRequest) -> HttpResponse:
             "tokens": selectors.tokens_of(user),
             "two_factor_on": two_factor.has_totp(user),
             "two_factor_required": two_factor.required_for(user),
+            "invitations": [
+                i for i in selectors.invitations_waiting_for(user) if invitations.can_be_accepted(i)
+            ],
         },
     )
 
@@ -283,7 +289,7 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 def _ncp_member(request: HttpRequest) -> Member:
-    member_ids = [m for role, m in roles_of(request.user) if role == Role.NCP and m]
+    member_ids = member_ids_for(request.user, "user.invite_contributor")
     if not member_ids:
         raise PermissionDenied()
     return Member.objects.get(pk=member_ids[0])
@@ -296,16 +302,50 @@ def contributor_list(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_invite_contributor(actor=request.user, member=member, **form.cleaned_data)
+            invitation = contributor_invite(actor=request.user, member=member, **form.cleaned_data)
         except ApplicationError as error:
             form_add_problems(form, error)
         else:
-            _invitation_sent(request, user)
+            # The same answer whether or not an account already uses the address (docs/security.md).
+            messages.success(request, invitations.sent_message(invitation.email))
             return redirect("accounts:contributor_list")
+    pending = selectors.member_invitations_pending(member.pk)
     return render(
         request,
         "accounts/contributor_list.html",
-        {"member": member, "form": form, "people": selectors.member_users(member.pk)},
+        {
+            "member": member,
+            "form": form,
+            "people": selectors.member_people(member.pk),
+            "invitations": [(i, invitations.is_expired(i)) for i in pending],
+            "validity_days": invitations.validity_days(),
+        },
+    )
+
+
+@login_required
+def invitation_accept_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """The invited holder of an existing account, signed in, accepts an invitation to contribute."""
+    invitation = selectors.invitation_get(request.user, invitation_id)
+    if request.method == "POST":
+        try:
+            invitation = invitation_accept(actor=request.user, invitation_id=invitation.pk)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("You now contribute for %(member)s.") % {"member": invitation.member.display_name},
+            )
+            return redirect("web:home")
+    return render(
+        request,
+        "accounts/invitation.html",
+        {
+            "invitation": invitation,
+            "open": invitations.can_be_accepted(invitation),
+            "valid_until": invitations.valid_until(invitation),
+        },
     )
 
 

@@ -1,6 +1,6 @@
 """Reads of the analytics views: WCO instruments, SDG targets and the Secretariat's analytics.
 
-Every published value comes through the disclosure filter (`visible_filter` of the reader's audience),
+Every published value comes through the disclosure filter (`PublishedResult.objects.visible_to(audience)`),
 so a value withheld from the reader never leaves the database; group statistics come from
 `pmm.results.group_stats` (released statistics) or `custom_group_stats` (visible values only).
 docs/analytics.md explains each view and its disclosure rule. Every function runs a fixed number of
@@ -25,7 +25,7 @@ from pmm.authz import can, require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
-from pmm.disclosure.audience import audience_of, visible_filter
+from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience, may_see
 from pmm.members.models import Group, GroupKind, Member
 from pmm.public.selectors import STARTED, SUBMITTED, Counts, name_key
@@ -121,15 +121,13 @@ def _visible_values(audience: Audience, publication: Publication | None, kpis: I
     if publication is None:
         return found
     rows = (
-        PublishedResult.objects.filter(
-            publication=publication, kpi__in=sorted(set(kpis)), status=COMPUTED, value__isnull=False
-        )
-        .filter(visible_filter(audience))
+        PublishedResult.objects.visible_to(audience)
+        .filter(publication=publication, kpi__in=sorted(set(kpis)), status=COMPUTED, value__isnull=False)
         .values_list("member_id", "member__iso3", "member__name", "kpi", "component", "value", "disclosure")
     )
     values: dict[Key, dict[int, float]] = defaultdict(dict)
     for member, iso3, name, kpi, component, value, level in rows:
-        if value is None or not may_see(audience, member, level):  # the filter already kept only these
+        if value is None or not may_see(audience, member, level, publication.cycle_id):  # as the filter
             continue
         values[(kpi, component)][member] = float(value)
         found.members.setdefault(member, MemberRef(member, iso3, name))
@@ -377,8 +375,8 @@ def sdg_view(
     global_stats: dict[Key, Result] = {}
     if chosen is not None:
         counts = (
-            PublishedResult.objects.filter(publication=chosen, status=COMPUTED, value__isnull=False)
-            .filter(visible_filter(audience))
+            PublishedResult.objects.visible_to(audience)
+            .filter(publication=chosen, status=COMPUTED, value__isnull=False)
             .values_list("kpi", "component")
             .annotate(n=Count("member_id", distinct=True))
             .order_by()
@@ -494,9 +492,8 @@ def _participation(cycle: Cycle, publication: Publication | None) -> tuple[list[
     published: dict[int, int] = {}
     if publication is not None:
         published = dict(
-            PublishedMember.objects.filter(
-                publication=publication, member__groups__kind__in=PARTICIPATION_KINDS
-            )
+            PublishedMember.objects.unrestricted()  # counts of published members: participation is public
+            .filter(publication=publication, member__groups__kind__in=PARTICIPATION_KINDS)
             .values_list("member__groups")
             .annotate(n=Count("id"))
             .order_by()
@@ -515,10 +512,11 @@ def _participation(cycle: Cycle, publication: Publication | None) -> tuple[list[
     return rows, total
 
 
-def _current_coverage(cycle: Cycle) -> dict[Key, int]:
+def _current_coverage(actor: Any, cycle: Cycle) -> dict[Key, int]:
     """Members with a computed value in the current results of the submitted assessments. One query."""
     rows = (
-        KpiResult.objects.filter(
+        KpiResult.objects.visible_to(actor)
+        .filter(
             result_set__assessment__cycle=cycle,
             result_set__assessment__status=AssessmentStatus.SUBMITTED,
             status=COMPUTED,
@@ -543,7 +541,9 @@ def secretariat_analytics(actor: Any, cycle: Cycle, publication: str | int | Non
     participation, total = _participation(cycle, chosen)
     visible = _visible_values(audience, chosen, spec.kpis)
     # Current results are read through `assessment.view`: here, for every member at once.
-    current = _current_coverage(cycle) if audience.everything and can(actor, "assessment.view") else None
+    current = (
+        _current_coverage(actor, cycle) if audience.everything and can(actor, "assessment.view") else None
+    )
     coverage = [
         Coverage(
             kpi,

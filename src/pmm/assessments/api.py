@@ -17,11 +17,14 @@ from pmm.assessments.selectors import (
     value_history,
 )
 from pmm.assessments.services import (
+    PublishedLevels,
     ValueInput,
     assessment_reopen,
     assessment_submit,
     justification_save,
     kpi_update,
+    published_levels,
+    published_note,
     values_save,
 )
 from pmm.authz import require
@@ -57,7 +60,8 @@ class KpiIn(Schema):
     applicable: bool | None = None
     justification: str | None = None
     disclosure: Literal["public", "wco", "union", "country"] | None = None
-    reason: str = ""
+    reason: str = ""  # required for a disclosure change once the member's results are published
+    version: int | None = None  # the version read: a stale one gets 409 (omitted: not checked)
 
 
 class KpiOut(Schema):
@@ -65,6 +69,11 @@ class KpiOut(Schema):
     applicable: bool
     justification: str
     disclosure: str
+
+
+class KpiStateOut(KpiOut):
+    published_disclosure: str | None  # the level in the latest publication (null: never published)
+    disclosure_note: str  # both levels in words when they differ, else ""
 
 
 class ValueOut(Schema):
@@ -107,7 +116,7 @@ class AssessmentOut(Schema):
     reopened_reason: str
     submitted_at: str | None
     values: list[ValueOut]
-    kpis: list[KpiOut]
+    kpis: list[KpiStateOut]
     issues: list[IssueOut]
     completeness: CompletenessOut
     completeness_by_outcome: dict[str, CompletenessOut]
@@ -136,11 +145,27 @@ def _completeness(c: Any) -> dict[str, int]:
     return {"percent": c.percent, "filled": c.filled, "total": c.total}
 
 
+def _kpi_out(state: AssessmentState, published: PublishedLevels, code: str) -> dict[str, Any]:
+    """A KPI's choices; with the level of the latest publication, and both in words when they differ
+    (a level changed after publication applies from the next publication)."""
+    level = state.disclosure(code)
+    moved = published.moved(code, level)
+    return {
+        "kpi": code,
+        "applicable": code not in state.not_applicable,
+        "justification": state.responses[code].justification if code in state.responses else "",
+        "disclosure": level,
+        "published_disclosure": published.level(code) or None,
+        "disclosure_note": published_note(moved, level) if moved else "",
+    }
+
+
 def assessment_out(state: AssessmentState) -> dict[str, Any]:
     a = state.assessment
     deadline = member_deadline(a.cycle, a.member_id)
     why = editing_blocked(a, deadline)
     blocking = {i.key for i in state.blocking}
+    published = published_levels(a)
     return {
         "cycle": a.cycle_id,
         "member": a.member.iso3,
@@ -166,15 +191,7 @@ def assessment_out(state: AssessmentState) -> dict[str, Any]:
                 state.values.items(), key=lambda kv: (state.spec.elements[kv[0][0]].position, kv[0][1])
             )
         ],
-        "kpis": [
-            {
-                "kpi": code,
-                "applicable": code not in state.not_applicable,
-                "justification": state.responses[code].justification if code in state.responses else "",
-                "disclosure": state.disclosure(code),
-            }
-            for code in state.spec.kpis
-        ],
+        "kpis": [_kpi_out(state, published, code) for code in state.spec.kpis],
         "issues": [
             {
                 "key": i.key,
@@ -204,7 +221,7 @@ def _assessment(request: HttpRequest, cycle: int, iso3: str) -> Any:
     summary="A member's self-assessment",
 )
 def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    return assessment_out(assessment_state(_assessment(request, cycle, iso3)))
+    return assessment_out(assessment_state(_assessment(request, cycle, iso3), actor_of(request)))
 
 
 @router.put(
@@ -230,7 +247,8 @@ def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -
 @router.put(
     "/cycles/{cycle}/assessments/{iso3}/kpis/{kpi}",
     response={200: KpiOut, **ERROR_RESPONSES},
-    summary="A KPI's applicability, justification and disclosure level",
+    summary="A KPI's applicability, justification and disclosure level (the level also once submitted and "
+    "published; after publication with a reason)",
 )
 def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiIn) -> dict[str, Any]:
     actor = actor_of(request)
@@ -243,6 +261,7 @@ def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiI
         disclosure=payload.disclosure,
         path="api",
         reason=payload.reason,
+        version=payload.version,
     )
     return {
         "kpi": kpi,
@@ -315,7 +334,7 @@ def history(request: HttpRequest, cycle: int, iso3: str, subject: str = "") -> l
             "changed_at": c.changed_at.isoformat(),
             "changed_by": c.changed_by.username if c.changed_by else None,
         }
-        for c in value_history(assessment, subject or None)
+        for c in value_history(assessment, actor_of(request), subject or None)
     ]
 
 
@@ -338,7 +357,7 @@ class BoardRowOut(Schema):
 )
 def board(request: HttpRequest, cycle: int, group: str = "") -> list[dict[str, Any]]:
     require(actor_of(request), "cycle.status_board")
-    return [board_row_out(row) for row in status_board(cycle_get(cycle), group=group)]
+    return [board_row_out(row) for row in status_board(actor_of(request), cycle_get(cycle), group=group)]
 
 
 def board_row_out(row: BoardRow) -> dict[str, Any]:

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pmm.authz.scope import RoleScopedQuerySet, RowScope
+
 
 class AssessmentStatus(models.TextChoices):
     NOT_STARTED = "not_started", _("Not started")
@@ -34,7 +36,16 @@ class EntryPath(models.TextChoices):
     SYSTEM = "system", _("system")
 
 
+class AssessmentDataQuerySet(RoleScopedQuerySet):
+    """Rows of a member's self-assessment (and what is computed or filed with it): read by those who
+    may read the assessment (`assessment.view`)."""
+
+    read_action = "assessment.view"
+
+
 class Assessment(models.Model):
+    row_scope = RowScope(member="member_id", assessment="id")
+
     cycle = models.ForeignKey("cycles.Cycle", on_delete=models.PROTECT, related_name="assessments")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="assessments")
     status = models.CharField(
@@ -62,6 +73,8 @@ class Assessment(models.Model):
 class DataValue(models.Model):
     """One data element for one year (T or T-1) of an assessment."""
 
+    row_scope = RowScope(member="assessment__member_id", assessment="assessment_id")
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="values")
     element = models.ForeignKey("framework.DataElement", on_delete=models.PROTECT, related_name="+")
     period = models.CharField(max_length=3)  # "T" or "T-1"
@@ -74,6 +87,7 @@ class DataValue(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "element", "period"], name="one_value")]
@@ -85,12 +99,15 @@ class DataValue(models.Model):
 class KpiResponse(models.Model):
     """The member's KPI-level choices: applicability (with justification) and disclosure level."""
 
+    row_scope = RowScope(member="assessment__member_id", assessment="assessment_id")
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="kpi_responses")
     kpi = models.ForeignKey("framework.Kpi", on_delete=models.PROTECT, related_name="+")
     applicable = models.BooleanField(default=True)
     justification = models.TextField(blank=True)
     disclosure = models.CharField(max_length=10, choices=Disclosure.choices)
     updated_at = models.DateTimeField(auto_now=True)
+    objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "kpi"], name="one_response_per_kpi")]
@@ -102,6 +119,8 @@ class KpiResponse(models.Model):
 class WarningJustification(models.Model):
     """Why a validation warning (a rule, a jump against T-1) is not a mistake."""
 
+    row_scope = RowScope(member="assessment__member_id", assessment="assessment_id")
+
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="justifications")
     issue_key = models.CharField(max_length=120)
     text = models.TextField()
@@ -109,6 +128,7 @@ class WarningJustification(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assessment", "issue_key"], name="one_justification")]
@@ -119,6 +139,8 @@ class WarningJustification(models.Model):
 
 class Change(models.Model):
     """History: one field of a value or KPI response changed by someone, through some path, for a reason."""
+
+    row_scope = RowScope(member="assessment__member_id", assessment="assessment_id")
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="changes")
     subject = models.CharField(max_length=120, db_index=True)  # "DECL_TOTAL@T", "kpi:D1.O1.K1", "issue:…"
@@ -131,6 +153,7 @@ class Change(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-id"]

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pmm.accounts.roles import Role
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -25,7 +24,7 @@ from pmm.assessments.models import (
 )
 from pmm.assessments.spec import FrameworkSpec, spec_from_document
 from pmm.assessments.validation import Completeness, Entry, Issue, blocking, check_assessment, completeness
-from pmm.authz import can, roles_of
+from pmm.authz import acting_for, can
 from pmm.core.errors import NotFound, PermissionDenied
 from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension, deadline_for
 from pmm.cycles.selectors import closed_reason, cycles_list, member_deadline
@@ -37,19 +36,27 @@ def cycle_spec(cycle: Cycle) -> FrameworkSpec:
 
 
 def assessment_access(actor: Any, cycle: Cycle, iso3: str, action: str = "assessment.view") -> Assessment:
-    """The member's assessment in the cycle (unsaved and 'not started' if the member has not joined)."""
+    """The member's assessment in the cycle (unsaved and 'not started' if the member has not joined).
+
+    Found only by those who may read it: the member's own people, the Secretariat, and the peer
+    reviewers assigned to this very assessment (not the member's other cycles); 404 for everyone else.
+    """
+    if not getattr(actor, "is_authenticated", False) and not can(actor, "assessment.view"):
+        raise PermissionDenied()
     member = Member.objects.filter(iso3=iso3.upper()).first()
-    if member is None or not can(actor, "assessment.view", member):
-        if not getattr(actor, "is_authenticated", False):
-            raise PermissionDenied()
+    assessment = None
+    if member is not None:
+        assessment = (
+            Assessment.objects.select_related("member", "cycle__framework", "submitted_by")
+            .filter(cycle=cycle, member=member)
+            .first()
+        )
+        if assessment is None:
+            assessment = Assessment(
+                cycle=cycle, member=member, status=AssessmentStatus.NOT_STARTED, version=0
+            )
+    if assessment is None or not can(actor, "assessment.view", assessment):
         raise NotFound(f"No assessment of {iso3} in this cycle.")
-    assessment = (
-        Assessment.objects.select_related("member", "cycle__framework", "submitted_by")
-        .filter(cycle=cycle, member=member)
-        .first()
-    )
-    if assessment is None:
-        assessment = Assessment(cycle=cycle, member=member, status=AssessmentStatus.NOT_STARTED, version=0)
     return assessment
 
 
@@ -80,7 +87,9 @@ class AssessmentState:
         return [i for i in self.issues if i.element == element]
 
 
-def assessment_state(assessment: Assessment) -> AssessmentState:
+def assessment_state(assessment: Assessment, reader: Any) -> AssessmentState:
+    """The assessment's data, checks and completeness, as `reader` may read them (services pass their
+    actor, which they have authorised; a reader without the right gets an empty state)."""
     spec = cycle_spec(assessment.cycle)
     values: dict[tuple[str, str], DataValue] = {}
     responses: dict[str, KpiResponse] = {}
@@ -88,12 +97,20 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
     if assessment.pk:
         values = {
             (v.element.code, v.period): v
-            for v in DataValue.objects.filter(assessment=assessment).select_related("element")
+            for v in DataValue.objects.visible_to(reader)
+            .filter(assessment=assessment)
+            .select_related("element")
         }
         responses = {
-            r.kpi.code: r for r in KpiResponse.objects.filter(assessment=assessment).select_related("kpi")
+            r.kpi.code: r
+            for r in KpiResponse.objects.visible_to(reader)
+            .filter(assessment=assessment)
+            .select_related("kpi")
         }
-        justifications = {j.issue_key: j for j in WarningJustification.objects.filter(assessment=assessment)}
+        justifications = {
+            j.issue_key: j
+            for j in WarningJustification.objects.visible_to(reader).filter(assessment=assessment)
+        }
     entries = {key: Entry(v.value, v.state, v.reason) for key, v in values.items()}
     not_applicable = {code for code, r in responses.items() if not r.applicable}
     issues = check_assessment(spec, entries, not_applicable, settings.PMM_JUMP_THRESHOLD_PERCENT)
@@ -112,16 +129,16 @@ def assessment_state(assessment: Assessment) -> AssessmentState:
     )
 
 
-def value_history(assessment: Assessment, subject: str | None = None) -> QuerySet[Change]:
-    changes = Change.objects.filter(assessment=assessment).select_related("changed_by")
+def value_history(assessment: Assessment, reader: Any, subject: str | None = None) -> QuerySet[Change]:
+    changes = Change.objects.visible_to(reader).filter(assessment=assessment).select_related("changed_by")
     return changes.filter(subject=subject) if subject else changes
 
 
-def value_history_counts(assessment: Assessment) -> dict[str, int]:
+def value_history_counts(assessment: Assessment, reader: Any) -> dict[str, int]:
     """How many changes each subject (`ELEMENT@PERIOD`, `kpi:CODE`, ...) has in its history."""
     if not assessment.pk:
         return {}
-    counts = value_history(assessment).order_by().values("subject").annotate(n=Count("id"))
+    counts = value_history(assessment, reader).order_by().values("subject").annotate(n=Count("id"))
     return {row["subject"]: row["n"] for row in counts}
 
 
@@ -155,7 +172,7 @@ class DueItem:
 
 def due_items(user: Any) -> list[DueItem]:
     """The open cycles' assessments of the members the user works for (NCPs and contributors)."""
-    member_ids = {m for role, m in roles_of(user) if role in (Role.NCP, Role.CONTRIBUTOR) and m}
+    member_ids = acting_for(user)
     if not member_ids:
         return []
     cycles = list(cycles_list().filter(status=CycleStatus.OPEN))
@@ -164,7 +181,7 @@ def due_items(user: Any) -> list[DueItem]:
     for cycle in cycles:
         for member in members:
             assessment = assessment_access(user, cycle, member.iso3)
-            state = assessment_state(assessment)
+            state = assessment_state(assessment, user)
             deadline = member_deadline(cycle, member.pk)
             items.append(
                 DueItem(
@@ -199,8 +216,9 @@ class BoardRow:
     submitted_at: Any
 
 
-def status_board(cycle: Cycle, group: str = "") -> list[BoardRow]:
-    """Every member's state in the cycle, in a fixed number of queries whatever the numbers."""
+def status_board(actor: Any, cycle: Cycle, group: str = "") -> list[BoardRow]:
+    """Every member's state in the cycle, in a fixed number of queries whatever the numbers (counts
+    computed from the data `actor` may read: everything, for the Secretariat who see the board)."""
     spec = cycle_spec(cycle)
     members = Member.objects.all()
     if group:
@@ -208,18 +226,24 @@ def status_board(cycle: Cycle, group: str = "") -> list[BoardRow]:
     assessments = {a.member_id: a for a in Assessment.objects.filter(cycle=cycle)}
     extensions = {e.member_id: e for e in DeadlineExtension.objects.filter(cycle=cycle)}
     entries: dict[int, dict[tuple[str, str], Entry]] = defaultdict(dict)
-    for assessment_id, code, period, value, state, reason in DataValue.objects.filter(
-        assessment__cycle=cycle
-    ).values_list("assessment_id", "element__code", "period", "value", "state", "reason"):
+    for assessment_id, code, period, value, state, reason in (
+        DataValue.objects.visible_to(actor)
+        .filter(assessment__cycle=cycle)
+        .values_list("assessment_id", "element__code", "period", "value", "state", "reason")
+    ):
         entries[assessment_id][(code, period)] = Entry(value, state, reason)
     skipped: dict[int, set[str]] = defaultdict(set)
-    for assessment_id, kpi in KpiResponse.objects.filter(
-        assessment__cycle=cycle, applicable=False
-    ).values_list("assessment_id", "kpi__code"):
+    for assessment_id, kpi in (
+        KpiResponse.objects.visible_to(actor)
+        .filter(assessment__cycle=cycle, applicable=False)
+        .values_list("assessment_id", "kpi__code")
+    ):
         skipped[assessment_id].add(kpi)
     explained: dict[int, set[str]] = defaultdict(set)
-    for assessment_id, key in WarningJustification.objects.filter(assessment__cycle=cycle).values_list(
-        "assessment_id", "issue_key"
+    for assessment_id, key in (
+        WarningJustification.objects.visible_to(actor)
+        .filter(assessment__cycle=cycle)
+        .values_list("assessment_id", "issue_key")
     ):
         explained[assessment_id].add(key)
     rows = []

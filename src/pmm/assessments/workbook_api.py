@@ -51,8 +51,8 @@ def download(request: HttpRequest, cycle: int, iso3: str, lang: str = "") -> Htt
             problems=[FieldProblem("lang", _("must be one of: %(codes)s") % {"codes": ", ".join(known)})],
         )
     found = cycle_get(cycle)
-    assessment = assessment_access(actor_of(request), found, iso3)
-    return workbook_file(assessment, language.split("-")[0])
+    actor = actor_of(request)
+    return workbook_file(assessment_access(actor, found, iso3), language.split("-")[0], actor)
 
 
 @router.post(

@@ -46,7 +46,7 @@ def list_audit(
     require(actor_of(request), "audit.view")
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
-    events = audit_events_list(verb=verb, actor=actor, target=target, since=since)
+    events = audit_events_list(actor_of(request), verb=verb, actor=actor, target=target, since=since)
     page = events[offset : offset + limit]
     return {
         "count": events.count(),

@@ -4,13 +4,19 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pmm.core.append_only import AppendOnlyError, AppendOnlyModel
+from pmm.authz.scope import RoleScopedQuerySet
+from pmm.core.append_only import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
 
 __all__ = ["AppendOnlyError", "AuditEvent"]
 
 
+class AuditEventQuerySet(RoleScopedQuerySet, AppendOnlyQuerySet):
+    read_action = "audit.view"
+
+
 class AuditEvent(AppendOnlyModel):
-    """One write: who did what to which object, when, what changed and why. Append-only."""
+    """One write: who did what to which object, when, what changed and why. Append-only. Its before
+    and after hold members' values: only those who may browse the audit log read it (`visible_to`)."""
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -24,6 +30,7 @@ class AuditEvent(AppendOnlyModel):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     reason = models.TextField(_("why"), blank=True)
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -8,9 +9,11 @@ from pmm.audit.models import AuditEvent
 
 
 def audit_events_list(
-    *, verb: str = "", actor: str = "", target: str = "", since: date | None = None
+    reader: Any, *, verb: str = "", actor: str = "", target: str = "", since: date | None = None
 ) -> QuerySet[AuditEvent]:
-    events = AuditEvent.objects.select_related(None)
+    """The audit events `reader` may browse (their before and after hold members' values: only the
+    Secretariat's `audit.view` reaches them), filtered."""
+    events = AuditEvent.objects.visible_to(reader).select_related(None)
     if verb:
         events = events.filter(verb__startswith=verb)
     if actor:
@@ -22,5 +25,7 @@ def audit_events_list(
     return events
 
 
-def audit_verbs() -> list[str]:
-    return list(AuditEvent.objects.order_by("verb").values_list("verb", flat=True).distinct())
+def audit_verbs(reader: Any) -> list[str]:
+    return list(
+        AuditEvent.objects.visible_to(reader).order_by("verb").values_list("verb", flat=True).distinct()
+    )

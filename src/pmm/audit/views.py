@@ -19,7 +19,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         since = date.fromisoformat(request.GET["since"]) if request.GET.get("since") else None
     except ValueError:
         since = None
-    events = audit_events_list(verb=verb, actor=actor, target=target, since=since)
+    events = audit_events_list(request.user, verb=verb, actor=actor, target=target, since=since)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -28,7 +28,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "audit/audit_list.html",
         {
             "page": page,
-            "verbs": audit_verbs(),
+            "verbs": audit_verbs(request.user),
             "query": query.urlencode(),
             "filters": {"verb": verb, "actor": actor, "target": target, "since": since},
         },

@@ -1,83 +1,57 @@
-"""The one authorisation chokepoint: `can()`, `require()`, `roles_of()`.
+"""The one authorisation chokepoint: `can()` and `require()` for one object, `scope()` for rows.
 
-Actions are declared in `actions.py`, the role → action matrix in `matrix.py`.
+Actions are declared in `actions.py`, the role → action matrix in `matrix.py`, the roles in `roles.py`,
+peer reviewers' grants in `grants.py`. Nothing outside this package reads a user's roles: pages and
+services ask the questions below (`acting_for`, `is_secretariat`, `holders`, ...).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from pmm.accounts.roles import ANONYMOUS, MEMBER_OPTIONAL_ROLES
 from pmm.authz.actions import ACTIONS
-from pmm.authz.matrix import ALL_MEMBERS_ROLES, MATRIX
-from pmm.core.actors import is_system
-from pmm.core.errors import PermissionDenied
+from pmm.authz.checks import (
+    acting_for,
+    actions_of,
+    can,
+    can_somewhere,
+    holders,
+    is_reviewer,
+    is_secretariat,
+    member_ids_for,
+    named_members,
+    only_reviewer,
+    require,
+    reviewer_home,
+    reviewers_filter,
+    role_titles,
+    roles_of,
+    two_factor_required,
+)
+from pmm.authz.grants import Grant, register_review_grants, review_grants
+from pmm.authz.matrix import MATRIX
+from pmm.authz.scope import RowScope, scope
 
-__all__ = ["ACTIONS", "MATRIX", "actions_of", "can", "require", "reviewed_members", "roles_of"]
-
-
-def roles_of(actor: Any) -> list[tuple[str, int | None]]:
-    """The actor's (role, member id) pairs; anonymous and inactive users get only ('anonymous', None)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return [(ANONYMOUS, None)]
-    cached = getattr(actor, "_pmm_roles", None)
-    if cached is None:
-        cached = [(a.role, a.member_id) for a in actor.role_assignments.all()]
-        actor._pmm_roles = cached
-    return list(cached)
-
-
-def _member_id_of(obj: Any) -> int | None:
-    if obj is None:
-        return None
-    if obj.__class__.__name__ == "Member":
-        return int(obj.pk)
-    member_id = getattr(obj, "member_id", None)
-    return int(member_id) if member_id is not None else None
-
-
-def reviewed_members(actor: Any) -> frozenset[int]:
-    """Members whose review the actor is assigned to (accepted and later, not declined nor withdrawn)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        return frozenset()
-    cached = getattr(actor, "_pmm_reviewed", None)
-    if cached is None:
-        from pmm.reviews.models import READABLE_STATUSES, ReviewAssignment
-
-        assigned = ReviewAssignment.objects.filter(reviewer=actor, review__status__in=READABLE_STATUSES)
-        cached = frozenset(assigned.values_list("review__assessment__member_id", flat=True))
-        actor._pmm_reviewed = cached
-    return frozenset(cached)
-
-
-def can(actor: Any, action: str, obj: Any = None) -> bool:
-    """May `actor` do `action` (on `obj`, for member-scoped actions)?"""
-    declared = ACTIONS.get(action)
-    if declared is None:
-        raise KeyError(f"undeclared action {action!r}")
-    if is_system(actor):
-        return True
-    for role, member_id in roles_of(actor):
-        if action not in MATRIX.get(role, frozenset()):
-            continue
-        if declared.scope == "any" or role in ALL_MEMBERS_ROLES:
-            return True
-        if declared.scope == "member" and role in MEMBER_OPTIONAL_ROLES:
-            if _member_id_of(obj) in reviewed_members(actor):
-                return True
-        elif declared.scope == "member" and member_id is not None and member_id == _member_id_of(obj):
-            return True
-    return False
-
-
-def require(actor: Any, action: str, obj: Any = None) -> None:
-    if not can(actor, action, obj):
-        raise PermissionDenied()
-
-
-def actions_of(actor: Any) -> list[str]:
-    """Every action the actor may do at least somewhere (member-scoped ones: for its own members)."""
-    allowed: set[str] = set()
-    for role, _member_id in roles_of(actor):
-        allowed |= MATRIX.get(role, frozenset())
-    return sorted(a for a in allowed if a in ACTIONS)
+__all__ = [
+    "ACTIONS",
+    "MATRIX",
+    "Grant",
+    "RowScope",
+    "acting_for",
+    "actions_of",
+    "can",
+    "can_somewhere",
+    "holders",
+    "is_reviewer",
+    "is_secretariat",
+    "member_ids_for",
+    "named_members",
+    "only_reviewer",
+    "register_review_grants",
+    "require",
+    "review_grants",
+    "reviewer_home",
+    "reviewers_filter",
+    "role_titles",
+    "roles_of",
+    "scope",
+    "two_factor_required",
+]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from pmm.accounts.roles import ANONYMOUS, Role
 from pmm.authz.actions import ACTIONS
 from pmm.authz.matrix import ALL_MEMBERS_ROLES, MATRIX
+from pmm.authz.roles import ANONYMOUS, Role
 
 INTRO = """# Permissions
 

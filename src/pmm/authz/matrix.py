@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pmm.accounts.roles import ANONYMOUS, Role
+from pmm.authz.roles import ANONYMOUS, Role
 
 _READ_PUBLIC = {"framework.view", "framework.export", "member.view", "group.view"}
 _SIGNED_IN = _READ_PUBLIC | {"me.view", "token.manage_own", "cycle.view"}

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from pmm.charts import Chart
 from pmm.charts.render import to_png, to_svg
 from pmm.core.downloads import attachment
-from pmm.results.exports import safe_text
+from pmm.core.spreadsheet import safe_csv_field
 
 FORMATS = ("csv", "svg", "png")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "svg": "image/svg+xml", "png": "image/png"}
@@ -83,12 +83,11 @@ def _plain(value: Any) -> Any:
 
 
 def csv_value(value: Any) -> Any:
-    """A value for the CSV: numbers as they are (a dot for decimals), yes/no in words, formulas defused."""
-    if value is None:
-        return ""
+    """A value for the CSV: numbers as they are (a dot for decimals), yes/no in words, text through the
+    one spreadsheet rule (formulas defused, illegal characters replaced)."""
     if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    return safe_text(_plain(value) if isinstance(value, int | float | Decimal) else str(value))
+        return safe_csv_field(_("Yes") if value else _("No"))
+    return safe_csv_field(_plain(value))
 
 
 def chart_csv(chart: Chart) -> str:
@@ -96,7 +95,7 @@ def chart_csv(chart: Chart) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # lets spreadsheet programs read accented names correctly
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([safe_text(str(header)) for _key, header in chart.columns])
+    writer.writerow([safe_csv_field(header) for _key, header in chart.columns])
     for row in chart.rows:
         writer.writerow([csv_value(row.get(key)) for key, _header in chart.columns])
     return out.getvalue()

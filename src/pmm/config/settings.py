@@ -294,6 +294,10 @@ PMM_REVIEW_EVIDENCE_COVERAGE = float(os.environ.get("PMM_REVIEW_EVIDENCE_COVERAG
 # Reminders go out this many days before a round's due date (and once when it is missed).
 PMM_REVIEW_REMINDER_DAYS = int(os.environ.get("PMM_REVIEW_REMINDER_DAYS", "3"))
 
+# A peer reviewer reads the reviewed self-assessment (and that cycle's country-level figures of the
+# member) while the review runs and for this many days after its sign-off; then the access ends.
+PMM_REVIEW_ACCESS_DAYS = int(os.environ.get("PMM_REVIEW_ACCESS_DAYS", "90"))
+
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"
 PMM_DEFAULT_MEMBERS_FILE = SRC_DIR / "members" / "data" / "wco-members.csv"

@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pmm.accounts.roles import Role
 from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.selectors import BoardRow, status_board
-from pmm.authz import can, require, roles_of
+from pmm.authz import acting_for, can, require
 from pmm.core.errors import ApplicationError
 from pmm.core.forms import form_add_problems
+from pmm.core.spreadsheet import safe_csv_field
 from pmm.core.translated import pick
 from pmm.cycles.forms import CycleForm, ExtensionForm, StatusForm
 from pmm.cycles.models import Cycle, DeadlineExtension
@@ -37,7 +37,7 @@ ACTION_LABELS = {
 
 
 def _my_member_ids(user: Any) -> list[int]:
-    return [m for role, m in roles_of(user) if role in (Role.NCP, Role.CONTRIBUTOR) and m]
+    return acting_for(user)
 
 
 @login_required
@@ -184,7 +184,7 @@ def _board(request: HttpRequest, cycle: Cycle) -> dict[str, Any]:
     region = request.GET.get("region", "").strip()
     group = request.GET.get("group", "").strip()
     status = request.GET.get("status", "").strip()
-    rows: list[BoardRow] = status_board(cycle, group=region)
+    rows: list[BoardRow] = status_board(request.user, cycle, group=region)
     if group:
         in_group = set(
             Member.groups.through.objects.filter(group__code=group).values_list("member_id", flat=True)
@@ -239,12 +239,6 @@ def cycle_board(request: HttpRequest, cycle_id: int) -> HttpResponse:
     )
 
 
-def _cell(value: Any) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 def cycle_board_csv(request: HttpRequest, cycle_id: int) -> HttpResponse:
     require(request.user, "cycle.status_board")
@@ -255,7 +249,8 @@ def cycle_board_csv(request: HttpRequest, cycle_id: int) -> HttpResponse:
     response.write("\ufeff")  # lets spreadsheet programs read accented names correctly
     writer = csv.writer(response)
     writer.writerow(
-        [
+        safe_csv_field(header)
+        for header in (
             _("ISO code"),
             _("Member"),
             _("WCO region"),
@@ -266,13 +261,13 @@ def cycle_board_csv(request: HttpRequest, cycle_id: int) -> HttpResponse:
             _("Last activity"),
             _("Deadline"),
             _("Submitted on"),
-        ]
+        )
     )
     for item in board["rows"]:
         r: BoardRow = item["row"]
         writer.writerow(
             [
-                _cell(v)
+                safe_csv_field(v)
                 for v in (
                     r.member.iso3,
                     r.member.display_name,

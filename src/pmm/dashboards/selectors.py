@@ -28,7 +28,7 @@ from pmm.core.errors import ApplicationError, FieldProblem, NotFound, Permission
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
 from pmm.dashboards.positions import NONE, OutcomeWeakness, position, standing, weakest_outcomes
-from pmm.disclosure.audience import audience_of, visible_filter
+from pmm.disclosure.audience import audience_of
 from pmm.framework.models import Instrument
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.aggregates import GroupStats, group_statistics
@@ -151,10 +151,8 @@ def _chosen_stats(audience: Any, reference: Publication | None, peers: list[Memb
     if reference is None or not peers:
         return {}
     rows = (
-        PublishedResult.objects.filter(
-            publication=reference, member__in=peers, status=COMPUTED, value__isnull=False
-        )
-        .filter(visible_filter(audience))
+        PublishedResult.objects.visible_to(audience)
+        .filter(publication=reference, member__in=peers, status=COMPUTED, value__isnull=False)
         .values_list("kpi", "component", "value")
     )
     values: dict[Key, list[float]] = defaultdict(list)

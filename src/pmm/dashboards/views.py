@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from pmm.accounts.roles import Role
-from pmm.authz import actions_of, can, roles_of
+from pmm.authz import acting_for, actions_of, can
 from pmm.charts import Chart, chart_download, specs
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.translated import pick
@@ -241,7 +240,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
     if "dashboard.view" not in actions_of(request.user):
         raise PermissionDenied()
     cycles = list(Cycle.objects.select_related("framework").order_by("-reporting_year", "-pk"))
-    own = sorted({m for role, m in roles_of(request.user) if role in (Role.NCP, Role.CONTRIBUTOR) and m})
+    own = acting_for(request.user)
     iso3 = request.GET.get("member", "").strip().upper()
     cycle_id = request.GET.get("cycle", "")
     if not iso3 and len(own) == 1:

@@ -68,7 +68,7 @@ def evidence_out(e: Evidence) -> dict[str, Any]:
 )
 def list_evidence(request: HttpRequest, cycle: int, iso3: str) -> list[dict[str, Any]]:
     assessment = assessment_access(actor_of(request), cycle_get(cycle), iso3)
-    files = evidence_list(assessment)
+    files = evidence_list(actor_of(request), assessment)
     for e in files:
         e.assessment = assessment
     return [evidence_out(e) for e in files]

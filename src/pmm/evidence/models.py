@@ -12,8 +12,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pmm.assessments.models import AssessmentDataQuerySet
+from pmm.authz.scope import RowScope
+
 
 class Evidence(models.Model):
+    row_scope = RowScope(member="assessment__member_id", assessment="assessment_id")
     assessment = models.ForeignKey(
         "assessments.Assessment", on_delete=models.CASCADE, related_name="evidence_files"
     )
@@ -40,6 +44,7 @@ class Evidence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     deleted_reason = models.TextField(blank=True)
+    objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["uploaded_at", "id"]

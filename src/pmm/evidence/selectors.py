@@ -16,20 +16,19 @@ from pmm.cycles.models import Cycle
 from pmm.evidence.models import Evidence
 
 
-def evidence_list(assessment: Assessment) -> QuerySet[Evidence]:
-    """The assessment's current files (removed ones left out), in one query."""
+def evidence_list(actor: Any, assessment: Assessment) -> QuerySet[Evidence]:
+    """The assessment's current files (removed ones left out) that `actor` may read, in one query."""
     if not assessment.pk:
-        return Evidence.objects.none()
-    return Evidence.objects.filter(assessment=assessment, deleted_at__isnull=True).select_related(
-        "kpi", "element", "uploaded_by"
-    )
+        return Evidence.objects.visible_to(actor).none()
+    files = Evidence.objects.visible_to(actor).filter(assessment=assessment, deleted_at__isnull=True)
+    return files.select_related("kpi", "element", "uploaded_by")
 
 
 def evidence_get(actor: Any, cycle: Cycle, iso3: str, evidence_id: int) -> Evidence:
     """One current file of a member's assessment; 404 when missing, removed or not the actor's to see."""
     assessment = assessment_access(actor, cycle, iso3)
     evidence = (
-        evidence_list(assessment)
+        evidence_list(actor, assessment)
         .select_related("assessment__cycle", "assessment__member")
         .filter(pk=evidence_id)
     ).first()
@@ -38,12 +37,12 @@ def evidence_get(actor: Any, cycle: Cycle, iso3: str, evidence_id: int) -> Evide
     return evidence
 
 
-def evidence_by_kpi(assessment: Assessment) -> dict[str, list[Evidence]]:
+def evidence_by_kpi(actor: Any, assessment: Assessment) -> dict[str, list[Evidence]]:
     """KPI code → the files supporting it: those attached to the KPI and to the values it is computed
     from (a value used by several KPIs is listed under each). One query, whatever the numbers."""
     spec = cycle_spec(assessment.cycle)
     grouped: dict[str, list[Evidence]] = defaultdict(list)
-    for evidence in evidence_list(assessment):
+    for evidence in evidence_list(actor, assessment):
         if evidence.kpi is not None:
             grouped[evidence.kpi.code].append(evidence)
         elif evidence.element is not None:
@@ -54,7 +53,7 @@ def evidence_by_kpi(assessment: Assessment) -> dict[str, list[Evidence]]:
 
 def evidence_editable(actor: Any, assessment: Assessment) -> tuple[bool, str]:
     """Whether `actor` may add or remove the assessment's files now, and (for editors) why not."""
-    if not can(actor, "assessment.edit", assessment.member):
+    if not can(actor, "assessment.edit", assessment):
         return False, ""
     why = editing_blocked(assessment)
     return not why, why

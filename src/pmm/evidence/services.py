@@ -167,7 +167,7 @@ def evidence_upload(
 ) -> Evidence:
     """Attach a file to a KPI or to one value of the assessment (starting the assessment if need be).
     `correcting_review`: the file answers a peer review query (see `require_editable`)."""
-    require(actor, "assessment.edit", assessment.member)
+    require(actor, "assessment.edit", assessment)
     require_editable(assessment, correcting_review=correcting_review)
     kpi, element = _resolve_target(assessment, target)
     description = (description or "").strip()
@@ -244,7 +244,7 @@ def evidence_upload(
 def evidence_remove(*, actor: Any, evidence: Evidence, reason: str = "", path: str = "form") -> Evidence:
     """Withdraw a file: no longer listed or served; the row and the bytes stay for the record."""
     assessment = evidence.assessment
-    require(actor, "assessment.edit", assessment.member)
+    require(actor, "assessment.edit", assessment)
     if evidence.deleted_at is not None:
         raise ApplicationError("This file has already been removed.", code="not_found")
     require_editable(assessment)

@@ -104,7 +104,7 @@ def evidence_list_view(request: HttpRequest, cycle: int, iso3: str) -> HttpRespo
                 % {"name": evidence.original_name, "subject": evidence.subject},
             )
             return redirect(_next_or(request, _page_url(assessment)))
-    files = list(evidence_list(assessment))
+    files = list(evidence_list(request.user, assessment))
     return render(
         request,
         "evidence/evidence_list.html",

@@ -25,6 +25,7 @@ KINDS: dict[str, Kind] = {
     "review.overdue": Kind(_("A due date was missed"), True),
     "review.signed_off": Kind(_("A peer review was signed off"), True),
     "review.status": Kind(_("A peer review changed status"), True),
+    "assessment.disclosure_changed": Kind(_("A published member changed a disclosure level"), True),
 }
 
 

@@ -5,12 +5,21 @@ new kind needs no migration)."""
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from pmm.core.scoped import ScopedQuerySet
 from pmm.notifications.kinds import kind_label
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    def visible_to(self, reader: Any) -> Self:
+        """A user's own notifications (nobody reads another's)."""
+        return self.filter(user_id=getattr(reader, "pk", None)).scoped_for_reader()
 
 
 class Notification(models.Model):
@@ -27,6 +36,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     read_at = models.DateTimeField(_("read on"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed on"), null=True, blank=True)
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -28,7 +28,7 @@ def notifications_of(user: Any, unread_only: bool = False, limit: int = 50) -> l
     owner = _owner_id(user)
     if owner is None:
         return []
-    notifications = Notification.objects.filter(user_id=owner)
+    notifications = Notification.objects.visible_to(user)
     if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
     return list(notifications.order_by("-created_at", "-id")[: max(1, min(limit, MAX_LIMIT))])
@@ -39,7 +39,7 @@ def unread_count(user: Any) -> int:
     owner = _owner_id(user)
     if owner is None:
         return 0
-    return Notification.objects.filter(user_id=owner, read_at__isnull=True).count()
+    return Notification.objects.visible_to(user).filter(read_at__isnull=True).count()
 
 
 def email_choices(user_ids: list[int], kind: str) -> dict[int, bool]:

@@ -20,7 +20,6 @@ from pmm.audit.models import AuditEvent
 from pmm.core.errors import NotFound
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle, CycleStatus
-from pmm.disclosure.audience import visible_filter
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.engine import COMPUTED
@@ -131,7 +130,8 @@ def cycles_overview() -> list[CycleOverview]:
     }
     cycle_of = {p.pk: cycle_id for cycle_id, p in latest.items()}
     published = (
-        PublishedMember.objects.filter(publication_id__in=cycle_of, member__groups__kind=GroupKind.WCO_REGION)
+        PublishedMember.objects.unrestricted()  # counts of published members: participation is public
+        .filter(publication_id__in=cycle_of, member__groups__kind=GroupKind.WCO_REGION)
         .values_list("publication_id", "member__groups")
         .annotate(n=Count("id"))
         .order_by()
@@ -152,7 +152,7 @@ def cycles_overview() -> list[CycleOverview]:
 
 
 def _public_rows(publication: Publication) -> Any:
-    return PublishedResult.objects.filter(publication=publication).filter(visible_filter(PUBLIC_AUDIENCE))
+    return PublishedResult.objects.visible_to(PUBLIC_AUDIENCE).filter(publication=publication)
 
 
 def _members_with_public_results(publication: Publication) -> Any:
@@ -205,7 +205,10 @@ def public_data_version(*, participation: bool = False) -> str:
     (who has started or submitted). Two or three queries, whatever the data.
     """
     latest = list(Publication.objects.values_list("cycle_id").annotate(latest=Max("id")).order_by("cycle_id"))
-    written = AuditEvent.objects.filter(target_type__in=PAGE_DATA_TYPES).aggregate(m=Max("id"))["m"]
+    # Only the id of the newest audited write (a cache version), never what an event says.
+    written = (
+        AuditEvent.objects.unrestricted().filter(target_type__in=PAGE_DATA_TYPES).aggregate(m=Max("id"))["m"]
+    )
     parts: list[Any] = [latest, written]
     if participation:
         # Sums of ids change whenever an assessment enters or leaves a status, not only the counts.

@@ -13,9 +13,12 @@ from pydantic import BaseModel
 from pmm.assessments.selectors import assessment_access
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.downloads import attachment
+from pmm.core.errors import NotFound
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
+from pmm.disclosure.audience import audience_of
 from pmm.results.aggregates import GroupStats, Result
+from pmm.results.changelog import change_log_for
 from pmm.results.exports import result_records, results_csv, results_xlsx
 from pmm.results.group_stats import GroupAggregate, cycle_aggregates
 from pmm.results.selectors import (
@@ -258,7 +261,12 @@ def publications_list(request: HttpRequest, cycle: int | None = None) -> list[di
 )
 def publication_detail(request: HttpRequest, cycle: int, number: int) -> dict[str, Any]:
     publication = publication_get(cycle_get(cycle), number)
-    return {**publication_out(publication), "change_log": publication.change_log if publication else []}
+    if publication is None:  # only without a number; kept for the type checker
+        raise NotFound("No such publication.")
+    return {
+        **publication_out(publication),
+        "change_log": change_log_for(audience_of(actor_of(request)), publication),
+    }
 
 
 @router.post(
@@ -268,4 +276,5 @@ def publication_detail(request: HttpRequest, cycle: int, number: int) -> dict[st
 )
 def publication_post(request: HttpRequest, cycle: int, payload: PublishIn) -> Status:
     publication = publication_create(actor=actor_of(request), cycle=cycle_get(cycle), note=payload.note)
-    return Status(201, {**publication_out(publication), "change_log": publication.change_log})
+    log = change_log_for(audience_of(actor_of(request)), publication)
+    return Status(201, {**publication_out(publication), "change_log": log})

@@ -1,4 +1,5 @@
-"""Results as CSV and XLSX files: the rows a reader may see (already disclosure-filtered), nothing more."""
+"""Results as CSV and XLSX files: the rows a reader may see (already disclosure-filtered), nothing more.
+Every cell goes through `pmm.core.spreadsheet` (formulas defused, illegal characters replaced)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from pmm.core.spreadsheet import safe_cell, safe_csv_field
 from pmm.core.translated import pick
 from pmm.results.selectors import ResultFilters, Results
 
@@ -29,13 +31,6 @@ def download_url(cycle_id: int, kind: str, filters: ResultFilters, publication: 
         query["publication"] = publication
     url = reverse(f"api:results_{kind}_download", kwargs={"cycle": cycle_id})
     return f"{url}?{urlencode(query)}" if query else url
-
-
-def safe_text(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def result_records(results: Results) -> list[dict[str, Any]]:
@@ -74,7 +69,7 @@ def results_csv(results: Results) -> str:
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for record in result_records(results):
-        writer.writerow({k: ("" if v is None else safe_text(v)) for k, v in record.items()})
+        writer.writerow({k: safe_csv_field(v) for k, v in record.items()})
     return out.getvalue()
 
 
@@ -84,18 +79,22 @@ def results_xlsx(results: Results) -> bytes:
     sheet.freeze_panes = "A2"
     header = []
     for column in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=column)
+        cell = WriteOnlyCell(sheet, value=safe_cell(column))
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
     for record in result_records(results):
-        sheet.append([safe_text(record[c]) for c in COLUMNS])
+        sheet.append([safe_cell(record[c]) for c in COLUMNS])
     about = book.create_sheet(_("About"))
-    about.append([_("Cycle"), str(results.cycle)])
-    about.append([_("Source"), _source(results)])
-    about.append([_("Framework"), f"{results.cycle.framework.code} {results.cycle.framework.version}"])
-    about.append([_("Rows"), len(results.rows)])
-    about.append([_("Note"), _("Only the figures you are allowed to see are included.")])
+    facts = [
+        (_("Cycle"), str(results.cycle)),
+        (_("Source"), _source(results)),
+        (_("Framework"), f"{results.cycle.framework.code} {results.cycle.framework.version}"),
+        (_("Rows"), len(results.rows)),
+        (_("Note"), _("Only the figures you are allowed to see are included.")),
+    ]
+    for label, value in facts:
+        about.append([safe_cell(label), safe_cell(value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

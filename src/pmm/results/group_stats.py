@@ -132,12 +132,15 @@ def _insiders(values: _Values, unions: list[frozenset[int]]) -> list[frozenset[i
 
 
 def _values_of(publications: list[Publication], kpis: list[str]) -> dict[tuple[int, str, str], _Values]:
-    """(publication, kpi, component) -> values, for the given publications, in one query."""
+    """(publication, kpi, component) -> values, for the given publications, in one query. Every value,
+    visible or not: the release rules (`aggregates.release`) decide what statistics leave, per audience."""
     found: dict[tuple[int, str, str], dict[int, tuple[float, str]]] = defaultdict(dict)
     reviewed: dict[tuple[int, str, str], set[int]] = defaultdict(set)
-    rows = PublishedResult.objects.filter(
-        publication__in=publications, kpi__in=kpis, status="computed", value__isnull=False
-    ).values_list("publication_id", "kpi", "component", "member_id", "value", "disclosure", "reviewed")
+    rows = (
+        PublishedResult.objects.unrestricted()
+        .filter(publication__in=publications, kpi__in=kpis, status="computed", value__isnull=False)
+        .values_list("publication_id", "kpi", "component", "member_id", "value", "disclosure", "reviewed")
+    )
     for publication, kpi, component, member, value, level, was_reviewed in rows:
         found[(publication, kpi, component)][member] = (float(value or 0.0), level)
         if was_reviewed:
@@ -227,6 +230,7 @@ def aggregates_for(
     _check(spec, kpi, group_type, group)
     if publication is None:
         return []
+    audience = audience.in_cycle(cycle.pk)  # a peer reviewer's grants count in its review's cycle only
     kpis = [kpi] if kpi else sorted(spec.kpis, key=lambda code: spec.kpis[code].position)
     custom = group_type == GroupKind.CUSTOM or (
         group and Group.objects.filter(code=group, kind=GroupKind.CUSTOM).exists()

@@ -13,7 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from pmm.core.append_only import AppendOnlyModel
+from pmm.assessments.models import AssessmentDataQuerySet
+from pmm.authz.scope import RowScope
+from pmm.core.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from pmm.disclosure.rows import DisclosedQuerySet
 
 
 class ResultStatus(models.TextChoices):
@@ -51,8 +54,10 @@ class _ResultFields(models.Model):
 
 
 class KpiResult(_ResultFields):
+    row_scope = RowScope(member="result_set__assessment__member_id", assessment="result_set__assessment_id")
     result_set = models.ForeignKey(ResultSet, on_delete=models.CASCADE, related_name="results")
     missing = models.JSONField(default=list)
+    objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -89,20 +94,32 @@ class Publication(AppendOnlyModel):
         return f"{self.cycle} · publication {self.number}"
 
 
+class PublishedMemberQuerySet(AssessmentDataQuerySet, AppendOnlyQuerySet):
+    """A publication's recorded inputs: the member's data, never changed."""
+
+
 class PublishedMember(AppendOnlyModel):
     """One member's recorded inputs in a publication: enough to recompute its results exactly."""
+
+    # The recorded inputs are the member's data: read by those who may read its assessment of the cycle.
+    row_scope = RowScope(member="member_id", cycle="publication__cycle_id")
 
     publication = models.ForeignKey(Publication, on_delete=models.PROTECT, related_name="members")
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
     assessment_version = models.PositiveIntegerField()
     inputs = models.JSONField()
     inputs_fingerprint = models.CharField(max_length=64)
+    objects = PublishedMemberQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["publication", "member"], name="one_published_member")]
 
     def __str__(self) -> str:
         return f"{self.publication} · {self.member_id}"
+
+
+class PublishedResultQuerySet(DisclosedQuerySet, AppendOnlyQuerySet):
+    """Published figures: read through `visible_to(reader)`, the disclosure rule; never changed."""
 
 
 class PublishedResult(_ResultFields, AppendOnlyModel):
@@ -113,6 +130,7 @@ class PublishedResult(_ResultFields, AppendOnlyModel):
         default=False,
         help_text="Peer reviewed when published: confirmed or adjusted in a signed-off peer review.",
     )
+    objects = PublishedResultQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -13,15 +13,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from pmm.accounts.roles import MEMBER_ROLES, SECRETARIAT_ROLES
 from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import Entry
-from pmm.authz import can, reviewed_members, roles_of
+from pmm.authz import can, can_somewhere
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound
 from pmm.cycles.models import Cycle
-from pmm.disclosure.audience import audience_of, visible_filter
+from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
 from pmm.members.models import Member
 from pmm.results.engine import Inputs, KpiResult, compute
@@ -33,17 +32,22 @@ CURRENT = "current"
 
 
 def inputs_of(assessment_ids: Iterable[int]) -> dict[int, Inputs]:
-    """The results inputs of several assessments, in two queries."""
+    """The results inputs of several assessments, in two queries: for computing (services and jobs),
+    never shown as such to a reader."""
     ids = list(assessment_ids)
     entries: dict[int, dict[tuple[str, str], Entry]] = {i: {} for i in ids}
-    rows = DataValue.objects.filter(assessment_id__in=ids).values_list(
-        "assessment_id", "element__code", "period", "value", "state", "reason"
+    rows = (
+        DataValue.objects.unrestricted()
+        .filter(assessment_id__in=ids)
+        .values_list("assessment_id", "element__code", "period", "value", "state", "reason")
     )
     for assessment_id, code, period, value, state, reason in rows:
         entries[assessment_id][(code, period)] = Entry(value, state, reason)
     declined: dict[int, dict[str, str]] = {i: {} for i in ids}
-    responses = KpiResponse.objects.filter(assessment_id__in=ids, applicable=False).values_list(
-        "assessment_id", "kpi__code", "justification"
+    responses = (
+        KpiResponse.objects.unrestricted()
+        .filter(assessment_id__in=ids, applicable=False)
+        .values_list("assessment_id", "kpi__code", "justification")
     )
     for assessment_id, code, justification in responses:
         declined[assessment_id][code] = justification
@@ -51,11 +55,14 @@ def inputs_of(assessment_ids: Iterable[int]) -> dict[int, Inputs]:
 
 
 def disclosures_of(spec: FrameworkSpec, assessment_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-    """Each assessment's disclosure level per KPI (the member's choice, else the framework default)."""
+    """Each assessment's disclosure level per KPI (the member's choice, else the framework default):
+    what publishing records with each figure."""
     ids = list(assessment_ids)
     levels = {i: {code: k.disclosure_default for code, k in spec.kpis.items()} for i in ids}
-    chosen = KpiResponse.objects.filter(assessment_id__in=ids).values_list(
-        "assessment_id", "kpi__code", "disclosure"
+    chosen = (
+        KpiResponse.objects.unrestricted()
+        .filter(assessment_id__in=ids)
+        .values_list("assessment_id", "kpi__code", "disclosure")
     )
     for assessment_id, code, level in chosen:
         levels[assessment_id][code] = level
@@ -201,7 +208,7 @@ def published_results_for(
     audience: Audience, cycle: Cycle, publication: Publication, filters: ResultFilters = ResultFilters()
 ) -> Results:
     spec = cycle_spec(cycle)
-    rows = PublishedResult.objects.filter(publication=publication).filter(visible_filter(audience))
+    rows = PublishedResult.objects.visible_to(audience).filter(publication=publication)
     codes = filters.kpi_codes(spec)
     if codes is not None:
         rows = rows.filter(kpi__in=codes)
@@ -216,8 +223,7 @@ def published_results_for(
 def may_read_current(actor: Any) -> bool:
     """Whether the actor may read some member's current (unpublished) results: the members' own
     people, the Secretariat, and assigned peer reviewers (`current_results` filters per member)."""
-    roles = {role for role, _member in roles_of(actor)}
-    return bool(roles & (MEMBER_ROLES | SECRETARIAT_ROLES)) or bool(reviewed_members(actor))
+    return can_somewhere(actor, "assessment.view")
 
 
 def current_results(actor: Any, cycle: Cycle, filters: ResultFilters = ResultFilters()) -> Results:
@@ -229,8 +235,12 @@ def current_results(actor: Any, cycle: Cycle, filters: ResultFilters = ResultFil
     member = _member_filter(filters)
     if member is not None:
         assessments = assessments.filter(member=member)
-    readable = {a.pk: a for a in assessments if can(actor, "assessment.view", a.member)}
-    stored = StoredResult.objects.filter(result_set__assessment_id__in=readable).select_related("result_set")
+    readable = {a.pk: a for a in assessments if can(actor, "assessment.view", a)}
+    stored = (
+        StoredResult.objects.visible_to(actor)
+        .filter(result_set__assessment_id__in=readable)
+        .select_related("result_set")
+    )
     codes = filters.kpi_codes(spec)
     if codes is not None:
         stored = stored.filter(kpi__in=codes)
@@ -280,11 +290,15 @@ def publication_reproduce(publication: Publication) -> list[Discrepancy]:
     spec = spec_from_document(framework.document, framework.fingerprint)
     published = {
         (r.member.iso3, r.kpi, r.component): r
-        for r in PublishedResult.objects.filter(publication=publication).select_related("member")
+        for r in PublishedResult.objects.unrestricted()
+        .filter(publication=publication)
+        .select_related("member")
     }
     differences = []
     seen = set()
-    for recorded in PublishedMember.objects.filter(publication=publication).select_related("member"):
+    for recorded in (
+        PublishedMember.objects.unrestricted().filter(publication=publication).select_related("member")
+    ):
         for result in compute(spec, Inputs.from_json(recorded.inputs)):
             key = (recorded.member.iso3, result.kpi, result.component)
             seen.add(key)

@@ -5,7 +5,8 @@ fixed number of queries, whatever the number of KPIs, cycles and publications.
 - `latest_publications(cycle)`: the latest publication of the cycle and of each earlier cycle of the
   same framework (by framework code: KPI codes carry over between versions), oldest first;
 - `member_history(audience, member_id, publications)`: the member's computed values in those
-  publications that the audience may see (`visible_filter`), by KPI component, with their year;
+  publications that the audience may see (`PublishedResult.objects.visible_to`), by KPI component,
+  with their year;
 - `member_peer_groups(audience, member_id, cycle, publication)`: the released statistics
   (`aggregates_for`) of the groups the member belongs to, global first.
 """
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from pmm.cycles.models import Cycle
-from pmm.disclosure.audience import visible_filter
 from pmm.disclosure.policy import Audience
 from pmm.framework.models import Framework
 from pmm.members.models import Group
@@ -63,10 +63,8 @@ def member_history(
     """The member's computed values in the given publications that the audience may see, in one query."""
     year = {p.pk: p.cycle.reporting_year for p in publications}
     rows = (
-        PublishedResult.objects.filter(
-            publication__in=publications, member_id=member_id, status=COMPUTED, value__isnull=False
-        )
-        .filter(visible_filter(audience))
+        PublishedResult.objects.visible_to(audience)
+        .filter(publication__in=publications, member_id=member_id, status=COMPUTED, value__isnull=False)
         .values_list("publication_id", "kpi", "component", "value")
     )
     found: dict[Key, list[tuple[int, float]]] = defaultdict(list)

@@ -85,7 +85,7 @@ def _change_log(previous: Publication | None, rows: dict[tuple[str, str, str], d
         return []
     before = {
         (r.member.iso3, r.kpi, r.component): {f: getattr(r, f) for f in _FIELDS}
-        for r in PublishedResult.objects.filter(publication=previous).select_related("member")
+        for r in PublishedResult.objects.unrestricted().filter(publication=previous).select_related("member")
     }
     members_before = {key[0] for key in before}
     members_now = {key[0] for key in rows}
@@ -133,7 +133,9 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
     reviewed = reviewed_kpis(cycle)
     by_set = {a.result_set.pk: a for a in assessments}
     rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for r in KpiResult.objects.filter(result_set_id__in=by_set).order_by("result_set_id", "id"):
+    for r in (
+        KpiResult.objects.unrestricted().filter(result_set_id__in=by_set).order_by("result_set_id", "id")
+    ):
         a = by_set[r.result_set_id]
         rows[(a.member.iso3, r.kpi, r.component)] = {
             "member": a.member, "kpi": r.kpi, "component": r.component, "status": r.status, "value": r.value,

@@ -23,7 +23,7 @@ def warm_group_statistics(publication_id: int) -> str:
     from pmm.results.models import Publication
 
     publication = Publication.objects.select_related("cycle__framework").get(pk=publication_id)
-    members = publication.members.values_list("member_id", flat=True)
+    members = publication.members.unrestricted().values_list("member_id", flat=True)
     audiences = [PUBLIC_AUDIENCE, EVERYTHING, *(member_audience(m) for m in members)]
     for audience in audiences:
         aggregates_for(audience, publication.cycle, publication)

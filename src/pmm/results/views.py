@@ -19,6 +19,8 @@ from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
+from pmm.disclosure.audience import audience_of
+from pmm.results.changelog import change_logs_for
 from pmm.results.exports import download_url
 from pmm.results.formatting import figure_of, group_rows, units_of
 from pmm.results.group_stats import cycle_aggregates
@@ -100,12 +102,14 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
 def publications_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = cycle_get(cycle_id)
     require(request.user, "cycle.view")
+    publications = list(publications_of(cycle))
+    logs = change_logs_for(audience_of(request.user), publications)
     return render(
         request,
         "results/publications.html",
         {
             "cycle": cycle,
-            "publications": list(publications_of(cycle)),
+            "publications": [(p, logs[p.pk]) for p in publications],
             "may_publish": can(request.user, "result.publish"),
         },
     )

@@ -26,10 +26,8 @@ from pmm.assessments.models import ValueState
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.core.downloads import attachment
+from pmm.core.spreadsheet import safe_cell
 from pmm.core.translated import pick
-
-# The one rule against formula injection, shared with the results' CSV and XLSX.
-from pmm.results.exports import safe_text
 from pmm.results.formatting import number_text
 from pmm.reviews.models import KpiVerdict, MessageKind, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.selectors import QueryThread, review_queries
@@ -230,7 +228,7 @@ def review_matrix(actor: Any, review: Review) -> Matrix:
     assessment = review.assessment
     cycle = assessment.cycle
     threads = review_queries(actor, review)
-    verdicts = {v.kpi: v for v in review.verdicts.all()}
+    verdicts = {v.kpi: v for v in review.verdicts.visible_to(actor)}
     rows = matrix_rows(threads, verdicts, cycle_spec(cycle), cycle.reporting_year)
     return Matrix(
         member_iso3=assessment.member.iso3,
@@ -260,11 +258,12 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _cell_value(value: Any) -> Any:
+    """A value for a cell, through the one spreadsheet rule (`pmm.core.spreadsheet`)."""
     if isinstance(value, datetime):
         return _naive(value)
     if value is None:
         return ""
-    return safe_text(str(value)) if isinstance(value, str) else value
+    return safe_cell(value)
 
 
 def _table(
@@ -272,7 +271,7 @@ def _table(
 ) -> int:
     """A header row at `top` (bold, frozen, filterable), the rows below it, wrapped; returns the last row."""
     for index, (title, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=top, column=index, value=safe_text(title))
+        cell = sheet.cell(row=top, column=index, value=safe_cell(title))
         cell.font, cell.alignment = BOLD, WRAP
         sheet.column_dimensions[get_column_letter(index)].width = width
     last = top
@@ -292,7 +291,7 @@ def _table(
 
 def _title_rows(sheet: Worksheet, matrix: Matrix) -> int:
     """The matrix's title and facts; returns the row the table starts at."""
-    sheet.cell(row=1, column=1, value=safe_text(_("Comment-response matrix of the peer review"))).font = TITLE
+    sheet.cell(row=1, column=1, value=safe_cell(_("Comment-response matrix of the peer review"))).font = TITLE
     facts = [
         (_("Member"), f"{matrix.member_name} ({matrix.member_iso3})"),
         (_("Cycle"), matrix.cycle),
@@ -300,7 +299,7 @@ def _title_rows(sheet: Worksheet, matrix: Matrix) -> int:
         (_("Generated at"), _naive(matrix.generated_at)),
     ]
     for row, (label, value) in enumerate(facts, start=2):
-        sheet.cell(row=row, column=1, value=safe_text(label)).font = BOLD
+        sheet.cell(row=row, column=1, value=safe_cell(label)).font = BOLD
         cell = sheet.cell(row=row, column=2, value=_cell_value(value))
         if isinstance(value, datetime):
             cell.number_format = DATETIME_FORMAT

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from pmm.authz.scope import RoleScopedQuerySet, RowScope
+
 
 class ReviewStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
@@ -22,10 +24,12 @@ class ReviewStatus(models.TextChoices):
 
 # Reviews that are over: nothing is open in them any more, and the member may request a new one.
 FINISHED_STATUSES = frozenset({ReviewStatus.DECLINED, ReviewStatus.WITHDRAWN, ReviewStatus.SIGNED_OFF})
-# Reviews whose assigned reviewers may read the member's self-assessment and country-level values.
-READABLE_STATUSES = frozenset(
-    {ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING, ReviewStatus.SIGNED_OFF}
-)
+
+
+class ReviewDataQuerySet(RoleScopedQuerySet):
+    """A review's queries, messages and verdicts: read by those who may see the review."""
+
+    read_action = "review.view"
 
 
 class Accreditation(models.TextChoices):
@@ -50,6 +54,8 @@ class ReviewerProfile(models.Model):
 
 
 class Review(models.Model):
+    row_scope = RowScope(member="assessment__member_id", assessment="assessment_id")
+
     assessment = models.ForeignKey("assessments.Assessment", on_delete=models.PROTECT, related_name="reviews")
     status = models.CharField(_("status"), max_length=20, choices=ReviewStatus.choices)
     request_note = models.TextField(_("what the member wants from the review"), blank=True)
@@ -146,6 +152,8 @@ class QueryStatus(models.TextChoices):
 class ReviewQuery(models.Model):
     """A reviewer's question about one KPI, or about one value (a data element, optionally one year)."""
 
+    row_scope = RowScope(member="review__assessment__member_id", assessment="review__assessment_id")
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="queries")
     number = models.PositiveIntegerField()
     kpi = models.CharField(_("KPI"), max_length=40)
@@ -168,6 +176,7 @@ class ReviewQuery(models.Model):
     )
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    objects = ReviewDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["review", "number"]
@@ -201,6 +210,10 @@ REVIEWER_KINDS = frozenset({MessageKind.QUESTION, MessageKind.REOPEN})
 class QueryMessage(models.Model):
     """One step of a query's thread. Corrections record each value before and after."""
 
+    row_scope = RowScope(
+        member="query__review__assessment__member_id", assessment="query__review__assessment_id"
+    )
+
     query = models.ForeignKey(ReviewQuery, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=MessageKind.choices)
     text = models.TextField(blank=True)
@@ -222,6 +235,7 @@ class QueryMessage(models.Model):
     evidence = models.ForeignKey(
         "evidence.Evidence", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    objects = ReviewDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["query", "at", "id"]
@@ -243,6 +257,8 @@ class Verdict(models.TextChoices):
 class KpiVerdict(models.Model):
     """The reviewers' conclusion on one KPI of the reviewed self-assessment."""
 
+    row_scope = RowScope(member="review__assessment__member_id", assessment="review__assessment_id")
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="verdicts")
     kpi = models.CharField(_("KPI"), max_length=40)
     verdict = models.CharField(_("verdict"), max_length=14, choices=Verdict.choices)
@@ -251,6 +267,7 @@ class KpiVerdict(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    objects = ReviewDataQuerySet.as_manager()
 
     class Meta:
         ordering = ["review", "kpi"]

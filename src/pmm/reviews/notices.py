@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pmm.accounts.models import User
-from pmm.accounts.roles import Role
+from pmm.authz import holders
 from pmm.notifications.services import notify
 from pmm.reviews.models import Review, ReviewQuery, ReviewRound, ReviewStatus
 
@@ -31,13 +31,7 @@ def _url(review: Review) -> str:
 
 
 def _member_people(review: Review) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role_assignments__role__in=[Role.NCP, Role.CONTRIBUTOR],
-            role_assignments__member_id=review.assessment.member_id,
-        ).distinct()
-    )
+    return list(User.objects.filter(holders("review.respond", review.assessment.member_id)).distinct())
 
 
 def _reviewers(review: Review) -> list[User]:
@@ -45,7 +39,7 @@ def _reviewers(review: Review) -> list[User]:
 
 
 def _secretariat() -> list[User]:
-    return list(User.objects.filter(is_active=True, role_assignments__role=Role.SECRETARIAT_ADMIN).distinct())
+    return list(User.objects.filter(holders("review.assign")).distinct())
 
 
 def _send(users: Iterable[User], kind: str, texts: Texts, review: Review, dedupe_key: str = "") -> None:
@@ -89,7 +83,11 @@ def queries_sent(review: Review, queries: list[ReviewQuery] | None = None) -> No
     due = round_.due_date if round_ else None
 
     def texts() -> tuple[str, str]:
-        count = len(queries) if queries is not None else review.queries.filter(round=round_).count()
+        count = (
+            len(queries)
+            if queries is not None
+            else review.queries.unrestricted().filter(round=round_).count()
+        )
         return (
             _("Peer review of %(member)s: queries to answer") % _names(review),
             _("The reviewers sent %(count)s query(ies). Please answer by %(due)s.")

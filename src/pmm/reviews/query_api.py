@@ -257,7 +257,9 @@ def query_reopen_post(
 )
 def verdicts_list(request: HttpRequest, cycle: int, iso3: str) -> list[dict[str, Any]]:
     review = review_of(request, cycle, iso3)
-    return [verdict_out(v) for v in review.verdicts.select_related("decided_by")]
+    return [
+        verdict_out(v) for v in review.verdicts.visible_to(actor_of(request)).select_related("decided_by")
+    ]
 
 
 @router.put(

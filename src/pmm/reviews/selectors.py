@@ -12,14 +12,13 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
 from pmm.accounts.models import User
-from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment, KpiResponse
 from pmm.assessments.selectors import assessment_access, cycle_spec
-from pmm.authz import can, roles_of
-from pmm.authz.matrix import ALL_MEMBERS_ROLES
+from pmm.authz import can, is_secretariat, reviewer_home, reviewers_filter, scope
 from pmm.core.errors import NotFound
 from pmm.cycles.selectors import cycle_get
 from pmm.evidence.models import Evidence
+from pmm.members.models import Member
 from pmm.reviews.certificate import Certificate, Facts, certificate
 from pmm.reviews.models import (
     FINISHED_STATUSES,
@@ -44,7 +43,7 @@ def _reviews() -> QuerySet[Review]:
 
 def review_current(actor: Any, assessment: Assessment) -> Review | None:
     """The assessment's latest review, if the actor may see it (None if there is none)."""
-    if not assessment.pk or not can(actor, "review.view", assessment.member):
+    if not assessment.pk or not can(actor, "review.view", assessment):
         raise NotFound("No such review.")
     return _reviews().filter(assessment=assessment).order_by("-requested_at", "-id").first()
 
@@ -69,16 +68,7 @@ def reviews_visible(actor: Any, status: str = "") -> list[Review]:
     reviews = _reviews()
     if status:
         reviews = reviews.filter(status=status)
-    roles = roles_of(actor)
-    if any(role in ALL_MEMBERS_ROLES for role, _m in roles):
-        return list(reviews)
-    own = {m for role, m in roles if role in (Role.NCP, Role.CONTRIBUTOR) and m is not None}
-    assigned = set(
-        ReviewAssignment.objects.filter(reviewer_id=getattr(actor, "pk", None)).values_list(
-            "review_id", flat=True
-        )
-    )
-    return [r for r in reviews.filter(assessment__member_id__in=own) | reviews.filter(pk__in=assigned)]
+    return list(scope(actor, "review.view", reviews))
 
 
 @dataclass(frozen=True)
@@ -92,8 +82,8 @@ class PoolEntry:
 def reviewer_pool() -> list[PoolEntry]:
     """Every user holding the peer reviewer role, with their profile and open reviews (fixed queries)."""
     users = (
-        User.objects.filter(role_assignments__role=Role.PEER_REVIEWER)
-        .prefetch_related("role_assignments__member")
+        User.objects.filter(reviewers_filter())
+        .prefetch_related("role_assignments")
         .select_related("reviewer")
         .distinct()
         .order_by("username")
@@ -103,9 +93,11 @@ def reviewer_pool() -> list[PoolEntry]:
             review__status__in=[*FINISHED_STATUSES, ReviewStatus.SIGNED_OFF]
         ).values_list("reviewer_id", flat=True)
     )
+    homes = {user.pk: reviewer_home(user) for user in users}
+    members = Member.objects.in_bulk([m for m in homes.values() if m is not None])
     entries = []
     for user in users:
-        member = next((a.member for a in user.role_assignments.all() if a.role == Role.PEER_REVIEWER), None)
+        member = members.get(homes[user.pk]) if homes[user.pk] is not None else None
         profile = getattr(user, "reviewer", None)
         entries.append(PoolEntry(user, profile, member, open_counts.get(user.pk, 0)))
     return entries
@@ -126,23 +118,26 @@ def current_round(review: Review) -> ReviewRound | None:
 
 def kpis_without_verdict(review: Review) -> list[str]:
     spec = cycle_spec(review.assessment.cycle)
-    judged = set(review.verdicts.values_list("kpi", flat=True))
+    judged = set(review.verdicts.unrestricted().values_list("kpi", flat=True))  # codes only
     return [code for code in sorted(spec.kpis, key=lambda c: spec.kpis[c].position) if code not in judged]
 
 
 def certificate_facts(review: Review) -> Facts:
-    """What the certificate is computed from, read in a fixed number of queries."""
+    """What the certificate is computed from, read in a fixed number of queries. Only counts leave
+    this function (no value, text or file), so it reads the review's rows unrestricted."""
     assessment = review.assessment
     spec = cycle_spec(assessment.cycle)
-    statuses = Counter(review.queries.values_list("status", flat=True))
-    verdicts = Counter(v for k, v in review.verdicts.values_list("kpi", "verdict") if k in spec.kpis)
+    statuses = Counter(review.queries.unrestricted().values_list("status", flat=True))
+    verdicts = Counter(
+        v for k, v in review.verdicts.unrestricted().values_list("kpi", "verdict") if k in spec.kpis
+    )
     declined = set(
-        KpiResponse.objects.filter(assessment=assessment, applicable=False).values_list(
-            "kpi__code", flat=True
-        )
+        KpiResponse.objects.unrestricted()
+        .filter(assessment=assessment, applicable=False)
+        .values_list("kpi__code", flat=True)
     )
     reported = [code for code in spec.kpis if code not in declined]
-    files = Evidence.objects.filter(assessment=assessment, deleted_at=None)
+    files = Evidence.objects.unrestricted().filter(assessment=assessment, deleted_at=None)
     on_kpis = set(files.exclude(kpi=None).values_list("kpi__code", flat=True))
     on_elements = set(files.exclude(element=None).values_list("element__code", flat=True))
     with_evidence = [c for c in reported if c in on_kpis or spec.kpis[c].elements & on_elements]
@@ -172,9 +167,7 @@ def review_certificate(review: Review) -> Certificate:
 
 def sees_unsent(actor: Any, review: Review) -> bool:
     """Reviewers and the Secretariat see queries being prepared; the member sees what was sent."""
-    return can(actor, "review.examine", review.assessment.member) or any(
-        role in ALL_MEMBERS_ROLES for role, _m in roles_of(actor)
-    )
+    return can(actor, "review.examine", review.assessment) or is_secretariat(actor)
 
 
 @dataclass(frozen=True)
@@ -187,11 +180,14 @@ def review_queries(actor: Any, review: Review) -> list[QueryThread]:
     """The review's queries with their threads, as the actor may see them (fixed queries)."""
     everything = sees_unsent(actor, review)
     queries = (
-        review.queries.select_related("round", "raised_by")
+        review.queries.visible_to(actor)
+        .select_related("round", "raised_by")
         .prefetch_related(
             Prefetch(
                 "messages",
-                QueryMessage.objects.select_related("author", "round", "evidence").order_by("at", "id"),
+                QueryMessage.objects.visible_to(actor)
+                .select_related("author", "round", "evidence")
+                .order_by("at", "id"),
             )
         )
         .order_by("number")
@@ -208,7 +204,7 @@ def review_queries(actor: Any, review: Review) -> list[QueryThread]:
 
 def review_query_get(actor: Any, review: Review, number: int) -> ReviewQuery:
     """One query of the review, if the actor may see it (the member: once it was sent)."""
-    query = review.queries.filter(number=number).first()
+    query = review.queries.visible_to(actor).filter(number=number).first()
     if query is None or (query.round_id is None and not sees_unsent(actor, review)):
         raise NotFound(f"No query {number} in this review.")
     query.review = review
@@ -216,13 +212,17 @@ def review_query_get(actor: Any, review: Review, number: int) -> ReviewQuery:
 
 
 def reviewed_kpis(cycle: Any) -> set[tuple[int, str]]:
-    """(member id, KPI) confirmed or adjusted by a signed-off peer review of the cycle: peer-reviewed data."""
+    """(member id, KPI) confirmed or adjusted by a signed-off peer review of the cycle: peer-reviewed data.
+    Flags, not values: publishing records them with each figure, and a figure's flag is shown only
+    with the figure."""
     return set(
-        KpiVerdict.objects.filter(
+        KpiVerdict.objects.unrestricted()
+        .filter(
             review__assessment__cycle=cycle,
             review__status=ReviewStatus.SIGNED_OFF,
             verdict__in=[Verdict.CONFIRMED, Verdict.ADJUSTED],
-        ).values_list("review__assessment__member_id", "kpi")
+        )
+        .values_list("review__assessment__member_id", "kpi")
     )
 
 
@@ -239,7 +239,7 @@ def signed_off_certificate(actor: Any, cycle: Any, iso3: str) -> dict[str, Any] 
         .order_by("-signed_off_at")
         .first()
     )
-    if review is None or not can(actor, "review.view", review.assessment.member):
+    if review is None or not can(actor, "review.view", review.assessment):
         return None
     certificate = review_certificate(review)
     return {

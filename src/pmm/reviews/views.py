@@ -15,10 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pmm.accounts.roles import Role
 from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import assessment_access
-from pmm.authz import actions_of, can, require, roles_of
+from pmm.authz import actions_of, can, only_reviewer, require
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.forms import form_add_problems
 from pmm.cycles.selectors import cycle_get
@@ -75,7 +74,7 @@ def _status_label(status: str) -> str:
 
 def _may_request(user: Any, assessment: Assessment, review: Review | None) -> bool:
     return (
-        can(user, "review.request", assessment.member)
+        can(user, "review.request", assessment)
         and assessment.status == AssessmentStatus.SUBMITTED
         and (review is None or not review.is_open)
     )
@@ -84,7 +83,7 @@ def _may_request(user: Any, assessment: Assessment, review: Review | None) -> bo
 def _may_withdraw(user: Any, assessment: Assessment, review: Review | None) -> bool:
     return (
         review is not None
-        and can(user, "review.request", assessment.member)
+        and can(user, "review.request", assessment)
         and next_status(review.status, "withdraw") is not None
     )
 
@@ -201,7 +200,7 @@ def review_detail(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
 @require_POST
 def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = _load(request, cycle_id, iso3)
-    require(request.user, "review.request", assessment.member)
+    require(request.user, "review.request", assessment)
     form = RequestForm(request.POST, prefix="request")
     if form.is_valid():
         try:
@@ -224,7 +223,7 @@ def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespon
 
 def _require_move(user: Any, action: str, assessment: Assessment) -> None:
     """Who may make a move is the workflow's table (checked here too, before the form is read)."""
-    require(user, MOVES[action][0], assessment.member)
+    require(user, MOVES[action][0], assessment)
 
 
 def _move(
@@ -256,7 +255,7 @@ def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
     assessment, review = review_located(request.user, cycle_id, iso3)
     action = request.POST.get("action", "")
     if action not in ("accept", "decline"):
-        require(request.user, "review.decide", assessment.member)
+        require(request.user, "review.decide", assessment)
         messages.error(request, _("Choose to accept or to decline the request."))
         return _to_review(assessment)
     _require_move(request.user, action, assessment)
@@ -297,7 +296,7 @@ def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespo
 @require_POST
 def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = review_located(request.user, cycle_id, iso3)
-    require(request.user, "review.assign", assessment.member)
+    require(request.user, "review.assign", assessment)
     pool = reviewer_pool()
     assigned = {a.reviewer.get_username() for a in review.assignments.all()}
     form = AssignForm(request.POST, pool=pool, assigned=assigned, confirm="assign-warned" in request.POST)
@@ -344,7 +343,7 @@ def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
 @require_POST
 def review_unassign(request: HttpRequest, cycle_id: int, iso3: str, username: str) -> HttpResponse:
     assessment, review = review_located(request.user, cycle_id, iso3)
-    require(request.user, "review.assign", assessment.member)
+    require(request.user, "review.assign", assessment)
     assignment = next((a for a in review.assignments.all() if a.reviewer.get_username() == username), None)
     if assignment is None:
         raise NotFound(f"{username} is not assigned to this review.")
@@ -370,17 +369,6 @@ def review_unassign(request: HttpRequest, cycle_id: int, iso3: str, username: st
 # --- the reviews a visitor may see ------------------------------------------------------------------
 
 
-def _only_reviewer(user: Any) -> bool:
-    """A peer reviewer and nothing else that sees reviews: their list is 'My reviews'."""
-    roles = {role for role, _m in roles_of(user)}
-    return Role.PEER_REVIEWER in roles and not roles & {
-        Role.SECRETARIAT_ADMIN,
-        Role.SECRETARIAT_ANALYST,
-        Role.NCP,
-        Role.CONTRIBUTOR,
-    }
-
-
 @login_required
 def review_list(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -400,11 +388,11 @@ def review_list(request: HttpRequest) -> HttpResponse:
                 "member": member,
                 "status_label": _status_label(review.status),
                 "lead": lead,
-                "url": _review_url(assessment) if can(user, "review.view", member) else "",
+                "url": _review_url(assessment) if can(user, "review.view", assessment) else "",
                 "assessment_url": reverse(
                     "assessments:assessment_detail", args=[assessment.cycle_id, member.iso3]
                 )
-                if can(user, "assessment.view", member)
+                if can(user, "assessment.view", assessment)
                 else "",
             }
         )
@@ -413,7 +401,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         "reviews/review_list.html",
         {
             "rows": rows,
-            "mine": _only_reviewer(user),
+            "mine": only_reviewer(user),
             "statuses": ReviewStatus.choices,
             "status": status,
             "may_pool": can(user, "reviewer.list"),

@@ -40,8 +40,8 @@ EXAMINING = (ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING)
 UNDER_WAY = (*EXAMINING, ReviewStatus.SIGNED_OFF)
 
 
-def _verdicts(review: Review) -> dict[str, tuple[str, str]]:
-    return {v.kpi: (v.verdict, v.reason) for v in review.verdicts.all()}
+def _verdicts(user: Any, review: Review) -> dict[str, tuple[str, str]]:
+    return {v.kpi: (v.verdict, v.reason) for v in review.verdicts.visible_to(user)}
 
 
 def work_context(user: Any, assessment: Assessment, review: Review | None) -> dict[str, Any]:
@@ -51,10 +51,10 @@ def work_context(user: Any, assessment: Assessment, review: Review | None) -> di
     member = assessment.member
     spec = cycle_spec(assessment.cycle)
     examining = review.status in EXAMINING
-    reviewer = examining and can(user, "review.examine", member)
-    responding = review.status == ReviewStatus.MEMBER_RESPONDING and can(user, "review.respond", member)
+    reviewer = examining and can(user, "review.examine", assessment)
+    responding = review.status == ReviewStatus.MEMBER_RESPONDING and can(user, "review.respond", assessment)
     lead = reviewer and is_lead(user, review)
-    verdicts = _verdicts(review)
+    verdicts = _verdicts(user, review)
     threads = []
     for thread in review_queries(user, review):
         query = thread.query
@@ -330,7 +330,7 @@ def review_step_view(request: HttpRequest, cycle_id: int, iso3: str, action: str
 @require_POST
 def verdicts_view(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = review_located(request.user, cycle_id, iso3)
-    current = _verdicts(review)
+    current = _verdicts(request.user, review)
     form = VerdictsForm(request.POST, spec=cycle_spec(assessment.cycle), current=current)
     if not form.is_valid():
         _form_refused(request, form)

@@ -11,8 +11,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pmm.authz.scope import RoleScopedQuerySet, RowScope
+
+
+class TargetQuerySet(RoleScopedQuerySet):
+    read_action = "target.view"
+
 
 class Target(models.Model):
+    row_scope = RowScope(member="member_id")
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="targets")
     framework_code = models.CharField(_("framework"), max_length=60)
     kpi = models.CharField(_("KPI"), max_length=30)
@@ -24,6 +31,7 @@ class Target(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     set_at = models.DateTimeField()
+    objects = TargetQuerySet.as_manager()
 
     class Meta:
         ordering = ["member", "framework_code", "kpi", "component", "year"]

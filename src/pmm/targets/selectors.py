@@ -50,7 +50,8 @@ def targets_of(actor: Any, member: Member, framework_code: str) -> list[Target]:
     """The member's targets for the framework, by KPI, component and year (one query)."""
     _may_view(actor, member)
     targets = list(
-        Target.objects.filter(member=member, framework_code=framework_code)
+        Target.objects.visible_to(actor)
+        .filter(member=member, framework_code=framework_code)
         .select_related("set_by")
         .order_by("kpi", "component", "year")
     )
@@ -65,7 +66,8 @@ def target_get(
     """One target; NotFound when there is none (or the actor may not see the member's targets)."""
     _may_view(actor, member)
     target = (
-        Target.objects.select_related("member", "set_by")
+        Target.objects.visible_to(actor)
+        .select_related("member", "set_by")
         .filter(member=member, framework_code=framework_code, kpi=kpi, component=component, year=year)
         .first()
     )

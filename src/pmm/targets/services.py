@@ -164,7 +164,8 @@ def target_set(
         raise ApplicationError("The target was not saved.", problems=problems)
     framework_code = cycle.framework.code
     target = (
-        Target.objects.select_for_update()
+        Target.objects.unrestricted()
+        .select_for_update()
         .filter(member=member, framework_code=framework_code, kpi=kpi, component=component, year=year)
         .first()
     )
@@ -192,7 +193,13 @@ def target_set(
 @transaction.atomic
 def target_remove(*, actor: Any, target: Target, reason: str = "") -> None:
     """Remove a target (its row is deleted; the audit log keeps what it was)."""
-    locked = Target.objects.select_for_update().select_related("member").filter(pk=target.pk).first()
+    locked = (
+        Target.objects.unrestricted()
+        .select_for_update()
+        .select_related("member")
+        .filter(pk=target.pk)
+        .first()
+    )
     if locked is None:
         require(actor, "target.manage", target.member)
         raise ApplicationError("This target has already been removed.", code="not_found")

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from pmm.authz import actions_of, can, roles_of
+from pmm.authz import acting_for, actions_of, can, member_ids_for
 
 # (label, URL name, action that makes the link appear; None: everyone)
 NAV_LINKS = [
@@ -33,9 +33,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if action is None:
             allowed = True
         elif action == "user.invite_contributor":
-            allowed = any(role == "ncp" for role, _member in roles_of(user))
+            allowed = bool(member_ids_for(user, action))
         elif action == "assessment.edit":  # the members' own work; the Secretariat uses the cycles
-            allowed = any(role in ("ncp", "contributor") and member for role, member in roles_of(user))
+            allowed = bool(acting_for(user))
         elif action in ("review.view", "dashboard.view"):  # for some member: their own, or reviewed
             allowed = action in actions_of(user)
         else:

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pmm.accounts.roles import Role
 from pmm.assessments.views import due_items
-from pmm.authz import can, roles_of
+from pmm.authz import acting_for, can, member_ids_for, named_members, role_titles
 from pmm.cycles.models import CycleStatus
 from pmm.cycles.selectors import cycles_list
 from pmm.framework.selectors import frameworks_list
@@ -14,16 +13,15 @@ from pmm.members.models import Member
 
 def home(request: HttpRequest) -> HttpResponse:
     """One home page, whose sections depend on the visitor's roles."""
-    roles = roles_of(request.user)
-    member_ids = {member_id for _role, member_id in roles if member_id}
-    works_for_member = any(r in (Role.NCP, Role.CONTRIBUTOR) and m for r, m in roles)
+    member_ids = named_members(request.user)
+    works_for_member = bool(acting_for(request.user))
     may_board = can(request.user, "cycle.status_board")
     context = {
-        "role_labels": [Role(r).label for r, _m in roles if r in Role.values],
+        "role_labels": role_titles(request.user),
         "my_members": Member.objects.filter(pk__in=member_ids) if member_ids else [],
         "frameworks": [f for f in frameworks_list() if f.status == "active"],
         "member_count": Member.objects.count(),
-        "is_ncp": any(r == Role.NCP for r, _m in roles),
+        "is_ncp": bool(member_ids_for(request.user, "assessment.submit")),
         "works_for_member": works_for_member,
         "due": due_items(request.user) if works_for_member else [],
         "open_cycles": list(cycles_list().filter(status=CycleStatus.OPEN)) if may_board else [],

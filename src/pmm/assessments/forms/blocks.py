@@ -11,6 +11,10 @@ from pmm.assessments.selectors import AssessmentState
 from pmm.assessments.validation import Completeness
 
 
+def _label(level: str) -> str:
+    return str(Disclosure(level).label) if level in Disclosure.values else ""
+
+
 @dataclass
 class SlotView:
     element: str
@@ -108,16 +112,34 @@ class KpiView:
     disclosure: str
     entries: list[RowView | ElementRef] = field(default_factory=list)
     error: str = ""
+    error_field: str = ""  # the field the error is about: "justification", "disclosure" or "reason"
     history_count: int = 0
+    stored_disclosure: str = ""  # the level saved now (`disclosure` may be what was typed)
+    published_disclosure: str = ""  # the level of the member's latest publication ("" if none)
+    reason_required: bool = False  # the member's results are published: a change of level says why
+    reason: str = ""  # the reason typed
 
     @property
     def disclosure_label(self) -> str:
-        return str(Disclosure(self.disclosure).label) if self.disclosure in Disclosure.values else ""
+        return _label(self.disclosure)
+
+    @property
+    def disclosure_moved(self) -> bool:
+        """The level changed since the latest publication: it applies from the next one."""
+        return bool(self.published_disclosure) and self.published_disclosure != self.stored_disclosure
+
+    @property
+    def published_label(self) -> str:
+        return _label(self.published_disclosure)
+
+    @property
+    def stored_label(self) -> str:
+        return _label(self.stored_disclosure)
 
     @property
     def params(self) -> str:
         prefix = f"kpi__{self.code}"
-        return f"version,{prefix}__na,{prefix}__justification,{prefix}__disclosure"
+        return f"version,{prefix}__na,{prefix}__justification,{prefix}__disclosure,{prefix}__reason"
 
     @property
     def rows(self) -> list[RowView]:

@@ -21,6 +21,7 @@ from pmm.assessments.forms.layout import DocIndex, free_elements
 from pmm.assessments.forms.posted import PostedKpi, PostedSlot, slot_name
 from pmm.assessments.messages import issue_text
 from pmm.assessments.selectors import AssessmentState
+from pmm.assessments.services.disclosure import PublishedLevels
 from pmm.assessments.spec import ElementSpec
 from pmm.assessments.validation import Completeness, Issue, needed_slots
 from pmm.core.translated import pick
@@ -91,6 +92,8 @@ class PageBuilder:
         kpi_errors: dict[str, str] | None = None,
         typed_justifications: dict[str, str] | None = None,
         history_counts: dict[str, int] | None = None,
+        published: PublishedLevels | None = None,
+        kpi_error_fields: dict[str, str] | None = None,
     ) -> None:
         self.state, self.spec, self.index = state, state.spec, index
         self.typed = typed or {}
@@ -99,6 +102,8 @@ class PageBuilder:
         self.kpi_errors = kpi_errors or {}
         self.typed_justifications = typed_justifications or {}
         self.history_counts = history_counts or {}
+        self.published = published or PublishedLevels()
+        self.kpi_error_fields = kpi_error_fields or {}
         self.year = state.assessment.cycle.reporting_year
         self.needed = set(needed_slots(self.spec, state.not_applicable))
         self.rules = {r.code: r for r in self.spec.rules}
@@ -195,12 +200,16 @@ class PageBuilder:
             justification=response.justification if response else "",
             disclosure=self.state.disclosure(code),
             error=self.kpi_errors.get(code, ""),
+            error_field=self.kpi_error_fields.get(code, ""),
             history_count=self.history_counts.get(f"kpi:{code}", 0),
+            stored_disclosure=self.state.disclosure(code),
+            published_disclosure=self.published.level(code),
+            reason_required=self.published.published,
         )
         if typed is not None:
             view.applicable, view.justification = typed.applicable, typed.justification
             if typed.disclosure is not None:
-                view.disclosure = typed.disclosure
+                view.disclosure, view.reason = typed.disclosure, typed.reason
         return view
 
     def kpi_elements(self, code: str) -> list[str]:

@@ -2,7 +2,8 @@
 
 Field names:
 - ``{ELEMENT}__{PERIOD}__value|na|reason|comment``: one value (PERIOD is ``T`` or ``T-1``);
-- ``kpi__{KPI}__na|justification|disclosure``: a KPI's applicability and disclosure choices;
+- ``kpi__{KPI}__na|justification|disclosure|reason``: a KPI's applicability and disclosure choices
+  (the reason of a change of disclosure level, required once the member's results are published);
 - ``just__{ISSUE KEY}``: the explanation of a warning;
 - ``version``: the assessment version the page was read at (a stale version saves nothing).
 """
@@ -42,6 +43,7 @@ class PostedKpi:
     applicable: bool
     justification: str
     disclosure: str | None  # None: not posted (or the actor may not choose it)
+    reason: str = ""  # why the disclosure level changes
 
 
 def slot_name(element: str, period: str) -> str:
@@ -86,7 +88,11 @@ def posted_kpis(data: QueryDict, kpis: list[str], may_disclose: bool) -> list[Po
         disclosure = data.get(f"{prefix}__disclosure") if may_disclose else None
         found.append(
             PostedKpi(
-                code, data.get(f"{prefix}__na") != "1", data.get(f"{prefix}__justification", ""), disclosure
+                code,
+                data.get(f"{prefix}__na") != "1",
+                data.get(f"{prefix}__justification", ""),
+                disclosure,
+                data.get(f"{prefix}__reason", "") if may_disclose else "",
             )
         )
     return found

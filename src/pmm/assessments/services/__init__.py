@@ -3,9 +3,13 @@
 Every write: authorise, check the workflow and the editing window, validate, compare-and-swap
 the version (a stale version changes nothing and answers 409), save, record each field's change
 in the history with its path, and audit.
+
+A KPI's disclosure level is not data and knows no editing window: the NCP may change it at any
+time, also in a submitted assessment and after publication (`kpi_update`, `services.disclosure`).
 """
 
 from pmm.assessments.services.common import ASSESSMENT_TRANSITIONS, ValueInput
+from pmm.assessments.services.disclosure import PublishedLevels, published_levels, published_note
 from pmm.assessments.services.kpis import kpi_update
 from pmm.assessments.services.values import (
     ValuesPartlySaved,
@@ -17,6 +21,7 @@ from pmm.assessments.services.workflow import assessment_reopen, assessment_star
 
 __all__ = [
     "ASSESSMENT_TRANSITIONS",
+    "PublishedLevels",
     "ValueInput",
     "ValuesPartlySaved",
     "assessment_reopen",
@@ -24,6 +29,8 @@ __all__ = [
     "assessment_submit",
     "justification_save",
     "kpi_update",
+    "published_levels",
+    "published_note",
     "values_save",
     "values_save_valid",
 ]

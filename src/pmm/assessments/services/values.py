@@ -44,7 +44,7 @@ def values_save(
 ) -> Assessment:
     """Save a batch of values atomically. Any invalid item refuses the whole batch, naming each item.
     `correcting_review`: see `require_editable`."""
-    require(actor, "assessment.edit", assessment.member)
+    require(actor, "assessment.edit", assessment)
     with transaction.atomic():
         if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
             if version not in (None, 0):
@@ -86,7 +86,9 @@ def values_save(
         }
         existing = {
             (v.element_id, v.period): v
-            for v in DataValue.objects.filter(assessment=assessment, element__in=elements.values())
+            for v in DataValue.objects.unrestricted().filter(
+                assessment=assessment, element__in=elements.values()
+            )
         }
         created, updated, changes = [], [], []
         now = timezone.now()
@@ -160,7 +162,9 @@ def values_save_valid(
         stored = (
             {
                 (v.element.code, v.period): v
-                for v in DataValue.objects.filter(assessment=assessment).select_related("element")
+                for v in DataValue.objects.unrestricted()
+                .filter(assessment=assessment)
+                .select_related("element")
             }
             if assessment.pk
             else {}
@@ -210,9 +214,9 @@ def justification_save(
     correcting_review: bool = False,
 ) -> None:
     """Explain a validation warning (an empty text removes the explanation)."""
-    require(actor, "assessment.edit", assessment.member)
+    require(actor, "assessment.edit", assessment)
     require_editable(assessment, correcting_review=correcting_review)
-    state = assessment_state(assessment)
+    state = assessment_state(assessment, actor)
     if issue_key not in {i.key for i in state.issues if i.needs_justification}:
         raise ApplicationError(
             "There is no such warning to explain.",
@@ -225,7 +229,7 @@ def justification_save(
     if old == text:
         return
     if text:
-        WarningJustification.objects.update_or_create(
+        WarningJustification.objects.unrestricted().update_or_create(
             assessment=assessment,
             issue_key=issue_key,
             defaults={"text": text, "updated_by": acting_user(actor)},

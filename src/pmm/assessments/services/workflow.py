@@ -33,7 +33,7 @@ from pmm.framework.models import DataElement
 @transaction.atomic
 def assessment_start(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
     """The member joins the cycle: its assessment exists from now on, T-1 values carried forward."""
-    require(actor, "assessment.edit", assessment.member)
+    require(actor, "assessment.edit", assessment)
     if assessment.pk and assessment.status != AssessmentStatus.NOT_STARTED:
         return assessment
     reason = closed_reason(assessment.cycle, assessment.member_id)
@@ -63,7 +63,8 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
         if "T-1" in e.periods
     }
     earlier = (
-        DataValue.objects.filter(
+        DataValue.objects.unrestricted()
+        .filter(
             assessment__member=assessment.member,
             assessment__cycle__reporting_year__in=[year, year + 1],  # year as its T, or as its T-1
             element__code__in=elements,
@@ -103,12 +104,12 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
 @transaction.atomic
 def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
     """The NCP submits: refused while errors or unexplained warnings remain."""
-    require(actor, "assessment.submit", assessment.member)
+    require(actor, "assessment.submit", assessment)
     if not assessment.pk:
         raise ApplicationError("This assessment has not started yet.", code="illegal_transition")
     new_status = transition(assessment, "submit")
     require_editable(assessment)
-    state = assessment_state(assessment)
+    state = assessment_state(assessment, actor)
     if state.blocking:
         raise ApplicationError(
             f"The assessment cannot be submitted yet: {len(state.blocking)} problem(s) remain.",
@@ -140,7 +141,7 @@ def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form")
 @transaction.atomic
 def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str, path: str = "form") -> Assessment:
     """The Secretariat sends a submitted assessment back to the member, saying why."""
-    require(actor, "assessment.reopen", assessment.member)
+    require(actor, "assessment.reopen", assessment)
     if not reason.strip():
         raise ApplicationError(
             "Say why the assessment is reopened; the NCP will see it.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from django.http import HttpRequest
@@ -19,6 +20,7 @@ from pmm.assessments.selectors import (
     assessment_state,
     editing_blocked,
 )
+from pmm.assessments.services import PublishedLevels, published_levels
 from pmm.authz import can
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import closed_reason, cycle_get, member_deadline
@@ -48,6 +50,11 @@ class Page:
     def member(self) -> Member:
         return self.assessment.member
 
+    @cached_property
+    def published(self) -> PublishedLevels:
+        """The levels of the member's latest publication in the cycle (read when a page needs them)."""
+        return published_levels(self.assessment)
+
 
 def blocked_reason(assessment: Assessment, may_edit: bool, deadline: date) -> str:
     if not may_edit:
@@ -60,7 +67,7 @@ def blocked_reason(assessment: Assessment, may_edit: bool, deadline: date) -> st
 def load_page(request: HttpRequest, cycle_id: int, iso3: str) -> Page:
     cycle = cycle_get(cycle_id)
     assessment = assessment_access(request.user, cycle, iso3)
-    state = assessment_state(assessment)
+    state = assessment_state(assessment, request.user)
     member = assessment.member
     may_edit = can(request.user, "assessment.edit", member)
     deadline = member_deadline(cycle, member.pk)

@@ -110,13 +110,13 @@ def _dimension_url(page: Page, dimension: str) -> str:
 def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: str) -> HttpResponse:
     page = _dimension_page(request, cycle_id, iso3, dimension)
     here = _dimension_url(page, dimension)
-    counts = value_history_counts(page.assessment)
+    counts = value_history_counts(page.assessment, request.user)
     if request.method != "POST":
-        builder = PageBuilder(page.state, page.index, history_counts=counts)
+        builder = PageBuilder(page.state, page.index, history_counts=counts, published=page.published)
         return render(
             request, "assessments/dimension_edit.html", _dimension_context(request, page, dimension, builder)
         )
-    require(request.user, "assessment.edit", page.member)
+    require(request.user, "assessment.edit", page.assessment)
     spec = page.state.spec
     kpis = [k for o in spec.dimensions[dimension].outcomes for k in spec.outcomes[o].kpis]
     choices = posted_kpis(request.POST, kpis, page.may_disclose)
@@ -138,7 +138,7 @@ def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: st
         )
         return redirect(here + query)
     # Show the page again with what was typed, so that nothing is lost.
-    page.state = assessment_state(page.assessment)
+    page.state = assessment_state(page.assessment, request.user)
     keep = result.conflict or result.blocked
     builder = PageBuilder(
         page.state,
@@ -150,7 +150,9 @@ def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: st
         typed_kpis={k.kpi: k for k in choices if keep or k.kpi in result.kpi_errors},
         kpi_errors=result.kpi_errors,
         typed_justifications=explained if keep else {},
-        history_counts=value_history_counts(page.assessment),
+        history_counts=value_history_counts(page.assessment, request.user),
+        published=page.published,
+        kpi_error_fields=result.kpi_error_fields,
     )
     context = _dimension_context(request, page, dimension, builder)
     context["version"] = result.version if result.version is not None else posted_version(request.POST)
@@ -170,7 +172,10 @@ def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: st
     context["problem_links"] = [
         (message, f"#f-{element}-{period}-value")
         for (element, period), message in result.entry_errors.items()
-    ] + [(message, f"#kpi-{kpi}-justification") for kpi, message in result.kpi_errors.items()]
+    ] + [
+        (message, f"#kpi-{kpi}-{result.kpi_error_fields.get(kpi, 'justification')}")
+        for kpi, message in result.kpi_errors.items()
+    ]
     return render(
         request,
         "assessments/dimension_edit.html",
@@ -192,7 +197,7 @@ def _autosave_response(
 ) -> HttpResponse:
     """The fragments an autosave swaps in (all out of band): the messages of the rows concerned,
     the KPI's messages, the version, the completeness bars and the status line."""
-    page.state = assessment_state(page.assessment)
+    page.state = assessment_state(page.assessment, request.user)
     slots = slots or []
     keep = {(s.element, s.period): s for s in slots if (s.element, s.period) in result.entry_errors}
     builder = PageBuilder(
@@ -202,7 +207,9 @@ def _autosave_response(
         entry_errors=result.entry_errors,
         typed_kpis={choice.kpi: choice} if choice and (result.kpi_errors or result.conflict) else {},
         kpi_errors=result.kpi_errors,
-        history_counts=value_history_counts(page.assessment),
+        history_counts=value_history_counts(page.assessment, request.user),
+        published=page.published,
+        kpi_error_fields=result.kpi_error_fields,
     )
     on_page = builder.page_elements(dimension)
     related: list[str] = []
@@ -256,7 +263,7 @@ def _autosave_response(
 def row_save(request: HttpRequest, cycle_id: int, iso3: str, dimension: str, element: str) -> HttpResponse:
     """Autosave of one element's values (and the explanations of its warnings)."""
     page = _dimension_page(request, cycle_id, iso3, dimension)
-    require(request.user, "assessment.edit", page.member)
+    require(request.user, "assessment.edit", page.assessment)
     if element not in PageBuilder(page.state, page.index).page_elements(dimension):
         raise NotFound(f"No data element {element} on this page.")
     here = _dimension_url(page, dimension)
@@ -278,7 +285,7 @@ def row_save(request: HttpRequest, cycle_id: int, iso3: str, dimension: str, ele
 def kpi_save(request: HttpRequest, cycle_id: int, iso3: str, dimension: str, kpi: str) -> HttpResponse:
     """Autosave of one KPI's applicability, justification and (NCP) disclosure level."""
     page = _dimension_page(request, cycle_id, iso3, dimension)
-    require(request.user, "assessment.edit", page.member)
+    require(request.user, "assessment.edit", page.assessment)
     spec = page.state.spec
     if kpi not in spec.kpis or spec.kpis[kpi].dimension != dimension:
         raise NotFound(f"No KPI {kpi} on this page.")

@@ -77,7 +77,7 @@ def history_list(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse
     subjects = [s for s in request.GET.getlist("subject") if s]
     changes: Any = []
     if assessment.pk:
-        changes = value_history(assessment)
+        changes = value_history(assessment, request.user)
         if subjects:
             changes = changes.filter(subject__in=subjects)
     page_obj = Paginator(changes, 50).get_page(request.GET.get("page"))

@@ -142,7 +142,7 @@ def assessment_detail(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
 @require_POST
 def assessment_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
-    require(request.user, "assessment.edit", page.member)
+    require(request.user, "assessment.edit", page.assessment)
     try:
         services.assessment_start(actor=request.user, assessment=page.assessment, path="form")
     except ApplicationError:
@@ -167,7 +167,7 @@ def assessment_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResp
 @require_POST
 def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
-    require(request.user, "assessment.submit", page.member)
+    require(request.user, "assessment.submit", page.assessment)
     try:
         services.assessment_submit(actor=request.user, assessment=page.assessment, path="form")
     except ApplicationError as error:
@@ -184,7 +184,7 @@ def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
 @require_POST
 def assessment_reopen(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
-    require(request.user, "assessment.reopen", page.member)
+    require(request.user, "assessment.reopen", page.assessment)
     form = ReopenForm(request.POST)
     if not form.is_valid():
         return render_overview(request, page, reopen_form=form, status=400)

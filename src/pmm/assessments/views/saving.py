@@ -23,6 +23,7 @@ class SaveResult:
     blocked: str = ""
     entry_errors: dict[tuple[str, str], str] = field(default_factory=dict)
     kpi_errors: dict[str, str] = field(default_factory=dict)
+    kpi_error_fields: dict[str, str] = field(default_factory=dict)  # the field each KPI error is about
     saved: int = 0  # how many writes were made
     version: int | None = None  # the page's version from now on (None: keep the one it has)
     concurrent: bool = False  # someone else wrote between our writes
@@ -113,40 +114,60 @@ def _save_kpi(page: Page, actor: Any, posted: PostedKpi, result: SaveResult) -> 
     if posted.disclosure is not None and posted.disclosure != state.disclosure(posted.kpi):
         if posted.disclosure not in Disclosure.values:
             result.kpi_errors[posted.kpi] = _("Choose one of the disclosure levels offered.")
+            result.kpi_error_fields[posted.kpi] = "disclosure"
             return
         changes["disclosure"] = posted.disclosure
     if not changes:
         return
     try:
         services.kpi_update(
-            actor=actor, assessment=page.assessment, kpi_code=posted.kpi, path="form", **changes
+            actor=actor,
+            assessment=page.assessment,
+            kpi_code=posted.kpi,
+            path="form",
+            reason=posted.reason if "disclosure" in changes else "",
+            **changes,
         )
     except ApplicationError as error:
         if error.code != "invalid_values":
             raise
-        result.kpi_errors[posted.kpi] = _(
-            "Explain why this KPI does not apply to your administration; the choice is saved once it is "
-            "explained."
-        )
+        fields = {p.field for p in error.problems}
+        messages = []
+        if "justification" in fields:
+            messages.append(
+                _(
+                    "Explain why this KPI does not apply to your administration; the choice is saved once "
+                    "it is explained."
+                )
+            )
+        if "reason" in fields:
+            messages.append(
+                _(
+                    "Say why you change who may see this KPI: its results have been published. The "
+                    "published figures keep the level they were published with; the new level applies "
+                    "from the next publication."
+                )
+            )
+        result.kpi_errors[posted.kpi] = " ".join(messages) or error.message
+        result.kpi_error_fields[posted.kpi] = "justification" if "justification" in fields else "reason"
     else:
         result.saved += 1
 
 
 def disclosure_only(page: Page) -> bool:
-    """A submitted assessment (or a closed cycle) keeps its data, but the NCP may still change who may
-    see each KPI until publication."""
+    """A submitted assessment (or a closed cycle) keeps its data, but the NCP may change who may see
+    each KPI at any time, also after publication (with a reason; docs/disclosure.md)."""
     return page.may_disclose and page.assessment.status != AssessmentStatus.NOT_STARTED
 
 
 def only_disclosure(page: Page, choices: list[PostedKpi]) -> list[PostedKpi]:
-    """The posted KPI choices reduced to their disclosure levels (the rest kept as stored)."""
+    """The posted KPI choices reduced to their disclosure levels and reasons (the rest kept as stored)."""
     kept = []
     for choice in choices:
         if choice.disclosure is None:
             continue
         response = page.state.responses.get(choice.kpi)
         applicable = choice.kpi not in page.state.not_applicable
-        kept.append(
-            PostedKpi(choice.kpi, applicable, response.justification if response else "", choice.disclosure)
-        )
+        justification = response.justification if response else ""
+        kept.append(PostedKpi(choice.kpi, applicable, justification, choice.disclosure, choice.reason))
     return kept

@@ -22,14 +22,14 @@ from pmm.core.errors import ApplicationError
 def workbook_download(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
     language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    return workbook_file(page.assessment, language)
+    return workbook_file(page.assessment, language, request.user)
 
 
 @login_required
 @require_POST
 def workbook_upload(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
-    require(request.user, "assessment.edit", page.member)
+    require(request.user, "assessment.edit", page.assessment)
     form = WorkbookForm(request.POST, request.FILES)
     if not form.is_valid():
         return render_overview(request, page, workbook_form=form, status=400)

@@ -7,6 +7,8 @@ sheets into plain data and problems named by sheet and cell; `importer` compares
 data and saves through the assessment services, all or nothing.
 """
 
+from typing import Any
+
 from django.http import HttpResponse
 
 from pmm.assessments.models import Assessment
@@ -21,10 +23,10 @@ def workbook_filename(iso3: str, cycle: object) -> str:
     return f"pmm-{iso3.lower()}-{getattr(cycle, 'reporting_year', '')}-cycle{getattr(cycle, 'pk', '')}.xlsx"
 
 
-def workbook_file(assessment: Assessment, language: str) -> HttpResponse:
-    """The member's workbook with its current values, for download."""
+def workbook_file(assessment: Assessment, language: str, reader: Any) -> HttpResponse:
+    """The member's workbook with its current values as `reader` reads them, for download."""
     return attachment(
-        workbook_export(assessment, language),
+        workbook_export(assessment, language, reader),
         CONTENT_TYPE,
         workbook_filename(assessment.member.iso3, assessment.cycle),
     )

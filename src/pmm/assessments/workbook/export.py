@@ -1,4 +1,9 @@
-"""Write a member's workbook: instructions, one sheet per dimension, KPI choices, hidden identity."""
+"""Write a member's workbook: instructions, one sheet per dimension, KPI choices, hidden identity.
+
+Every cell is written through `pmm.core.spreadsheet.safe_cell`: text that would run as a formula gets
+a leading apostrophe (the import takes it off again, `reading.py`), characters a workbook cannot hold
+become U+FFFD. The snapshot in `_meta` holds the texts as the cells show them, so an untouched
+workbook imports without changes."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ from pmm.assessments.selectors import AssessmentState, assessment_state
 from pmm.assessments.spec import ElementSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.checks import SheetChecks, protection
+from pmm.core.spreadsheet import clean_text, safe_cell
 from pmm.core.translated import pick
 from pmm.framework.kinds import ELEMENT_TYPE_LABELS
 
@@ -31,10 +37,10 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 UNLOCKED = Protection(locked=False)
 
 
-def workbook_export(assessment: Assessment, language: str) -> bytes:
-    """The assessment's workbook (.xlsx) in `language`, with its current values filled in."""
+def workbook_export(assessment: Assessment, language: str, reader: Any) -> bytes:
+    """The assessment's workbook (.xlsx) in `language`, with its current values as `reader` reads them."""
     with translation.override(language):
-        return _Writer(assessment_state(assessment), language).write()
+        return _Writer(assessment_state(assessment, reader), language).write()
 
 
 class _Writer:
@@ -133,7 +139,7 @@ class _Writer:
         lines += [(f"{number}. {text}", None) for number, text in enumerate(steps, start=1)]
         ws.column_dimensions["A"].width = 110
         for row, (text, font) in enumerate(lines, start=1):
-            cell = ws.cell(row, 1, text or None)
+            cell = ws.cell(row, 1, safe_cell(text or None))
             cell.alignment = WRAP
             if font is not None:
                 cell.font = font
@@ -141,11 +147,12 @@ class _Writer:
 
     def _dimension(self, ws: Worksheet, code: str) -> None:
         spec, cycle = self.spec, self.assessment.cycle
-        ws["A1"] = f"{code} · {pick(spec.dimensions[code].name, self.language)}"
+        ws["A1"] = safe_cell(f"{code} · {pick(spec.dimensions[code].name, self.language)}")
         ws["A1"].font = TITLE
-        ws["A2"] = _("%(member)s · enter data in the yellow cells; see the Instructions sheet.") % {
-            "member": self.assessment.member.display_name
-        }
+        ws["A2"] = safe_cell(
+            _("%(member)s · enter data in the yellow cells; see the Instructions sheet.")
+            % {"member": self.assessment.member.display_name}
+        )
         ws["A2"].font = MUTED
         headers = {
             L.CODE: _("Code"),
@@ -166,19 +173,21 @@ class _Writer:
             row = L.FIRST_ROW + offset
             if sheet_row.kind == "outcome":
                 outcome = spec.outcomes[sheet_row.code]
-                ws[f"A{row}"], ws[f"B{row}"] = outcome.code, pick(outcome.name, self.language)
+                ws[f"A{row}"] = safe_cell(outcome.code)
+                ws[f"B{row}"] = safe_cell(pick(outcome.name, self.language))
                 for column in "ABCDEFGHI":
                     ws[f"{column}{row}"].font, ws[f"{column}{row}"].fill = BOLD, OUTCOME_FILL
                 continue
             element = spec.elements[sheet_row.code]
-            ws[f"A{row}"], ws[f"B{row}"], ws[f"C{row}"] = element.code, self._name(element), _unit(element)
+            ws[f"A{row}"] = safe_cell(element.code)
+            ws[f"B{row}"] = safe_cell(self._name(element))
+            ws[f"C{row}"] = safe_cell(_unit(element))
             ws[f"B{row}"].alignment = WRAP
             if sheet_row.kind == "reference":
                 home_sheet, home_row = self.layout.home[element.code]
-                ws[f"D{row}"] = _("entered on sheet %(sheet)s, row %(row)s") % {
-                    "sheet": home_sheet,
-                    "row": home_row,
-                }
+                ws[f"D{row}"] = safe_cell(
+                    _("entered on sheet %(sheet)s, row %(row)s") % {"sheet": home_sheet, "row": home_row}
+                )
                 for column in "ABCD":
                     ws[f"{column}{row}"].font = MUTED
                 continue
@@ -194,13 +203,11 @@ class _Writer:
                 ws[ref].fill = GREY_FILL
             return
         stored = self.state.values.get((element.code, period))
-        value, state, text = (
-            L.slot_of(stored.value, stored.state, stored.reason, stored.comment) if stored else L.EMPTY_SLOT
-        )
+        value, state, text = self._slot_of(element.code, period)
         value_ref, state_ref, text_ref = cells
-        ws[value_ref] = self._cell_value(element, value)
-        ws[state_ref] = str(L.STATE_LABELS[state]) if stored else None  # empty means reported
-        ws[text_ref] = text or None
+        ws[value_ref] = safe_cell(self._cell_value(element, value))
+        ws[state_ref] = safe_cell(str(L.STATE_LABELS[state]) if stored else None)  # empty means reported
+        ws[text_ref] = safe_cell(text or None)
         for ref in cells:
             ws[ref].fill, ws[ref].protection = INPUT_FILL, UNLOCKED
         ws[text_ref].alignment = WRAP
@@ -215,11 +222,13 @@ class _Writer:
             ws[value_ref].number_format = _number_format(element)
 
     def _kpis(self, ws: Worksheet) -> None:
-        ws["A1"] = _("KPIs: applicability and disclosure")
+        ws["A1"] = safe_cell(_("KPIs: applicability and disclosure"))
         ws["A1"].font = TITLE
-        ws["A2"] = _(
-            "A KPI that does not apply to your administration needs a justification. The disclosure level "
-            "says who may see the KPI's results: Public, WCO, Union or Country."
+        ws["A2"] = safe_cell(
+            _(
+                "A KPI that does not apply to your administration needs a justification. The disclosure "
+                "level says who may see the KPI's results: Public, WCO, Union or Country."
+            )
         )
         ws["A2"].font = MUTED
         headers = {
@@ -237,11 +246,13 @@ class _Writer:
         for code in self.layout.kpis:
             row, kpi = self.layout.kpi_row(code), self.spec.kpis[code]
             applicable, justification, disclosure = self._kpi_choice(code)
-            ws[f"A{row}"], ws[f"B{row}"], ws[f"C{row}"] = code, pick(kpi.name, self.language), kpi.outcome
+            ws[f"A{row}"] = safe_cell(code)
+            ws[f"B{row}"] = safe_cell(pick(kpi.name, self.language))
+            ws[f"C{row}"] = safe_cell(kpi.outcome)
             ws[f"B{row}"].alignment = WRAP
-            ws[f"D{row}"] = str(L.YES_NO_LABELS[applicable])
-            ws[f"E{row}"] = justification or None
-            ws[f"F{row}"] = str(Disclosure(disclosure).label)
+            ws[f"D{row}"] = safe_cell(str(L.YES_NO_LABELS[applicable]))
+            ws[f"E{row}"] = safe_cell(justification or None)
+            ws[f"F{row}"] = safe_cell(str(Disclosure(disclosure).label))
             for column in L.KPI_INPUT_COLUMNS:
                 ws[f"{column}{row}"].fill, ws[f"{column}{row}"].protection = INPUT_FILL, UNLOCKED
             ws[f"E{row}"].alignment = WRAP
@@ -266,19 +277,14 @@ class _Writer:
         rows: list[tuple[str, Any]] = [(key, values[key]) for key in L.META_KEYS]
         for code in self.layout.home:
             for period in self.spec.elements[code].periods:
-                stored = self.state.values.get((code, period))
-                slot = (
-                    L.slot_of(stored.value, stored.state, stored.reason, stored.comment)
-                    if stored
-                    else L.EMPTY_SLOT
-                )
+                slot = self._slot_of(code, period)
                 rows.append((f"{L.VALUE_PREFIX}{code}@{period}", L.snapshot_dump(slot)))
         rows += [
             (f"{L.KPI_PREFIX}{code}", L.snapshot_dump(self._kpi_choice(code))) for code in self.layout.kpis
         ]
         for index, (key, value) in enumerate(rows, start=1):
-            ws.cell(index, 1, key)
-            ws.cell(index, 2, value)
+            ws.cell(index, 1, safe_cell(key))
+            ws.cell(index, 2, safe_cell(value))
         ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 40, 70
         ws.sheet_state = "hidden"
         ws.protection = protection()
@@ -298,14 +304,14 @@ class _Writer:
             column = get_column_letter(len(self.lists) + 1)
             texts = [str(label) for label in labels]
             for row, text in enumerate(texts, start=1):
-                ws[f"{column}{row}"] = text
+                ws[f"{column}{row}"] = safe_cell(text)
             self.lists[name] = f"'{L.LISTS}'!${column}$1:${column}${len(texts)}"
         return self.lists[name]
 
     def _header(self, ws: Worksheet, headers: dict[str, str], widths: dict[str, int]) -> None:
         for column, text in headers.items():
             cell = ws[f"{column}{L.HEADER_ROW}"]
-            cell.value, cell.font, cell.fill, cell.alignment = text, BOLD, HEADER_FILL, WRAP
+            cell.value, cell.font, cell.fill, cell.alignment = safe_cell(text), BOLD, HEADER_FILL, WRAP
         for column, width in widths.items():
             ws.column_dimensions[column].width = width
 
@@ -321,11 +327,20 @@ class _Writer:
             return pick(element.option_labels.get(value), self.language) or value
         return value
 
+    def _slot_of(self, code: str, period: str) -> L.Slot:
+        """The stored slot, its texts as the cells show them (characters a workbook cannot hold
+        replaced), for the cells and the snapshot alike; the import compares the same way."""
+        stored = self.state.values.get((code, period))
+        if stored is None:
+            return L.EMPTY_SLOT
+        value, state, text = L.slot_of(stored.value, stored.state, stored.reason, stored.comment)
+        return (clean_text(value) if isinstance(value, str) else value, state, clean_text(text))
+
     def _kpi_choice(self, code: str) -> L.KpiChoice:
         response = self.state.responses.get(code)
         if response is None:
             return (True, "", self.spec.kpis[code].disclosure_default)
-        return (response.applicable, response.justification.strip(), response.disclosure)
+        return (response.applicable, clean_text(response.justification.strip()), response.disclosure)
 
 
 def _unit(element: ElementSpec) -> str:

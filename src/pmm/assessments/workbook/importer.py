@@ -30,7 +30,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from pmm.assessments.models import Assessment, DataValue, KpiResponse
 from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.services import ValueInput, kpi_update, values_save
+from pmm.assessments.services import PublishedLevels, ValueInput, kpi_update, published_levels, values_save
 from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.package import package_check
@@ -46,6 +46,7 @@ from pmm.assessments.workbook.reading import (
 )
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.core.spreadsheet import clean_text
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being done)
 ITEM_FIELD = re.compile(r"^values\[(\d+)\](?:\.(\w+))?$")
@@ -104,7 +105,7 @@ def workbook_import(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Save what a filled-in workbook changes; on any problem save nothing and name every problem."""
-    require(actor, "assessment.edit", assessment.member)
+    require(actor, "assessment.edit", assessment)
     spec = cycle_spec(assessment.cycle)
     total = 4 + len(spec.dimensions)
     report = progress or (lambda done, total, label: None)
@@ -232,7 +233,9 @@ def _save(
 def _current(
     assessment: Assessment,
 ) -> tuple[Assessment, dict[tuple[str, str], L.Slot], dict[str, L.KpiChoice]]:
-    """The stored data, read under a lock on the assessment row (PostgreSQL; SQLite serialises writes)."""
+    """The stored data, read under a lock on the assessment row (PostgreSQL; SQLite serialises writes).
+    Texts as the exported workbook shows them (`clean_text`: characters a workbook cannot hold are
+    U+FFFD there), so a cell left as exported is not taken for a change."""
     if not assessment.pk:
         started = Assessment.objects.filter(cycle=assessment.cycle, member=assessment.member).first()
         if started is None:
@@ -241,16 +244,21 @@ def _current(
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     assessment.version, assessment.status = locked.version, locked.status
     slots = {
-        (code, period): L.slot_of(value, state, reason, comment)
-        for code, period, value, state, reason, comment in DataValue.objects.filter(
-            assessment=assessment
-        ).values_list("element__code", "period", "value", "state", "reason", "comment")
+        (code, period): L.slot_of(
+            clean_text(value) if isinstance(value, str) else value,
+            state,
+            clean_text(reason),
+            clean_text(comment),
+        )
+        for code, period, value, state, reason, comment in DataValue.objects.unrestricted()
+        .filter(assessment=assessment)
+        .values_list("element__code", "period", "value", "state", "reason", "comment")
     }
     choices = {
-        code: (applicable, justification.strip(), disclosure)
-        for code, applicable, justification, disclosure in KpiResponse.objects.filter(
-            assessment=assessment
-        ).values_list("kpi__code", "applicable", "justification", "disclosure")
+        code: (applicable, clean_text(justification.strip()), disclosure)
+        for code, applicable, justification, disclosure in KpiResponse.objects.unrestricted()
+        .filter(assessment=assessment)
+        .values_list("kpi__code", "applicable", "justification", "disclosure")
     }
     return assessment, slots, choices
 
@@ -283,7 +291,8 @@ def _plan(
                 continue
         plan.items.append(_item(cells))
         plan.item_cells.append(cells)
-    may_disclose = can(actor, "assessment.set_disclosure", assessment.member)
+    may_disclose = can(actor, "assessment.set_disclosure", assessment)
+    published: PublishedLevels | None = None  # read once, if a level changes
     for code, kpi in reading.kpis.items():
         if not kpi.ok:
             continue
@@ -306,6 +315,20 @@ def _plan(
                 kpi.cell("disclosure"), _("only the National Contact Point may change the disclosure level.")
             )
             continue
+        if "disclosure" in changes:
+            # The same rule as on the platform: a level may change at any time (also in a submitted
+            # assessment, where `kpi_update` refuses any other change), but once the member's results
+            # are published a change needs a reason, which a workbook has no place for.
+            published = published or published_levels(assessment)
+            if published.published:
+                reading.problem(
+                    kpi.cell("disclosure"),
+                    _(
+                        "the results of this cycle have been published: change the disclosure level on "
+                        "the platform, where you say why it changes."
+                    ),
+                )
+                continue
         plan.kpis.append((kpi, changes))
     return plan
 

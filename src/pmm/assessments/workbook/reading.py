@@ -1,5 +1,10 @@
 """Read an uploaded workbook (already loaded by openpyxl) into plain data, naming every problem
-by sheet and cell. Nothing here touches the database."""
+by sheet and cell. Nothing here touches the database.
+
+Text cells are read back through `pmm.core.spreadsheet.unguard_text`: the apostrophe the export put
+in front of text that would run as a formula is taken off, so "=1+1" typed as a comment comes back
+as "=1+1". A formula is told by the cell's type (openpyxl's data_type "f"), not by its first
+character: text that Excel or LibreOffice keeps as text (typed with a leading apostrophe) is text."""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.assessments.validation import coerce
 from pmm.assessments.workbook import layout as L
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.core.spreadsheet import unguard_text
 
 
 @dataclass
@@ -96,7 +102,7 @@ def read_meta(book: Workbook, assessment: Assessment) -> Meta:
     cells: dict[str, str] = {}
     for key_cell, value_cell in ws.iter_rows(min_col=1, max_col=2):
         if isinstance(key_cell.value, str):
-            values[key_cell.value] = value_cell.value
+            values[key_cell.value] = _unguarded(value_cell)
             cells[key_cell.value] = L.cell_name(L.META, value_cell.coordinate)
     problems = [
         FieldProblem(L.sheet_name(L.META), _("the entry %(key)s is missing.") % {"key": key})
@@ -199,13 +205,19 @@ def _whole(value: Any) -> int | None:
     return None
 
 
+def _unguarded(cell: Cell | MergedCell) -> Any:
+    """The cell's value; text without the formula guard the export put in front of it."""
+    value = cell.value
+    if isinstance(value, str) and cell.data_type != "f":
+        return unguard_text(value)
+    return value
+
+
 def _value(cell: Cell | MergedCell, reading: Reading, sheet: str) -> tuple[Any, bool]:
     """A cell's content (text stripped, empty text as None) and whether it may be used."""
-    value = cell.value
+    value = _unguarded(cell)
     where = L.cell_name(sheet, cell.coordinate)
-    if isinstance(value, ArrayFormula | DataTableFormula) or (
-        isinstance(value, str) and value.startswith("=")
-    ):
+    if isinstance(value, ArrayFormula | DataTableFormula) or (cell.data_type == "f" and value is not None):
         shown = value.text if isinstance(value, ArrayFormula) else str(value)
         reading.problem(
             where,

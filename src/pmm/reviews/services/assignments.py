@@ -9,10 +9,9 @@ from django.conf import settings
 from django.db import transaction
 
 from pmm.accounts.models import User
-from pmm.accounts.roles import Role
 from pmm.assessments.services.common import acting_user
 from pmm.audit.services import audit_record
-from pmm.authz import require, roles_of
+from pmm.authz import is_reviewer, require, reviewer_home
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.members.models import Group, GroupKind
 from pmm.reviews import notices
@@ -38,13 +37,13 @@ class AssignmentCheck:
 
 def reviewer_member(user: User) -> int | None:
     """The reviewer's own administration: the member of their peer reviewer role assignment."""
-    return next((m for role, m in roles_of(user) if role == Role.PEER_REVIEWER), None)
+    return reviewer_home(user)
 
 
 def assignment_check(review: Review, reviewer: User) -> AssignmentCheck:
     problems: list[str] = []
     warnings: list[str] = []
-    if not any(role == Role.PEER_REVIEWER for role, _m in roles_of(reviewer)):
+    if not is_reviewer(reviewer):
         problems.append(f"{reviewer.username} is not a peer reviewer.")
         return AssignmentCheck(problems, warnings)
     profile = ReviewerProfile.objects.filter(user=reviewer).first()
@@ -154,7 +153,7 @@ def reviewer_save(
 ) -> ReviewerProfile:
     """Put a peer reviewer in the pool or change their accreditation, languages or expertise."""
     require(actor, "reviewer.manage")
-    if not any(role == Role.PEER_REVIEWER for role, _m in roles_of(user)):
+    if not is_reviewer(user):
         raise ApplicationError(
             f"{user.username} does not hold the peer reviewer role.",
             problems=[FieldProblem("user", "not a peer reviewer")],

@@ -34,7 +34,7 @@ from pmm.reviews.workflow import LEAD_MOVES, MOVES, next_status
 @transaction.atomic
 def review_request(*, actor: Any, assessment: Assessment, note: str = "") -> Review:
     """The NCP asks for a peer review of its submitted self-assessment."""
-    require(actor, "review.request", assessment.member)
+    require(actor, "review.request", assessment)
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise ApplicationError(
             "A peer review can be requested once the self-assessment is submitted.", code="illegal_transition"
@@ -80,13 +80,18 @@ def _guard_send_round(review: Review, due_date: date | None) -> None:
         raise ApplicationError(
             "The due date must be after today.", problems=[FieldProblem("due_date", "must be in the future")]
         )
-    if not QueryMessage.objects.filter(query__review=review, round=None, kind__in=REVIEWER_KINDS).exists():
+    if (
+        not QueryMessage.objects.unrestricted()
+        .filter(query__review=review, round=None, kind__in=REVIEWER_KINDS)
+        .exists()
+    ):
         raise _illegal("There is no new or re-opened query to send to the member.")
 
 
 def _guard_hand_back(review: Review) -> None:
     waiting = list(
-        ReviewQuery.objects.filter(review=review, round=current_round(review), status=QueryStatus.OPEN)
+        ReviewQuery.objects.unrestricted()
+        .filter(review=review, round=current_round(review), status=QueryStatus.OPEN)
         .order_by("number")
         .values_list("number", flat=True)
     )
@@ -100,7 +105,8 @@ def _guard_hand_back(review: Review) -> None:
 def _guard_sign_off(review: Review) -> None:
     problems = [
         FieldProblem(f"queries[{n}]", "not closed")
-        for n in ReviewQuery.objects.filter(review=review)
+        for n in ReviewQuery.objects.unrestricted()
+        .filter(review=review)
         .exclude(status=QueryStatus.CLOSED)
         .order_by("number")
         .values_list("number", flat=True)
@@ -117,8 +123,10 @@ def _send_round(actor: Any, review: Review, due_date: date) -> ReviewRound:
     round_ = ReviewRound.objects.create(
         review=review, number=number, due_date=due_date, sent_at=timezone.now(), sent_by=acting_user(actor)
     )
-    pending = QueryMessage.objects.filter(query__review=review, round=None, kind__in=REVIEWER_KINDS)
-    ReviewQuery.objects.filter(pk__in=pending.values("query_id")).update(round=round_)
+    pending = QueryMessage.objects.unrestricted().filter(
+        query__review=review, round=None, kind__in=REVIEWER_KINDS
+    )
+    ReviewQuery.objects.unrestricted().filter(pk__in=pending.values("query_id")).update(round=round_)
     pending.update(round=round_)
     return round_
 
@@ -141,7 +149,7 @@ def review_move(
         )
     permission, reason_required = MOVES[action]
     review = Review.objects.select_for_update().select_related("assessment__member").get(pk=review.pk)
-    require(actor, permission, review.assessment.member)
+    require(actor, permission, review.assessment)
     if action in LEAD_MOVES:
         require_lead(actor, review, action.replace("_", " "))
     if version is not None and version != review.version:

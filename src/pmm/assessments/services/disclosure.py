@@ -1,0 +1,141 @@
+"""Disclosure levels after publication: what a publication froze, and who hears of a change.
+
+A disclosure level is a governance choice, not data. The member's NCP (`assessment.set_disclosure`)
+may change it at any time: while the assessment is in progress, after it is submitted (it does not
+reopen it, touches no value, and moves the version by one like every write), after the cycle closed
+and after publication. But:
+
+- each publication froze the level with every figure (`PublishedResult.disclosure`): a change never
+  alters what an existing publication shows, it applies from the next publication of the cycle;
+- once the member's results of the cycle have been published, a change needs a reason (kept in the
+  history and the audit log with the levels before and after), and the Secretariat administrators
+  are notified so they can decide to publish again.
+
+`kpi_update` applies the rule; this module holds what it needs: the levels of the member's latest
+publication (also shown on the member's pages and in the API) and the notification.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from pmm.accounts.models import User
+from pmm.assessments.models import Assessment, Disclosure
+from pmm.authz.roles import Role
+from pmm.notifications.services import notify
+
+NOTIFICATION_KIND = "assessment.disclosure_changed"
+
+
+@dataclass(frozen=True)
+class PublishedLevels:
+    """The disclosure levels of a member's figures in the latest publication of the cycle that holds
+    them (`number`: that publication; None when the member's results were never published)."""
+
+    number: int | None = None
+    levels: dict[str, str] = field(default_factory=dict)  # KPI code -> level
+
+    @property
+    def published(self) -> bool:
+        return self.number is not None
+
+    def level(self, kpi: str) -> str:
+        """The KPI's level in that publication ("" if it holds no figure of the KPI)."""
+        return self.levels.get(kpi, "")
+
+    def moved(self, kpi: str, current: str) -> str:
+        """The published level when the current level differs from it, else ""."""
+        published = self.level(kpi)
+        return published if published and published != current else ""
+
+
+NOT_PUBLISHED = PublishedLevels()
+
+
+def published_levels(assessment: Assessment) -> PublishedLevels:
+    """The levels the member's latest publication in the assessment's cycle recorded, per KPI.
+
+    Two queries at most, whatever the number of KPIs and publications."""
+    # Results build on assessments: read their tables here, without importing their services.
+    from pmm.results.models import PublishedResult
+
+    if not assessment.pk:
+        return NOT_PUBLISHED
+    # Only levels are read, never a value: for the rule of `kpi_update`, and for pages and API answers
+    # that readers of the assessment (who see its current levels anyway) have already passed.
+    mine = PublishedResult.objects.unrestricted().filter(
+        publication__cycle_id=assessment.cycle_id, member_id=assessment.member_id
+    )
+    latest = (
+        mine.order_by("-publication__number").values_list("publication_id", "publication__number").first()
+    )
+    if latest is None:
+        return NOT_PUBLISHED
+    publication_id, number = latest
+    levels: dict[str, str] = {}
+    for kpi, level in mine.filter(publication_id=publication_id).values_list("kpi", "disclosure"):
+        levels.setdefault(kpi, level)
+    return PublishedLevels(number, levels)
+
+
+def level_label(level: str) -> str:
+    return str(Disclosure(level).label) if level in Disclosure.values else level
+
+
+def published_note(published: str, current: str) -> str:
+    """Both levels in plain words, for a KPI whose level changed since its latest publication."""
+    return _("Published as: %(published)s · From the next publication: %(next)s") % {
+        "published": level_label(published),
+        "next": level_label(current),
+    }
+
+
+def _secretariat() -> list[User]:
+    """Who publishes: the Secretariat administrators."""
+    return list(User.objects.filter(is_active=True, role_assignments__role=Role.SECRETARIAT_ADMIN).distinct())
+
+
+def secretariat_notify(
+    assessment: Assessment, kpi: str, old: str, new: str, reason: str, published: PublishedLevels
+) -> None:
+    """Tell the Secretariat administrators, each in their language, that a published member changed a
+    level: the latest publication still shows the old one; publishing again would show the new one."""
+    url = reverse("results:publications", args=[assessment.cycle_id])
+    by_language: dict[str, list[User]] = defaultdict(list)
+    for user in _secretariat():
+        by_language[user.preferred_language or settings.LANGUAGE_CODE].append(user)
+    for language, readers in sorted(by_language.items()):
+        with translation.override(language):
+            names = {
+                "member": assessment.member.display_name,
+                "kpi": kpi,
+                "cycle": str(assessment.cycle),
+                "old": level_label(old),
+                "new": level_label(new),
+                "number": published.number,
+                "reason": reason,
+            }
+            subject = _("%(member)s changed who may see KPI %(kpi)s after publication") % names
+            body = "\n\n".join(
+                [
+                    _(
+                        "%(member)s changed the disclosure level of KPI %(kpi)s in %(cycle)s from "
+                        "%(old)s to %(new)s."
+                    )
+                    % names,
+                    _("Reason given: %(reason)s") % names,
+                    _(
+                        "Publication %(number)s still shows this KPI at the level it was published with; "
+                        "the new level applies from the next publication of the cycle. Publish again if "
+                        "readers should see the change now."
+                    )
+                    % names,
+                ]
+            )
+            notify(readers, NOTIFICATION_KIND, subject, body, url)
