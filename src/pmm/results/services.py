@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.spec import FrameworkSpec
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
@@ -26,66 +29,126 @@ from pmm.results.models import (
 from pmm.results.selectors import disclosures_of, inputs_of, latest_publication
 
 
-def _store_current(assessment: Assessment, inputs: Inputs) -> ResultSet:
-    results = compute(cycle_spec(assessment.cycle), inputs)
-    ResultSet.objects.filter(assessment=assessment).delete()
-    result_set = ResultSet.objects.create(
-        assessment=assessment,
-        assessment_version=assessment.version,
-        inputs_fingerprint=inputs.fingerprint(),
-        computation_version=COMPUTATION_VERSION,
-        computed_at=timezone.now(),
-    )
-    KpiResult.objects.bulk_create(
-        KpiResult(
-            result_set=result_set, kpi=r.kpi, component=r.component, status=r.status, value=r.value,
-            reason=r.reason, detail=r.detail, missing=list(r.missing),
-        )
-        for r in results
+def _insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert `rows` (the values of `fields`, ready for the database) in one statement, whatever their
+    number, and no model object built: on PostgreSQL a COPY, elsewhere one INSERT that the driver runs
+    for every row (`executemany`). Nothing is sent back: no primary key, no signal (as `bulk_create`)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    name = connection.ops.quote_name
+    table = name(model._meta.db_table)
+    columns = ", ".join(name(_field(model, f).column or "") for f in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            values = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)  # noqa: S608 - the model's names, values bound
+            return
+        sql = f"COPY {table} ({columns}) FROM STDIN"
+        logged = getattr(cursor, "debug_sql", None)  # the query log, when it is kept (DEBUG, tests)
+        with logged(sql, rows, many=True) if logged else nullcontext(), cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, f"{name} is not a column"
+    return field
+
+
+def _db_value(model: type[models.Model], field: str, value: Any) -> Any:
+    """`value` as the database takes it for `model.field` (a JSON document, a date and time)."""
+    return _field(model, field).get_db_prep_save(value, connections[router.db_for_write(model)])
+
+
+def _store_current(
+    spec: FrameworkSpec,
+    assessments: Sequence[Assessment],
+    inputs: Mapping[int, Inputs],
+    fingerprints: Mapping[int, str] | None = None,
+) -> dict[int, ResultSet]:
+    """Compute and store the current results of `assessments` (of one framework, `spec`), replacing
+    their earlier ones: {assessment id: its new result set}.
+
+    Set-based, in five queries however many assessments there are: delete the earlier results and
+    result sets, insert the result sets, read their ids back, insert every result."""
+    if not assessments:
+        return {}
+    ids = [a.pk for a in assessments]
+    computed = {a.pk: compute(spec, inputs[a.pk]) for a in assessments}
+    # The results go first (one fast delete: nothing refers to them), then their sets, which would
+    # otherwise be collected row by row to cascade to the results.
+    KpiResult.objects.unrestricted().filter(result_set__assessment_id__in=ids).delete()
+    ResultSet.objects.filter(assessment_id__in=ids)._raw_delete(router.db_for_write(ResultSet))
+    now = _db_value(ResultSet, "computed_at", timezone.now())
+    _insert(
+        ResultSet,
+        ("assessment", "assessment_version", "inputs_fingerprint", "computation_version", "computed_at"),
+        [
+            (a.pk, a.version, fingerprints[a.pk] if fingerprints else inputs[a.pk].fingerprint(),
+             COMPUTATION_VERSION, now)
+            for a in assessments
+        ],
     )  # fmt: skip
-    return result_set
+    result_sets = {rs.assessment_id: rs for rs in ResultSet.objects.filter(assessment_id__in=ids)}
+    missing: dict[tuple[str, ...], Any] = {}  # the same few lists of missing inputs, prepared once
+    rows = []
+    for a in assessments:
+        set_id = result_sets[a.pk].pk
+        for r in computed[a.pk]:
+            key = tuple(r.missing)
+            if key not in missing:
+                missing[key] = _db_value(KpiResult, "missing", list(key))
+            rows.append((set_id, r.kpi, r.component, r.status, r.value, r.reason, r.detail, missing[key]))
+    _insert(
+        KpiResult, ("result_set", "kpi", "component", "status", "value", "reason", "detail", "missing"), rows
+    )
+    return result_sets
 
 
 @transaction.atomic
 def results_recompute(assessment_id: int) -> ResultSet:
     """Compute and store the current results of an assessment from its data as it is now."""
     assessment = Assessment.objects.select_related("cycle__framework", "member").get(pk=assessment_id)
-    return _store_current(assessment, inputs_of([assessment.pk])[assessment.pk])
+    spec = cycle_spec(assessment.cycle)
+    return _store_current(spec, [assessment], inputs_of([assessment.pk]))[assessment.pk]
 
 
 @transaction.atomic
 def results_recompute_cycle(cycle: Cycle) -> int:
-    """Recompute and store the current results of every submitted assessment of a cycle; how many."""
+    """Recompute and store the current results of every submitted assessment of a cycle; how many.
+    A fixed number of queries, whatever the number of members."""
     assessments = list(
-        Assessment.objects.filter(cycle=cycle, status=AssessmentStatus.SUBMITTED).select_related(
-            "cycle__framework", "member"
-        )
+        Assessment.objects.filter(cycle=cycle, status=AssessmentStatus.SUBMITTED).order_by("pk")
     )
     inputs = inputs_of(a.pk for a in assessments)  # two queries for the whole cycle
-    for assessment in assessments:
-        _store_current(assessment, inputs[assessment.pk])
+    _store_current(cycle_spec(cycle), assessments, inputs)
     return len(assessments)
 
 
-def _is_fresh(result_set: ResultSet | None, assessment: Assessment, inputs: Inputs) -> bool:
+def _is_fresh(result_set: ResultSet | None, assessment: Assessment, fingerprint: str) -> bool:
     return (
         result_set is not None
         and result_set.assessment_version == assessment.version
         and result_set.computation_version == COMPUTATION_VERSION
-        and result_set.inputs_fingerprint == inputs.fingerprint()
+        and result_set.inputs_fingerprint == fingerprint
     )
 
 
 _FIELDS = ("status", "value", "reason", "disclosure", "reviewed")
+Figures = dict[tuple[str, str, str], tuple[Any, ...]]  # (member ISO3, KPI, component) -> values of _FIELDS
 
 
-def _change_log(previous: Publication | None, rows: dict[tuple[str, str, str], dict[str, Any]]) -> list[dict]:
+def _change_log(previous: Publication | None, rows: Figures) -> list[dict]:
     """What differs from the previous publication: members added or withdrawn, and changed figures."""
     if previous is None:
         return []
-    before = {
-        (r.member.iso3, r.kpi, r.component): {f: getattr(r, f) for f in _FIELDS}
-        for r in PublishedResult.objects.unrestricted().filter(publication=previous).select_related("member")
+    before: Figures = {
+        (iso3, kpi, component): tuple(values)
+        for iso3, kpi, component, *values in PublishedResult.objects.unrestricted()
+        .filter(publication=previous)
+        .values_list("member__iso3", "kpi", "component", *_FIELDS)
     }
     members_before = {key[0] for key in before}
     members_now = {key[0] for key in rows}
@@ -93,10 +156,16 @@ def _change_log(previous: Publication | None, rows: dict[tuple[str, str, str], d
         {"member": code, "change": "withdrawn"} for code in sorted(members_before - members_now)
     ]
     for key, row in rows.items():
-        old = before.get(key)
         if key[0] not in members_before:
             continue
-        fields = {f: [old[f] if old else None, row[f]] for f in _FIELDS if old is None or old[f] != row[f]}
+        old = before.get(key)
+        if old == row:
+            continue
+        fields = {
+            f: [old[i] if old else None, row[i]]
+            for i, f in enumerate(_FIELDS)
+            if old is None or old[i] != row[i]
+        }
         if fields:
             log.append(
                 {"member": key[0], "kpi": key[1], "component": key[2], "change": "changed", "fields": fields}
@@ -123,25 +192,34 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
         raise ApplicationError(
             "No member has submitted its self-assessment in this cycle yet.", code="conflict"
         )
+    spec = cycle_spec(cycle)
     inputs = inputs_of(a.pk for a in assessments)
-    for a in assessments:  # the background job may not have run yet: never publish stale figures
-        if not _is_fresh(getattr(a, "result_set", None), a, inputs[a.pk]):
-            a.result_set = _store_current(a, inputs[a.pk])
-    fingerprints = "\n".join(f"{a.member.iso3}:{inputs[a.pk].fingerprint()}" for a in assessments)
+    prints = {a.pk: inputs[a.pk].fingerprint() for a in assessments}
+    stored = {a.pk: getattr(a, "result_set", None) for a in assessments}
+    # The background job may not have run yet: never publish stale figures.
+    stale = [a for a in assessments if not _is_fresh(stored[a.pk], a, prints[a.pk])]
+    result_sets = {pk: rs for pk, rs in stored.items() if rs is not None} | _store_current(
+        spec, stale, inputs, prints
+    )
+    fingerprints = "\n".join(f"{a.member.iso3}:{prints[a.pk]}" for a in assessments)
     inputs_fingerprint = hashlib.sha256(fingerprints.encode()).hexdigest()
-    levels = disclosures_of(cycle_spec(cycle), [a.pk for a in assessments])
+    levels = disclosures_of(spec, [a.pk for a in assessments])
     reviewed = reviewed_kpis(cycle)
-    by_set = {a.result_set.pk: a for a in assessments}
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for r in (
-        KpiResult.objects.unrestricted().filter(result_set_id__in=by_set).order_by("result_set_id", "id")
+    by_set = {result_sets[a.pk].pk: a for a in assessments}
+    rows: Figures = {}
+    published = []  # the columns of each figure, but its publication
+    for set_id, kpi, component, status, value, reason, detail in (
+        KpiResult.objects.unrestricted()
+        .filter(result_set_id__in=by_set)
+        .order_by("result_set_id", "id")
+        .values_list("result_set_id", "kpi", "component", "status", "value", "reason", "detail")
     ):
-        a = by_set[r.result_set_id]
-        rows[(a.member.iso3, r.kpi, r.component)] = {
-            "member": a.member, "kpi": r.kpi, "component": r.component, "status": r.status, "value": r.value,
-            "reason": r.reason, "detail": r.detail, "disclosure": levels[a.pk][r.kpi],
-            "reviewed": (a.member_id, r.kpi) in reviewed,
-        }  # fmt: skip
+        a = by_set[set_id]
+        disclosure, was_reviewed = levels[a.pk][kpi], (a.member_id, kpi) in reviewed
+        rows[(a.member.iso3, kpi, component)] = (status, value, reason, disclosure, was_reviewed)
+        published.append(
+            (a.member_id, kpi, component, status, value, reason, detail, disclosure, was_reviewed)
+        )
     previous = latest_publication(cycle)
     log = _change_log(previous, rows)
     if previous is not None and not log and previous.inputs_fingerprint == inputs_fingerprint:
@@ -164,16 +242,21 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
         member_count=len(assessments),
         change_log=log,
     )
-    PublishedMember.objects.bulk_create(
-        PublishedMember(
-            publication=publication, member=a.member, assessment_version=a.version,
-            inputs=inputs[a.pk].to_json(), inputs_fingerprint=inputs[a.pk].fingerprint(),
-        )
-        for a in assessments
+    _insert(
+        PublishedMember,
+        ("publication", "member", "assessment_version", "inputs", "inputs_fingerprint"),
+        [
+            (publication.pk, a.member_id, a.version,
+             _db_value(PublishedMember, "inputs", inputs[a.pk].to_json()), prints[a.pk])
+            for a in assessments
+        ],
     )  # fmt: skip
-    PublishedResult.objects.bulk_create(
-        (PublishedResult(publication=publication, **row) for row in rows.values()), batch_size=2000
-    )
+    _insert(
+        PublishedResult,
+        ("publication", "member", "kpi", "component", "status", "value", "reason", "detail", "disclosure",
+         "reviewed"),
+        [(publication.pk, *row) for row in published],
+    )  # fmt: skip
     audit_record(
         actor=actor,
         verb="results.published",
