@@ -34,13 +34,14 @@ groups first, then by code; a group that passes is released and constrains the l
 
 from __future__ import annotations
 
+import functools
 import math
-from collections import Counter
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, Literal, TypeAlias
+from typing import Final, Literal, TypeAlias, get_args
 
 MemberId: TypeAlias = int | str
 Reason: TypeAlias = Literal["too_few", "few_withheld", "differencing"]
@@ -153,91 +154,160 @@ def custom_group_stats(members: Collection[MemberId], contributions: Iterable[Co
     return group_statistics(values) if values else Suppressed("too_few")
 
 
-# --- the audit ---------------------------------------------------------------------------------
+# --- shared statistics --------------------------------------------------------------------------
 
-_Key: TypeAlias = tuple[MemberId, str, Fraction]
+
+class SnapshotStatistics:
+    """The statistics of any group of one snapshot's values, each computed once and shared.
+
+    The statistics of a group do not depend on the audience (only whether they are released does), so
+    one object can serve the release of every audience of the same snapshot (``release(...,
+    statistics=...)``). The values are converted to exact numbers and sorted once.
+    """
+
+    def __init__(self, values: Mapping[MemberId, float | Decimal | Fraction]):
+        self.values = dict(values)
+        exacts = [(member, Fraction(*_ratio(value)), value) for member, value in self.values.items()]
+        if all(type(value) is float for _m, _x, value in exacts):
+            exacts.sort(key=lambda item: item[2])  # the same order as the exact values', found faster
+        else:
+            exacts.sort(key=lambda item: item[1])
+        self._ordered = [(member, x) for member, x, _value in exacts]
+        self._found: dict[frozenset[MemberId], GroupStats] = {}
+
+    @classmethod
+    def of(cls, contributions: Iterable[Contribution]) -> SnapshotStatistics:
+        return cls({c.member: c.value for c in contributions})
+
+    def matches(self, contributions: Mapping[MemberId, Contribution]) -> bool:
+        """Were these statistics made of exactly these contributions' values?"""
+        return len(contributions) == len(self.values) and all(
+            member in self.values and self.values[member] == c.value for member, c in contributions.items()
+        )
+
+    def group(self, members: Collection[MemberId]) -> GroupStats:
+        """Statistics of the values of the contributors among ``members`` (at least one)."""
+        chosen = frozenset(m for m in members if m in self.values)
+        found = self._found.get(chosen)
+        if found is None:
+            found = self._found[chosen] = _statistics_of([x for m, x in self._ordered if m in chosen])
+        return found
+
+
+def _statistics_of(ordered: Sequence[Fraction]) -> GroupStats:
+    """`group_statistics` of sorted exact values: the same figures, the exact sum in integers."""
+    if not ordered:
+        raise ValueError("statistics need at least one value")
+    common = math.lcm(*(x.denominator for x in ordered))
+    total = sum(x.numerator * (common // x.denominator) for x in ordered)
+    q1, median, q3 = quartiles(ordered)
+    mean = Fraction(total, common * len(ordered))
+    return GroupStats(len(ordered), float(mean), float(median), float(q1), float(q3))
+
+
+# --- the audit ---------------------------------------------------------------------------------
+#
+# Unknowns are numbered 0..n-1 and every set of unknowns is a bitset (a Python int: bit i is unknown
+# i), so that intersections, differences and sizes are single integer operations.
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
 
 
 class _Audit:
     """Classes of withheld unknowns under the released family, checked for every perspective."""
 
-    def __init__(self, owners: Sequence[MemberId], k: int, insiders: Sequence[frozenset[MemberId]]):
+    def __init__(self, unknowns: int, k: int, views: Sequence[int]):
         self.k = k
-        self.atom_of = [0] * len(owners)  # class 0: unknowns in no released group (exempt)
-        self.atoms: dict[int, set[int]] = {0: set(range(len(owners)))}
-        self.next_atom = 1
-        self.rows: list[frozenset[int]] = []
-        # perspectives[0] is the audience itself (knows no unknown); then one per distinct insider set
-        self.known_by: list[list[int]] = [
-            [j + 1 for j, inside in enumerate(insiders) if owner in inside] for owner in owners
-        ]
-        self.perspectives = len(insiders) + 1
+        self.exempt = (1 << unknowns) - 1  # unknowns in no released group (their class needs no crowd)
+        self.classes: list[int] = []  # the other classes, each a non-empty bitset
+        self.rows: list[int] = []
+        # Perspective 0 is the audience itself (knows no unknown); perspective j > 0 knows views[j-1].
+        # A perspective that knows no unknown is never flagged (see `_flagged`), and two perspectives
+        # that know the same unknowns always give the same answers: both are left out.
+        distinct = dict.fromkeys(v for v in views if v)
+        self.views = list(distinct)
         self.tainted: set[int] = set()  # perspectives in which earlier releases left a small class
 
-    def _small(self, piece: Collection[int]) -> set[int]:
-        """Perspectives that see 1..k-1 unknowns of this piece they do not know."""
-        small = {0} if 0 < len(piece) < self.k else set()
-        known = Counter(j for u in piece for j in self.known_by[u])
-        small.update(j for j, n in known.items() if 0 < len(piece) - n < self.k)
-        return small
+    def _flagged(self, piece: int) -> Iterable[int]:
+        """Perspectives that see 1..k-1 unknowns of this piece they do not know (and, for an insider,
+        know at least one of it)."""
+        size = piece.bit_count()
+        if not size:
+            return
+        k = self.k
+        if size < k:
+            yield 0
+        low = size - k  # an insider is flagged when it knows n unknowns, 1 <= n, size - k < n < size
+        for j, view in enumerate(self.views, 1):
+            n = (piece & view).bit_count()
+            if n and low < n < size:
+                yield j
 
-    def _split(self, hidden: frozenset[int]) -> dict[int, tuple[set[int], set[int]]]:
-        touched: dict[int, set[int]] = {}
-        for u in hidden:
-            touched.setdefault(self.atom_of[u], set()).add(u)
-        return {a: (inside, self.atoms[a] - inside) for a, inside in touched.items()}
+    def _small(self, piece: int) -> bool:
+        return next(iter(self._flagged(piece)), None) is not None
 
-    def _commit(self, hidden: frozenset[int]) -> None:
-        for a, (inside, outside) in self._split(hidden).items():
-            if a == 0 or outside:  # the inside part becomes a new class
-                self.atoms[self.next_atom] = inside
-                for u in inside:
-                    self.atom_of[u] = self.next_atom
-                self.next_atom += 1
-                if outside:
-                    self.atoms[a] = outside
-                else:
-                    del self.atoms[a]
+    def _split(self, hidden: int) -> list[tuple[bool, int, int]]:
+        """(exempt?, inside, outside) for each class the row touches."""
+        parts = []
+        inside = self.exempt & hidden
+        if inside:
+            parts.append((True, inside, self.exempt & ~hidden))
+        for cls in self.classes:
+            inside = cls & hidden
+            if inside:
+                parts.append((False, inside, cls & ~hidden))
+        return parts
+
+    def _after(self, hidden: int) -> list[int]:
+        """The classes (exempt unknowns apart) once this row is released."""
+        classes = []
+        for cls in self.classes:
+            inside = cls & hidden
+            if inside and cls & ~hidden:
+                classes += [inside, cls & ~hidden]
+            else:
+                classes.append(cls)
+        if self.exempt & hidden:
+            classes.append(self.exempt & hidden)
+        return classes
+
+    def force(self, hidden: int) -> None:
+        """Record a release as it happened (whatever it revealed)."""
+        self.classes = self._after(hidden)
+        self.exempt &= ~hidden
         self.rows.append(hidden)
 
-    def force(self, hidden: frozenset[int]) -> None:
-        """Record an earlier release as it happened (whatever it revealed)."""
-        self._commit(hidden)
-
     def seal_history(self) -> None:
-        for a, atom in self.atoms.items():
-            if a != 0:
-                self.tainted |= self._small(atom)
+        for cls in self.classes:
+            self.tainted.update(self._flagged(cls))
 
-    def check(self, hidden: frozenset[int]) -> Reason | None:
+    def check(self, hidden: int) -> Reason | None:
         if not hidden:
             return None  # all contributors visible: splits no class, reveals nothing new
         if self._small(hidden):
             return "few_withheld"
-        for a, (inside, outside) in self._split(hidden).items():
-            if self._small(inside) or (a != 0 and self._small(outside)):
+        for exempt, inside, outside in self._split(hidden):
+            if self._small(inside) or (not exempt and self._small(outside)):
                 return "differencing"
-        if any(self._adds_to_small_classes(hidden, p) for p in sorted(self.tainted)):
-            return "differencing"
+        if self.tainted:
+            classes = self._after(hidden)
+            if any(self._adds_to_small_classes(classes, hidden, p) for p in sorted(self.tainted)):
+                return "differencing"
         return None
 
-    def _adds_to_small_classes(self, hidden: frozenset[int], perspective: int) -> bool:
+    def _adds_to_small_classes(self, classes: Sequence[int], hidden: int, perspective: int) -> bool:
         """Would this row add linear information about the classes that are already small?"""
-        atom_of = list(self.atom_of)  # the classes after the tentative split
-        fresh = self.next_atom
-        for a, (inside, outside) in self._split(hidden).items():
-            if a == 0 or outside:
-                for u in inside:
-                    atom_of[u] = fresh
-                fresh += 1
-        members: dict[int, list[int]] = {}
-        for u, a in enumerate(atom_of):
-            if perspective == 0 or perspective not in self.known_by[u]:
-                members.setdefault(a, []).append(u)
-        small = {a for a, us in members.items() if a != 0 and len(us) < self.k}
+        unseen = ~self.views[perspective - 1] if perspective else -1  # the unknowns it does not know
+        counted = [i for i, cls in enumerate(classes) if cls & unseen]
+        small = frozenset(i for i in counted if (classes[i] & unseen).bit_count() < self.k)
 
-        def vector(row: frozenset[int]) -> frozenset[int]:
-            return frozenset(atom_of[u] for u in row if atom_of[u] in members)
+        def vector(row: int) -> frozenset[int]:
+            return frozenset(i for i in counted if classes[i] & row)
 
         rows = [vector(r) for r in self.rows]
         new = vector(hidden)
@@ -269,6 +339,11 @@ def _rank(rows: Sequence[frozenset[int]]) -> int:
 
 # --- release -----------------------------------------------------------------------------------
 
+_Key: TypeAlias = tuple[MemberId, str, int, int]  # member, token, the exact value as a reduced ratio
+
+
+_SUPPRESSED: Final[Mapping[Reason, Suppressed]] = {r: Suppressed(r) for r in get_args(Reason)}
+
 
 def _priority(group: GroupDef, count: int) -> tuple[int, int, str]:
     return (KIND_ORDER.get(group.kind, len(KIND_ORDER)), -count, group.code)
@@ -283,50 +358,76 @@ def _by_member(contributions: Iterable[Contribution]) -> dict[MemberId, Contribu
     return found
 
 
+def _withheld(members: Collection[MemberId], bits: Mapping[MemberId, int]) -> int:
+    """The bitset of the unknowns among a group's contributors (``bits``: member -> its unknown)."""
+    return functools.reduce(operator.or_, map(bits.__getitem__, bits.keys() & members), 0)
+
+
+def _ratio(value: float | Decimal | Fraction) -> tuple[int, int]:
+    """The exact value as numerator and denominator in lowest terms (as `exact`, which it equals, but
+    quicker for floats and to compare and hash)."""
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise ValueError(f"a finite number is needed, not {value!r}")
+        return value.as_integer_ratio()
+    x = exact(value)
+    return x.numerator, x.denominator
+
+
 def _decide(
     history: Sequence[tuple[Snapshot, frozenset[str]]],
     groups: Sequence[GroupDef],
     contributions: Sequence[Contribution],
     k: int,
     insiders: Sequence[frozenset[MemberId]],
+    statistics: SnapshotStatistics | None = None,
 ) -> dict[str, Result]:
     snapshots = [(s.groups, _by_member(s.contributions)) for s, _ in history]
     current = _by_member(contributions)
+    # Each contribution's unknown, once: (member, token, exact value); a known one is no unknown.
+    keyed: list[list[tuple[MemberId, _Key]]] = []
     keys: dict[_Key, None] = {}
     known: set[_Key] = set()
     for _, by_member in [*snapshots, (groups, current)]:
+        found = []
         for c in by_member.values():
-            key = (c.member, c.token, exact(c.value))
+            key = (c.member, c.token, *_ratio(c.value))
             keys.setdefault(key)
             if c.visible:
                 known.add(key)
+            found.append((c.member, key))
+        keyed.append(found)
     unknowns = [key for key in keys if key not in known]
     index = {key: i for i, key in enumerate(unknowns)}
-    audit = _Audit([key[0] for key in unknowns], k, insiders)
+    bits = [{m: 1 << index[key] for m, key in found if key in index} for found in keyed]
+    of_member: dict[MemberId, int] = {}
+    for i, key in enumerate(unknowns):
+        of_member[key[0]] = of_member.get(key[0], 0) | 1 << i
+    views = [_withheld(inside, of_member) for inside in insiders]
+    audit = _Audit(len(unknowns), k, views)
 
-    def withheld(group: GroupDef, by_member: Mapping[MemberId, Contribution]) -> frozenset[int]:
-        keyed = ((c.member, c.token, exact(c.value)) for m in group.members if (c := by_member.get(m)))
-        return frozenset(index[key] for key in keyed if key in index)
-
-    for (past_groups, by_member), (_, codes) in zip(snapshots, history, strict=True):
+    for (past_groups, _), (_, codes), past_bits in zip(snapshots, history, bits[:-1], strict=True):
         for group in past_groups:
             if group.code in codes:
-                audit.force(withheld(group, by_member))
+                audit.force(_withheld(group.members, past_bits))
     audit.seal_history()
 
+    if statistics is None or not statistics.matches(current):
+        statistics = SnapshotStatistics({m: c.value for m, c in current.items()})
+    now = bits[-1]
     results: dict[str, Result] = {}
-    counts = {g.code: sum(1 for m in g.members if m in current) for g in groups}
+    counts = {g.code: len(current.keys() & g.members) for g in groups}
     for group in sorted(groups, key=lambda g: _priority(g, counts[g.code])):
         if counts[group.code] < k:
-            results[group.code] = Suppressed("too_few")
+            results[group.code] = _SUPPRESSED["too_few"]
             continue
-        hidden = withheld(group, current)
+        hidden = _withheld(group.members, now)
         reason = audit.check(hidden)
         if reason is not None:
-            results[group.code] = Suppressed(reason)
+            results[group.code] = _SUPPRESSED[reason]
             continue
         audit.force(hidden)
-        results[group.code] = group_statistics(current[m].value for m in group.members if m in current)
+        results[group.code] = statistics.group(group.members)
     return {g.code: results[g.code] for g in groups}
 
 
@@ -336,6 +437,8 @@ def release(
     k: int = DEFAULT_K,
     earlier: Sequence[Snapshot] = (),
     insiders: Iterable[Collection[MemberId]] = (),
+    *,
+    statistics: SnapshotStatistics | None = None,
 ) -> dict[str, Result]:
     """Statistics of each predefined group for one audience, or why they are suppressed.
 
@@ -344,7 +447,9 @@ def release(
     have seen (earlier snapshots, and the public release when the audience is not the public).
     ``insiders``: member sets whose withheld values someone else who sees this same release knows (for
     the public release: per signed-in audience, the members whose non-public values it sees); the
-    release is made safe for each of them too. Deterministic; the answer keeps the order of ``groups``.
+    release is made safe for each of them too. ``statistics``: the statistics of ``contributions``'
+    values, shared by the releases of several audiences (only a speed-up: the figures are the same).
+    Deterministic; the answer keeps the order of ``groups``.
     """
     if k < 2:
         raise ValueError("k must be at least 2")
@@ -359,4 +464,4 @@ def release(
             past = _decide(history, snapshot.groups, snapshot.contributions, k, views)
             released = frozenset(code for code, result in past.items() if isinstance(result, GroupStats))
         history.append((snapshot, released))
-    return _decide(history, groups, contributions, k, views)
+    return _decide(history, groups, contributions, k, views, statistics)

@@ -8,13 +8,23 @@ signed-in audiences, since anyone can read it) and the releases of earlier publi
 The public release is made safe for every signed-in reader too ("insiders"). Custom groups use only
 the values the reader sees. Every answer is cached per publication and audience (publications never
 change, and the rules are deterministic).
+
+What does not depend on the audience is computed once and shared (docs/performance.md, "Group
+statistics"): the public releases of a KPI component (every signed-in audience's release starts from
+them) are kept in a small memory of this process, keyed by their inputs; each snapshot's statistics
+are computed once for all audiences (`SnapshotStatistics`); the warm-up job after a publication reads
+the groups and values once for all audiences (`warm_aggregates`), and an answer being computed by
+one process is waited for, not computed again, by another.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections import defaultdict
-from collections.abc import Iterable
+import threading
+import time
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +44,7 @@ from pmm.results.aggregates import (
     GroupStats,
     Result,
     Snapshot,
+    SnapshotStatistics,
     Suppressed,
     custom_group_stats,
     release,
@@ -73,6 +84,59 @@ class _Values:
             Contribution(member, value, may_see(audience, member, level))
             for member, (value, level) in sorted(self.by_member.items())
         )
+
+    @functools.cached_property
+    def statistics(self) -> SnapshotStatistics:
+        """The statistics of any group of these values, shared by the releases of every audience."""
+        return SnapshotStatistics({member: value for member, (value, _level) in self.by_member.items()})
+
+    @functools.cached_property
+    def _items(self) -> list[tuple[int, tuple[float, str]]]:
+        return sorted(self.by_member.items())
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything the releases depend on (for the memories of releases)."""
+        return _digest((self._items, sorted(self.reviewed)))
+
+    @functools.cached_property
+    def _by_level(self) -> dict[str, frozenset[int]]:
+        found: dict[str, set[int]] = defaultdict(set)
+        for member, (_value, level) in self._items:
+            found[level].add(member)
+        return {level: frozenset(members) for level, members in found.items()}
+
+    def visible(self, audience: Audience) -> frozenset[int]:
+        """The members whose value the audience sees: `may_see` of each member, asked once per level
+        for all the members the audience names nowhere (for them the answer depends on the level only)."""
+        named = audience.own | audience.union_partners | {m for _c, m in audience.reviewing}
+        seen: set[int] = set()
+        for level, members in self._by_level.items():
+            if may_see(audience, _NOBODY, level):
+                seen |= members - named
+        for member in named:
+            if member in self.by_member and may_see(audience, member, self.by_member[member][1]):
+                seen.add(member)
+        return frozenset(seen)
+
+    def seen_as(self, visible: frozenset[int]) -> tuple[Contribution, ...]:
+        """The contributions, each visible if its member is in `visible`."""
+        return tuple(
+            Contribution(member, value, member in visible) for member, (value, _level) in self._items
+        )
+
+    def fully_reviewed(self, group: GroupDef) -> bool:
+        """Did the group have contributors, and was every one of them peer reviewed?"""
+        contributing = self.by_member.keys() & group.members
+        return bool(contributing) and not contributing - self.reviewed
+
+
+_NOBODY = -1  # a member id no audience names
+_EMPTY = _Values({})
+
+
+def _digest(content: Any) -> str:
+    return hashlib.sha256(repr(content).encode()).hexdigest()
 
 
 def _predefined_groups() -> tuple[tuple[GroupDef, ...], dict[str, tuple[str, dict[str, str]]]]:
@@ -125,10 +189,20 @@ def _insiders(values: _Values, unions: list[frozenset[int]]) -> list[frozenset[i
     sets = {wco}
     for union in unions:
         sets.add(wco | (union & union_level))
+    partners = _partners(tuple(unions))
     for member in levels:
-        partners = set().union(*(u for u in unions if member in u)) if unions else set()
-        sets.add(wco | (frozenset(partners) & union_level) | {member})
+        sets.add(wco | (partners.get(member, frozenset()) & union_level) | {member})
     return [s for s in sets if s]
+
+
+@functools.lru_cache(maxsize=16)
+def _partners(unions: tuple[frozenset[int], ...]) -> dict[int, frozenset[int]]:
+    """Each member of a union: the members of all its unions (itself included)."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for union in unions:
+        for member in union:
+            found[member] |= union
+    return {member: frozenset(partners) for member, partners in found.items()}
 
 
 def _values_of(publications: list[Publication], kpis: list[str]) -> dict[tuple[int, str, str], _Values]:
@@ -152,33 +226,120 @@ def _released(results: dict[str, Result]) -> frozenset[str]:
     return frozenset(code for code, result in results.items() if isinstance(result, GroupStats))
 
 
+@dataclass(frozen=True)
+class _PublicStep:
+    """The public release of one publication of a series: what every signed-in audience saw before."""
+
+    groups: tuple[GroupDef, ...]
+    result: dict[str, Result]
+    snapshot: Snapshot
+
+
+class _Memory:
+    """A small, bounded memory of this process (least recently used first out), safe across threads.
+    Its keys hold everything the remembered release depends on, so an entry is never out of date."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.entries[key] = value
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+# The public releases of a KPI component: one entry per component and publication series.
+_public_memory = _Memory(512)
+# The releases of signed-in audiences, by what they see: audiences that see the same values of a
+# component (most members' people for most KPIs: public and WCO-level values) get the same release.
+_seen_memory = _Memory(2048)
+
+
+def clear_process_memory() -> None:
+    """Forget the releases remembered by this process (benchmarks: a truly cold computation)."""
+    for memory in (_public_memory, _seen_memory, _aggregates_memory):
+        with memory.lock:
+            memory.entries.clear()
+
+
+def _public_releases(
+    predefined: tuple[GroupDef, ...], series: list[_Values], k: int, groups_key: str
+) -> tuple[Any, list[_PublicStep]]:
+    """The public release of each publication of `series` (oldest first), each given the earlier ones,
+    and the key naming all it depends on (the groups, each publication's values and levels, k). The
+    same for every audience, so computed once and remembered."""
+    key = (k, groups_key, tuple(values.fingerprint for values in series))
+    found = _public_memory.get(key)
+    if found is not None:
+        return key, found
+    unions = _unions(predefined)
+    steps: list[_PublicStep] = []
+    for values in series:
+        groups = _with_reviewed_parts(predefined, values)
+        seen = values.seen_as(values.visible(PUBLIC_AUDIENCE))
+        public = release(
+            groups,
+            seen,
+            k,
+            [step.snapshot for step in steps],
+            _insiders(values, unions),
+            statistics=values.statistics,
+        )
+        steps.append(_PublicStep(groups, public, Snapshot(groups, seen, _released(public))))
+    _public_memory.put(key, steps)
+    return key, steps
+
+
 def _component_release(
     audience: Audience,
     predefined: tuple[GroupDef, ...],
     series: list[_Values],  # the component's values in each publication up to the one asked, oldest first
     k: int,
-) -> dict[str, Result]:
-    """The audience's release of the last publication of `series`, given everything it saw before."""
+    groups_key: str,  # `_groups_key(predefined)`
+) -> tuple[Any, dict[str, Result]]:
+    """The audience's release of the last publication of `series`, given everything it saw before;
+    and a key naming everything it depends on."""
     if audience.everything:
-        return release(_with_reviewed_parts(predefined, series[-1]), series[-1].contributions(audience), k)
-    unions = _unions(predefined)
-    public_history: list[Snapshot] = []
+        last = series[-1]
+        everything = (k, groups_key, last.fingerprint, "everything")
+        found = _seen_memory.get(everything)
+        if found is None:
+            groups = _with_reviewed_parts(predefined, last)
+            found = release(groups, last.contributions(audience), k, statistics=last.statistics)
+            _seen_memory.put(everything, found)
+        return everything, found
+    public_key, public = _public_releases(predefined, series, k, groups_key)
+    if audience == PUBLIC_AUDIENCE:
+        return (public_key, "public"), public[-1].result
+    visible = [values.visible(audience) for values in series]
+    # The release depends on the audience only through which values it sees (`release` is pure).
+    key = (public_key, tuple(visible))
+    found = _seen_memory.get(key)
+    if found is not None:
+        return key, found
     own_history: list[Snapshot] = []
     result: dict[str, Result] = {}
-    for values in series:
-        groups = _with_reviewed_parts(predefined, values)
-        public = release(
-            groups, values.contributions(PUBLIC_AUDIENCE), k, public_history, _insiders(values, unions)
-        )
-        public_snapshot = Snapshot(groups, values.contributions(PUBLIC_AUDIENCE), _released(public))
-        if audience == PUBLIC_AUDIENCE:
-            result = public
-        else:
-            mine = values.contributions(audience)
-            result = release(groups, mine, k, [*public_history, public_snapshot, *own_history])
-            own_history.append(Snapshot(groups, mine, _released(result)))
-        public_history.append(public_snapshot)
-    return result
+    for i, (values, step, seen) in enumerate(zip(series, public, visible, strict=True)):
+        mine = values.seen_as(seen)
+        seen_before = [*(s.snapshot for s in public[: i + 1]), *own_history]
+        result = release(step.groups, mine, k, seen_before, statistics=values.statistics)
+        own_history.append(Snapshot(step.groups, mine, _released(result)))
+    _seen_memory.put(key, result)
+    return key, result
+
+
+def _groups_key(groups: tuple[GroupDef, ...], info: dict[str, tuple[str, dict[str, str]]]) -> str:
+    return _digest([(g.code, g.kind, sorted(g.members), info.get(g.code)) for g in groups])
 
 
 _GENERATION = "pmm:aggregates:generation"
@@ -237,17 +398,9 @@ def aggregates_for(
     )
     if custom:
         return _custom_aggregates(audience, publication, kpis, group, reviewed_only)
-    publications = list(
-        Publication.objects.filter(cycle=cycle, number__lte=publication.number).order_by("number")
-    )
-    generation = cache.get(_GENERATION, 0)
-    k = settings.PMM_AGGREGATE_MIN_MEMBERS
-    wanted = f"{generation}:{publication.pk}:{audience.key}:{','.join(kpis)}:{k}"
-    key = "pmm:aggregates:" + hashlib.sha256(wanted.encode()).hexdigest()
-    answer = cache.get(key)
-    if answer is None:
-        answer = _compute(audience, spec, publications, kpis)
-        cache.set(key, answer, timeout=24 * 3600)
+    publications = _publications_up_to(cycle, publication)
+    key = _cache_key(publication, audience, kpis)
+    answer, _ = _cached_or_computed(key, lambda: _compute(audience, spec, publications, kpis))
     return [
         a
         for a in answer
@@ -257,34 +410,133 @@ def aggregates_for(
     ]
 
 
-def _compute(
-    audience: Audience, spec: Any, publications: list[Publication], kpis: list[str]
-) -> list[GroupAggregate]:
+def _publications_up_to(cycle: Cycle, publication: Publication) -> list[Publication]:
+    return list(Publication.objects.filter(cycle=cycle, number__lte=publication.number).order_by("number"))
+
+
+def _cache_key(publication: Publication, audience: Audience, kpis: list[str]) -> str:
+    generation = cache.get(_GENERATION, 0)
+    k = settings.PMM_AGGREGATE_MIN_MEMBERS
+    wanted = f"{generation}:{publication.pk}:{audience.key}:{','.join(kpis)}:{k}"
+    return "pmm:aggregates:" + hashlib.sha256(wanted.encode()).hexdigest()
+
+
+_COMPUTING_TIMEOUT = 120  # seconds: how long a mark "being computed" lasts (a crashed process's expires)
+_WAIT_FOR_OTHERS = 30.0  # seconds a reader waits for another process's computation before its own
+
+
+def _cached_or_computed(
+    key: str, compute: Callable[[], list[GroupAggregate]]
+) -> tuple[list[GroupAggregate], bool]:
+    """The cached answer, or compute and cache it (and True). While one process computes an answer
+    (marked in the cache), another that needs it waits for it instead of computing it again."""
+    answer = cache.get(key)
+    if answer is not None:
+        return answer, False
+    mark = key + ":computing"
+    mine = cache.add(mark, 1, timeout=_COMPUTING_TIMEOUT)
+    if not mine:
+        deadline = time.monotonic() + _WAIT_FOR_OTHERS
+        while time.monotonic() < deadline and cache.get(mark) is not None:
+            time.sleep(0.05)
+        answer = cache.get(key)
+        if answer is not None:
+            return answer, False
+    try:
+        answer = compute()
+        cache.set(key, answer, timeout=24 * 3600)
+    finally:
+        if mine:
+            cache.delete(mark)
+    return answer, True
+
+
+def warm_aggregates(publication: Publication, audiences: Iterable[Audience]) -> int:
+    """Cache the group statistics of `publication` (every KPI, as pages and the API ask for them) for
+    each audience whose statistics are not cached yet; the groups and values are read once for all.
+    An audience asked for meanwhile is found cached and skipped (or, while another process computes
+    it, waited for). Returns how many audiences were computed."""
+    cycle = publication.cycle
+    spec = cycle_spec(cycle)
+    kpis = sorted(spec.kpis, key=lambda code: spec.kpis[code].position)
+    publications = _publications_up_to(cycle, publication)
+    inputs: list[_Inputs] = []
+    computed = 0
+
+    def compute(audience: Audience) -> list[GroupAggregate]:
+        if not inputs:
+            inputs.append(_read_inputs(publications, kpis))
+        return _compute(audience, spec, publications, kpis, inputs[0])
+
+    for audience in dict.fromkeys(a.in_cycle(cycle.pk) for a in audiences):
+        key = _cache_key(publication, audience, kpis)
+        _, fresh = _cached_or_computed(key, functools.partial(compute, audience))
+        computed += fresh
+    return computed
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    groups: tuple[GroupDef, ...]
+    info: dict[str, tuple[str, dict[str, str]]]
+    values: dict[tuple[int, str, str], _Values]
+    groups_key: str  # names the groups, their members and names (for the memories of releases)
+
+
+def _read_inputs(publications: list[Publication], kpis: list[str]) -> _Inputs:
     groups, info = _predefined_groups()
-    values = _values_of(publications, kpis)
+    return _Inputs(groups, info, _values_of(publications, kpis), _groups_key(groups, info))
+
+
+def _compute(
+    audience: Audience,
+    spec: Any,
+    publications: list[Publication],
+    kpis: list[str],
+    inputs: _Inputs | None = None,
+) -> list[GroupAggregate]:
+    inputs = inputs or _read_inputs(publications, kpis)
     k = settings.PMM_AGGREGATE_MIN_MEMBERS
     answer = []
     for code in kpis:
         for component in spec.kpis[code].formulas:
-            series = [values.get((p.pk, code, component), _Values({})) for p in publications]
-            results = _component_release(audience, groups, series, k)
-            answer += [
-                GroupAggregate(code, component, g.code, info[g.code][0], info[g.code][1], results[g.code])
-                for g in groups
-            ]
-            answer += [
-                GroupAggregate(
-                    code,
-                    component,
-                    g.code,
-                    info[g.code][0],
-                    info[g.code][1],
-                    _reviewed_part(g, results, series[-1]),
-                    True,
-                )
-                for g in groups
-            ]
+            series = [inputs.values.get((p.pk, code, component), _EMPTY) for p in publications]
+            answer += _component_aggregates(audience, inputs, code, component, series, k)
     return answer
+
+
+# The answers of one KPI component, by release: audiences given the same release share them.
+_aggregates_memory = _Memory(1024)
+
+
+def _component_aggregates(
+    audience: Audience, inputs: _Inputs, code: str, component: str, series: list[_Values], k: int
+) -> list[GroupAggregate]:
+    """The statistics of every predefined group and of its peer-reviewed part, for the audience."""
+    key, results = _component_release(audience, inputs.groups, series, k, inputs.groups_key)
+    key = (key, code, component)
+    found: list[GroupAggregate] | None = _aggregates_memory.get(key)
+    if found is not None:
+        return found
+    info = inputs.info
+    found = [
+        GroupAggregate(code, component, g.code, info[g.code][0], info[g.code][1], results[g.code])
+        for g in inputs.groups
+    ]
+    found += [
+        GroupAggregate(
+            code,
+            component,
+            g.code,
+            info[g.code][0],
+            info[g.code][1],
+            _reviewed_part(g, results, series[-1]),
+            True,
+        )
+        for g in inputs.groups
+    ]
+    _aggregates_memory.put(key, found)
+    return found
 
 
 def _reviewed_part(group: GroupDef, results: dict[str, Result], values: _Values) -> Result:
@@ -292,10 +544,7 @@ def _reviewed_part(group: GroupDef, results: dict[str, Result], values: _Values)
     every contributor was reviewed, or none at all."""
     if group.code + REVIEWED in results:
         return results[group.code + REVIEWED]
-    if (
-        set(values.by_member) & group.members
-        and not (set(values.by_member) & group.members) - values.reviewed
-    ):
+    if values.fully_reviewed(group):
         return results[group.code]
     return Suppressed("too_few")
 
