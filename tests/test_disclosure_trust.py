@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from conftest import cycle_of
+from conftest import accredited_reviewer, cycle_of
 from pmm.assessments.models import DataValue
 from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import ValueInput, assessment_reopen, assessment_submit, kpi_update, values_save
@@ -163,3 +163,20 @@ def test_a_reviewers_access_ends_some_days_after_sign_off(started, bearer, clien
         assert client.get(url, headers=bearer(started.lead)).status_code == 200
     with override_settings(PMM_REVIEW_ACCESS_DAYS=5):
         assert client.get(url, headers=bearer(started.lead)).status_code == 404
+
+
+def test_the_list_of_reviews_is_scoped_to_each_reader(started, make_user, bearer, client):
+    """The list of reviews goes through the row scope: the member's people, its assigned reviewers and
+    the Secretariat see KEN's review; another member's NCP and a reviewer of another review do not."""
+    other_reviewer = accredited_reviewer(make_user, "DEU")
+    seen = {
+        "ncp KEN": started.ncp,
+        "lead": started.lead,
+        "secretariat": started.admin,
+        "ncp FRA": make_user(Role.NCP, "FRA"),
+        "basic": make_user(Role.BASIC),
+        "another reviewer": other_reviewer,
+    }
+    for name, user in seen.items():
+        members = {r["member"] for r in client.get("/api/v1/reviews", headers=bearer(user)).json()}
+        assert ("KEN" in members) is (name in ("ncp KEN", "lead", "secretariat")), (name, members)
