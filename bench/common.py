@@ -120,3 +120,23 @@ def submitted_assessments(cycle: Any, plans: dict[str, Any]) -> list[Any]:
         batch_size=2000,
     )
     return assessments
+
+
+def ncp_of_kenya() -> tuple[Any, dict[str, str]]:
+    """An NCP of Kenya and its API headers, for requests made in this process (connections kept open
+    between requests, as in a test)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from pmm.accounts.services import RoleSpec, token_create, user_create
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    user = user_create(
+        actor=SYSTEM,
+        username="bench-ncp",
+        email="ncp@example.org",
+        password="bench-password-1234",
+        roles=[RoleSpec("ncp", "KEN")],
+    )
+    return user, {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}

@@ -21,18 +21,17 @@ import time
 
 from common import (  # sets up the database first
     cycle_of,
+    ncp_of_kenya,
     reference_cycle,
     report,
     submitted_assessments,
     timed,
 )
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.demo import _member_infos
@@ -64,16 +63,7 @@ def main() -> None:
     warm_group_statistics.call(publication.pk)
     report("warm-up job after publishing 2024 (189 audiences)", [time.perf_counter() - started])
 
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    user = user_create(
-        actor=SYSTEM,
-        username="bench-ncp",
-        email="ncp@example.org",
-        password="bench-password-1234",
-        roles=[RoleSpec("ncp", "KEN")],
-    )
-    headers = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+    user, headers = ncp_of_kenya()
     page_client = Client()
     page_client.force_login(user)
     api = f"/api/v1/cycles/{current.pk}/members/KEN/dashboard"

@@ -23,17 +23,15 @@ import argparse
 import statistics
 
 from common import (  # sets up the database first
+    ncp_of_kenya,
     reference_cycle,
     report,
     submitted_assessments,
     timed,
 )
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.test import Client
 
-from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.demo import _member_infos
@@ -75,16 +73,7 @@ def main() -> None:
         publication = publication_create(actor=SYSTEM, cycle=cycle, note="bench, corrected")
     print(f"publication {publication.number}: {publication.member_count} members, {len(spec.kpis)} KPIs")
 
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    user = user_create(
-        actor=SYSTEM,
-        username="bench-ncp",
-        email="ncp@example.org",
-        password="bench-password-1234",
-        roles=[RoleSpec("ncp", "KEN")],
-    )
-    headers = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+    user, headers = ncp_of_kenya()
     client = Client()
 
     def get(url: str) -> None:
