@@ -280,7 +280,9 @@ def invitation_accept(*, actor: Any, invitation_id: int) -> Invitation:
     to their account. Accepting again changes nothing."""
     invitation = selectors.invitation_get(actor, invitation_id)
     invitation = (
-        Invitation.objects.select_for_update().select_related("member", "invited_by").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("member", "invited_by")
+        .get(pk=invitation.pk)
     )
     if invitation.accepted_at is not None:
         return invitation
