@@ -7,12 +7,13 @@ an assigned reviewer acts on the assessment under review (that member, that cycl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 
 from pmm.authz.actions import ACTIONS
-from pmm.authz.grants import review_grants
+from pmm.authz.grants import Grant, review_grants
 from pmm.authz.matrix import ALL_MEMBERS_ROLES, MATRIX
 from pmm.authz.roles import (
     ANONYMOUS,
@@ -22,17 +23,13 @@ from pmm.authz.roles import (
     TWO_FACTOR_ROLES,
     Role,
 )
-from pmm.core.actors import is_system
+from pmm.core.actors import is_signed_in, is_system
 from pmm.core.errors import PermissionDenied
-
-
-def _signed_in(actor: Any) -> bool:
-    return actor is not None and bool(getattr(actor, "is_authenticated", False)) and bool(actor.is_active)
 
 
 def roles_of(actor: Any) -> list[tuple[str, int | None]]:
     """The actor's (role, member id) pairs; anonymous and inactive users get only ('anonymous', None)."""
-    if not _signed_in(actor):
+    if not is_signed_in(actor):
         return [(ANONYMOUS, None)]
     cached = getattr(actor, "_pmm_roles", None)
     if cached is None:
@@ -60,29 +57,55 @@ def _assessment_id_of(obj: Any) -> int | None:
     return int(assessment_id) if assessment_id is not None else None
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Where the actor may do one action: everywhere, or on its own members' objects and on the
+    assessments it is assigned to review. `can()` asks it of one object, `scope()` of rows."""
+
+    everywhere: bool = False
+    members: frozenset[int] = frozenset()
+    grants: frozenset[Grant] = frozenset()
+
+    @property
+    def somewhere(self) -> bool:
+        return self.everywhere or bool(self.members) or bool(self.grants)
+
+
+def reach(actor: Any, action: str) -> Reach:
+    """The one reading of the role matrix for an action: a role that may do it everywhere (the action
+    is not member-scoped, or the role covers every member), a member role for its member, a peer
+    reviewer for the assessments of its grants."""
+    declared = ACTIONS.get(action)
+    if declared is None:
+        raise KeyError(f"undeclared action {action!r}")
+    if is_system(actor):
+        return Reach(everywhere=True)
+    everywhere, members, reviews = False, set(), False
+    for role, member_id in roles_of(actor):
+        if action not in MATRIX.get(role, frozenset()):
+            continue
+        if declared.scope == "any" or role in ALL_MEMBERS_ROLES:
+            everywhere = True
+        elif role in MEMBER_OPTIONAL_ROLES:
+            reviews = True
+        elif member_id is not None:
+            members.add(member_id)
+    return Reach(everywhere, frozenset(members), review_grants(actor) if reviews else frozenset())
+
+
 def can(actor: Any, action: str, obj: Any = None) -> bool:
     """May `actor` do `action` (on `obj`, for member-scoped actions)?
 
     A member role acts on objects of its own member; a peer reviewer only on the assessment it is
     assigned to review (an object that names no assessment, e.g. a member, grants a reviewer nothing).
     """
-    declared = ACTIONS.get(action)
-    if declared is None:
-        raise KeyError(f"undeclared action {action!r}")
-    if is_system(actor):
+    where = reach(actor, action)
+    if where.everywhere:
         return True
-    for role, member_id in roles_of(actor):
-        if action not in MATRIX.get(role, frozenset()):
-            continue
-        if declared.scope == "any" or role in ALL_MEMBERS_ROLES:
-            return True
-        if role in MEMBER_OPTIONAL_ROLES:
-            assessment_id = _assessment_id_of(obj)
-            if assessment_id is not None and any(g.assessment == assessment_id for g in review_grants(actor)):
-                return True
-        elif member_id is not None and member_id == _member_id_of(obj):
-            return True
-    return False
+    if where.members and _member_id_of(obj) in where.members:
+        return True
+    assessment_id = _assessment_id_of(obj) if where.grants else None
+    return assessment_id is not None and any(g.assessment == assessment_id for g in where.grants)
 
 
 def require(actor: Any, action: str, obj: Any = None) -> None:
@@ -92,18 +115,7 @@ def require(actor: Any, action: str, obj: Any = None) -> None:
 
 def can_somewhere(actor: Any, action: str) -> bool:
     """May the actor do `action` on at least one object (its own members, or a review it is on)?"""
-    if is_system(actor):
-        return True
-    for role, member_id in roles_of(actor):
-        if action not in MATRIX.get(role, frozenset()):
-            continue
-        if ACTIONS[action].scope == "any" or role in ALL_MEMBERS_ROLES:
-            return True
-        if role in MEMBER_OPTIONAL_ROLES and review_grants(actor):
-            return True
-        if role not in MEMBER_OPTIONAL_ROLES and member_id is not None:
-            return True
-    return False
+    return reach(actor, action).somewhere
 
 
 def actions_of(actor: Any) -> list[str]:
@@ -116,13 +128,7 @@ def actions_of(actor: Any) -> list[str]:
 
 def member_ids_for(actor: Any, action: str) -> list[int]:
     """The members for which the actor's own member roles allow `action` (not reviewers' grants)."""
-    return sorted(
-        {
-            m
-            for role, m in roles_of(actor)
-            if m is not None and role in MEMBER_ROLES and action in MATRIX.get(role, frozenset())
-        }
-    )
+    return sorted(reach(actor, action).members)
 
 
 def acting_for(actor: Any) -> list[int]:

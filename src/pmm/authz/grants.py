@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pmm.core.actors import is_signed_in
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -34,7 +36,7 @@ def register_review_grants(provider: GrantProvider) -> None:
 
 def review_grants(actor: Any) -> frozenset[Grant]:
     """The assessments the actor may read as an assigned peer reviewer (cached on the actor)."""
-    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+    if not is_signed_in(actor):
         return frozenset()
     cached = getattr(actor, "_pmm_review_grants", None)
     if cached is None:

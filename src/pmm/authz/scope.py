@@ -12,12 +12,7 @@ from typing import Any, Self, TypeVar
 
 from django.db.models import Q, QuerySet
 
-from pmm.authz.actions import ACTIONS
-from pmm.authz.checks import roles_of
-from pmm.authz.grants import review_grants
-from pmm.authz.matrix import ALL_MEMBERS_ROLES, MATRIX
-from pmm.authz.roles import MEMBER_OPTIONAL_ROLES
-from pmm.core.actors import is_system
+from pmm.authz.checks import reach
 from pmm.core.scoped import ScopedQuerySet
 
 Rows = TypeVar("Rows", bound=QuerySet[Any])
@@ -36,29 +31,21 @@ def _mark(queryset: Rows) -> Rows:
 
 
 def scope(actor: Any, action: str, queryset: Rows) -> Rows:
-    """The rows of `queryset` on which `actor` may do `action` (none, some, or all), in the query itself."""
-    declared = ACTIONS[action]
-    if is_system(actor):
+    """The rows of `queryset` on which `actor` may do `action` (none, some, or all), in the query itself:
+    the same `reach` as `can()`, turned into a filter through the model's `row_scope`."""
+    where = reach(actor, action)
+    if where.everywhere:
         return _mark(queryset)
-    members: set[int] = set()
+    paths: RowScope = queryset.model.row_scope
     allowed = Q(pk__in=[])
-    for role, member_id in roles_of(actor):
-        if action not in MATRIX.get(role, frozenset()):
-            continue
-        if declared.scope == "any" or role in ALL_MEMBERS_ROLES:
-            return _mark(queryset)
-        paths: RowScope = queryset.model.row_scope
-        if role in MEMBER_OPTIONAL_ROLES:
-            grants = sorted(review_grants(actor), key=lambda g: g.assessment)
-            if paths.assessment is not None:
-                allowed |= Q(**{f"{paths.assessment}__in": [g.assessment for g in grants]})
-            elif paths.cycle is not None:
-                for g in grants:
-                    allowed |= Q(**{paths.cycle: g.cycle, paths.member: g.member})
-        elif member_id is not None:
-            members.add(member_id)
-    if members:
-        allowed |= Q(**{f"{queryset.model.row_scope.member}__in": sorted(members)})
+    if where.members:
+        allowed |= Q(**{f"{paths.member}__in": sorted(where.members)})
+    grants = sorted(where.grants, key=lambda g: g.assessment)
+    if grants and paths.assessment is not None:
+        allowed |= Q(**{f"{paths.assessment}__in": [g.assessment for g in grants]})
+    elif paths.cycle is not None:
+        for g in grants:
+            allowed |= Q(**{paths.cycle: g.cycle, paths.member: g.member})
     return _mark(queryset.filter(allowed))
 
 

@@ -22,3 +22,8 @@ SYSTEM = SystemActor()
 
 def is_system(actor: object) -> bool:
     return getattr(actor, "is_system", False) is True
+
+
+def is_signed_in(actor: object) -> bool:
+    """A signed-in, active user (not a visitor, a deactivated account, nor the system actor)."""
+    return bool(getattr(actor, "is_authenticated", False)) and bool(getattr(actor, "is_active", False))
