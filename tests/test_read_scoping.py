@@ -128,6 +128,8 @@ def test_role_facts_are_read_only_by_authz():
                 offenders.append(f"{relative}:{node.lineno} compares with a role")
             if isinstance(node, ast.Tuple | ast.List | ast.Set) and any(_role_constant(n) for n in node.elts):
                 offenders.append(f"{relative}:{node.lineno} a literal collection of roles")
+            if isinstance(node, ast.keyword) and "role" in (node.arg or "") and _role_constant(node.value):
+                offenders.append(f"{relative}:{node.lineno} looks up a role ({node.arg})")
     assert not offenders, f"ask pmm.authz instead: {offenders}"
 
 

@@ -9,7 +9,8 @@ nothing, and a failing mail server is logged, never raised to the caller.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pmm.accounts.models import User
@@ -117,6 +118,23 @@ def _send_emails(emails: list[_Email]) -> None:
             Notification.objects.unrestricted().filter(pk__in=sent).update(emailed_at=timezone.now())
         except DatabaseError:
             logger.exception("Sent notification e-mails could not be recorded as sent.")
+
+
+Texts = Callable[[], tuple[str, str]]  # (subject, body), called in each reader's language
+
+
+def notify_in_their_languages(
+    users: Iterable[User], kind: str, texts: Texts, url: str = "", *, dedupe_key: str = ""
+) -> None:
+    """`notify` each user in their own language: `texts()` is called once per language, with that
+    language active."""
+    by_language: dict[str, list[User]] = defaultdict(list)
+    for user in {u.pk: u for u in users}.values():
+        by_language[user.preferred_language or settings.LANGUAGE_CODE].append(user)
+    for language, readers in sorted(by_language.items()):
+        with translation.override(language):
+            subject, body = texts()
+            notify(readers, kind, subject, body, url, dedupe_key=dedupe_key)
 
 
 @transaction.atomic

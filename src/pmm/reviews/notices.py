@@ -6,23 +6,20 @@ links to the review's page. Readers choose which kinds reach them by e-mail (pmm
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pmm.accounts.models import User
 from pmm.authz import holders
-from pmm.notifications.services import notify
+from pmm.notifications.services import Texts, notify_in_their_languages
 from pmm.reviews.models import Review, ReviewQuery, ReviewRound, ReviewStatus
-
-Texts = Callable[[], tuple[str, str]]  # (subject, body), called in each reader's language
 
 
 def _url(review: Review) -> str:
@@ -43,13 +40,7 @@ def _secretariat() -> list[User]:
 
 
 def _send(users: Iterable[User], kind: str, texts: Texts, review: Review, dedupe_key: str = "") -> None:
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in {u.pk: u for u in users}.values():
-        by_language[user.preferred_language or settings.LANGUAGE_CODE].append(user)
-    for language, readers in sorted(by_language.items()):
-        with translation.override(language):
-            subject, body = texts()
-            notify(readers, kind, subject, body, _url(review), dedupe_key=dedupe_key)
+    notify_in_their_languages(users, kind, texts, _url(review), dedupe_key=dedupe_key)
 
 
 def _names(review: Review) -> dict[str, Any]:

@@ -17,18 +17,15 @@ publication (also shown on the member's pages and in the API) and the notificati
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pmm.accounts.models import User
 from pmm.assessments.models import Assessment, Disclosure
-from pmm.authz.roles import Role
-from pmm.notifications.services import notify
+from pmm.authz import holders
+from pmm.notifications.services import notify_in_their_languages
 
 NOTIFICATION_KIND = "assessment.disclosure_changed"
 
@@ -96,46 +93,42 @@ def published_note(published: str, current: str) -> str:
     }
 
 
-def _secretariat() -> list[User]:
-    """Who publishes: the Secretariat administrators."""
-    return list(User.objects.filter(is_active=True, role_assignments__role=Role.SECRETARIAT_ADMIN).distinct())
-
-
 def secretariat_notify(
     assessment: Assessment, kpi: str, old: str, new: str, reason: str, published: PublishedLevels
 ) -> None:
-    """Tell the Secretariat administrators, each in their language, that a published member changed a
-    level: the latest publication still shows the old one; publishing again would show the new one."""
+    """Tell those who publish (the Secretariat administrators), each in their language, that a
+    published member changed a level: the latest publication still shows the old one; publishing
+    again would show the new one."""
+
+    def texts() -> tuple[str, str]:
+        names = {
+            "member": assessment.member.display_name,
+            "kpi": kpi,
+            "cycle": str(assessment.cycle),
+            "old": level_label(old),
+            "new": level_label(new),
+            "number": published.number,
+            "reason": reason,
+        }
+        subject = _("%(member)s changed who may see KPI %(kpi)s after publication") % names
+        body = "\n\n".join(
+            [
+                _(
+                    "%(member)s changed the disclosure level of KPI %(kpi)s in %(cycle)s from "
+                    "%(old)s to %(new)s."
+                )
+                % names,
+                _("Reason given: %(reason)s") % names,
+                _(
+                    "Publication %(number)s still shows this KPI at the level it was published with; "
+                    "the new level applies from the next publication of the cycle. Publish again if "
+                    "readers should see the change now."
+                )
+                % names,
+            ]
+        )
+        return subject, body
+
+    publishers = User.objects.filter(holders("result.publish")).distinct()
     url = reverse("results:publications", args=[assessment.cycle_id])
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in _secretariat():
-        by_language[user.preferred_language or settings.LANGUAGE_CODE].append(user)
-    for language, readers in sorted(by_language.items()):
-        with translation.override(language):
-            names = {
-                "member": assessment.member.display_name,
-                "kpi": kpi,
-                "cycle": str(assessment.cycle),
-                "old": level_label(old),
-                "new": level_label(new),
-                "number": published.number,
-                "reason": reason,
-            }
-            subject = _("%(member)s changed who may see KPI %(kpi)s after publication") % names
-            body = "\n\n".join(
-                [
-                    _(
-                        "%(member)s changed the disclosure level of KPI %(kpi)s in %(cycle)s from "
-                        "%(old)s to %(new)s."
-                    )
-                    % names,
-                    _("Reason given: %(reason)s") % names,
-                    _(
-                        "Publication %(number)s still shows this KPI at the level it was published with; "
-                        "the new level applies from the next publication of the cycle. Publish again if "
-                        "readers should see the change now."
-                    )
-                    % names,
-                ]
-            )
-            notify(readers, NOTIFICATION_KIND, subject, body, url)
+    notify_in_their_languages(publishers, NOTIFICATION_KIND, texts, url)
