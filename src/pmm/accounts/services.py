@@ -180,11 +180,7 @@ def _username_for(email: str) -> str:
 
 def _after_commit(send: Any, *args: Any) -> None:
     """Send an e-mail once the invitation is committed; a failure is logged, never raised (robust)."""
-
-    def send_invitation_email() -> None:
-        send(*args)
-
-    transaction.on_commit(send_invitation_email, robust=True)
+    transaction.on_commit(lambda: send(*args), robust=True)  # robust logs the callback's __qualname__
 
 
 def _holds_contributor_role(user: User, member: Member) -> bool:
@@ -210,20 +206,22 @@ def contributor_invite(
     email = User.objects.normalize_email(email)
     inviter = actor if isinstance(actor, User) and actor.is_authenticated else None
     existing = User.objects.filter(email__iexact=email).order_by("pk").first()
-    if existing is None:
+    user = existing
+    if user is None:
         user = User(username=_username_for(email), email=email, first_name=first_name, last_name=last_name)
         user.set_unusable_password()
         user.save()
         RoleAssignment.objects.create(user=user, role=Role.CONTRIBUTOR, member=member)
-        invitation = Invitation.objects.create(
-            member=member,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            user=user,
-            account_created=True,
-            invited_by=inviter,
-        )
+    invitation = Invitation.objects.create(
+        member=member,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        user=user,
+        account_created=existing is None,
+        invited_by=inviter,
+    )
+    if existing is None:
         _after_commit(send_invitation, user)
         audit_record(
             actor=actor,
@@ -237,15 +235,6 @@ def contributor_invite(
             },
         )
         return invitation
-    invitation = Invitation.objects.create(
-        member=member,
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        user=existing,
-        account_created=False,
-        invited_by=inviter,
-    )
     if not existing.is_active:
         outcome = "nothing sent: the account is deactivated"
     elif _holds_contributor_role(existing, member):
