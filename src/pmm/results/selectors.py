@@ -19,7 +19,7 @@ from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiR
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import Entry
-from pmm.authz import can, can_somewhere
+from pmm.authz import can_somewhere, scope
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound
 from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of
@@ -242,7 +242,7 @@ def current_results(actor: Any, cycle: Cycle, filters: ResultFilters = ResultFil
     member = _member_filter(filters)
     if member is not None:
         assessments = assessments.filter(member=member)
-    readable = {a.pk: a for a in assessments if can(actor, "assessment.view", a)}
+    readable = {a.pk: a for a in scope(actor, "assessment.view", assessments)}
     stored = (
         StoredResult.objects.visible_to(actor)
         .filter(result_set__assessment_id__in=readable)
