@@ -16,6 +16,7 @@ from pmm.accounts.services import (
     user_set_roles,
 )
 from pmm.authz import actions_of, require
+from pmm.authz.roles import Role
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.members.selectors import member_get
 
@@ -220,7 +221,7 @@ def invite_contributor(request: HttpRequest, iso3: str, payload: InviteIn) -> St
             "first_name": invitation.first_name,
             "last_name": invitation.last_name,
             "member": member.iso3,
-            "roles": [{"role": "contributor", "member": member.iso3}],
+            "roles": [{"role": Role.CONTRIBUTOR.value, "member": member.iso3}],
             "message": invitations.sent_message(invitation.email),
         },
     )

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from pmm.accounts import invitations
 from pmm.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from pmm.core.errors import NotFound
 
@@ -49,11 +50,10 @@ def member_people(member_id: int) -> QuerySet[User]:
     return member_users(member_id).exclude(pk__in=waiting.values("user_id"))
 
 
-def invitations_waiting_for(user: User) -> QuerySet[Invitation]:
+def invitations_waiting_for(user: User) -> list[Invitation]:
     """Invitations the user may still accept, signed in (the account page lists them)."""
-    return Invitation.objects.filter(
-        user=user, accepted_at__isnull=True, account_created=False
-    ).select_related("member", "invited_by")
+    waiting = Invitation.objects.filter(user=user, accepted_at__isnull=True, account_created=False)
+    return [i for i in waiting.select_related("member", "invited_by") if invitations.can_be_accepted(i)]
 
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:

@@ -272,9 +272,7 @@ def account(request: HttpRequest) -> HttpResponse:
             "tokens": selectors.tokens_of(user),
             "two_factor_on": two_factor.has_totp(user),
             "two_factor_required": two_factor.required_for(user),
-            "invitations": [
-                i for i in selectors.invitations_waiting_for(user) if invitations.can_be_accepted(i)
-            ],
+            "invitations": selectors.invitations_waiting_for(user),
         },
     )
 
