@@ -189,3 +189,25 @@ def test_interactive_docs_load_no_external_assets(client):
     page = client.get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui" in page
     assert "cdn" not in page.lower() and "https://" not in page
+
+
+def test_schema_names_are_unique_in_the_openapi_document():
+    """ninja names a component after its schema class: two classes of one name would share one
+    component, and the document would describe one of the answers wrongly."""
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    from pmm.config.api import api
+
+    api.get_openapi_schema()  # imports every router
+    modules: dict[str, set[str]] = defaultdict(set)
+
+    def walk(cls: type) -> None:
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("pmm."):
+                modules[sub.__name__].add(sub.__module__)
+            walk(sub)
+
+    walk(Schema)
+    assert not {name: found for name, found in modules.items() if len(found) > 1}

@@ -64,14 +64,14 @@ class KpiIn(Schema):
     version: int | None = None  # the version read: a stale one gets 409 (omitted: not checked)
 
 
-class KpiOut(Schema):
+class KpiChoiceOut(Schema):
     kpi: str
     applicable: bool
     justification: str
     disclosure: str
 
 
-class KpiStateOut(KpiOut):
+class KpiStateOut(KpiChoiceOut):
     published_disclosure: str | None  # the level in the latest publication (null: never published)
     disclosure_note: str  # both levels in words when they differ, else ""
 
@@ -246,7 +246,7 @@ def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -
 
 @router.put(
     "/cycles/{cycle}/assessments/{iso3}/kpis/{kpi}",
-    response={200: KpiOut, **ERROR_RESPONSES},
+    response={200: KpiChoiceOut, **ERROR_RESPONSES},
     summary="A KPI's applicability, justification and disclosure level (the level also once submitted and "
     "published; after publication with a reason)",
 )

@@ -36,7 +36,7 @@ class CycleOut(Schema):
     status: str
 
 
-class StatusIn(Schema):
+class CycleStatusIn(Schema):
     action: str
     reason: str = ""
 
@@ -99,7 +99,7 @@ def get_cycle(request: HttpRequest, cycle: int) -> dict[str, Any]:
     response={200: CycleOut, **ERROR_RESPONSES},
     summary="Open, close or archive a cycle (Secretariat)",
 )
-def change_status(request: HttpRequest, cycle: int, payload: StatusIn) -> dict[str, Any]:
+def change_status(request: HttpRequest, cycle: int, payload: CycleStatusIn) -> dict[str, Any]:
     actor = actor_of(request)
     require(actor, "cycle.manage")
     return cycle_out(

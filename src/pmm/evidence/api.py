@@ -37,7 +37,7 @@ class EvidenceOut(Schema):
     download_url: str
 
 
-class RemovedOut(Schema):
+class EvidenceRemovedOut(Schema):
     id: int
     removed: bool
 
@@ -116,7 +116,7 @@ def download_evidence(request: HttpRequest, cycle: int, iso3: str, evidence_id: 
 
 @router.delete(
     BASE + "/{evidence_id}",
-    response={200: RemovedOut, **ERROR_RESPONSES},
+    response={200: EvidenceRemovedOut, **ERROR_RESPONSES},
     summary="Remove an evidence file (it stays in the history)",
 )
 def remove_evidence(

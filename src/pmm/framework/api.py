@@ -106,7 +106,7 @@ class FrameworkOut(FrameworkSummary):
     consistency_rules: list[RuleOut]
 
 
-class StatusIn(Schema):
+class FrameworkStatusIn(Schema):
     action: str
     reason: str = ""
 
@@ -262,7 +262,9 @@ def load_framework(request: HttpRequest, file: File[UploadedFile], reason: str =
     response={200: FrameworkSummary, **ERROR_RESPONSES},
     summary="Activate or retire a framework version (Secretariat)",
 )
-def change_status(request: HttpRequest, code: str, version: str, payload: StatusIn) -> dict[str, Any]:
+def change_status(
+    request: HttpRequest, code: str, version: str, payload: FrameworkStatusIn
+) -> dict[str, Any]:
     actor = actor_of(request)
     require(actor, "framework.change_status")
     framework = selectors.framework_get(code, version)

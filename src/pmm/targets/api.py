@@ -60,7 +60,7 @@ class TargetIn(Schema):
     note: str = ""
 
 
-class RemovedOut(Schema):
+class TargetRemovedOut(Schema):
     member: str
     kpi: str
     component: str
@@ -141,7 +141,7 @@ def target_put(request: HttpRequest, iso3: str, kpi: str, year: int, payload: Ta
 
 @router.delete(
     ONE,
-    response={200: RemovedOut, **ERROR_RESPONSES},
+    response={200: TargetRemovedOut, **ERROR_RESPONSES},
     summary="Remove one of the member's targets (NCP); the audit log keeps it",
 )
 def target_delete(
