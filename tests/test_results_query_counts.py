@@ -216,14 +216,14 @@ def test_a_failed_recomputation_keeps_the_earlier_results(open_cycle, monkeypatc
     _submit(open_cycle, FEW)
     _recompute(open_cycle)
     before = sorted(KpiResult.objects.unrestricted().values_list("pk", "result_set_id"))
-    insert = services._insert
+    insert = services.bulk_insert
 
     def failing(model, fields, rows):
         if model is KpiResult:
             raise RuntimeError("the database went away")
         insert(model, fields, rows)
 
-    monkeypatch.setattr(services, "_insert", failing)
+    monkeypatch.setattr(services, "bulk_insert", failing)
     with pytest.raises(RuntimeError):
         _recompute(open_cycle)
     assert sorted(KpiResult.objects.unrestricted().values_list("pk", "result_set_id")) == before

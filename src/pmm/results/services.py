@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
+from django.db import router, transaction
 from django.utils import timezone
 
 from pmm.assessments.models import Assessment, AssessmentStatus
@@ -16,6 +15,7 @@ from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import FrameworkSpec
 from pmm.audit.services import audit_record
 from pmm.authz import require
+from pmm.core.bulk import bulk_insert, db_value
 from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle, CycleStatus
 from pmm.results.engine import COMPUTATION_VERSION, Inputs, compute
@@ -27,39 +27,6 @@ from pmm.results.models import (
     ResultSet,
 )
 from pmm.results.selectors import disclosures_of, inputs_of, latest_publication
-
-
-def _insert(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert `rows` (the values of `fields`, ready for the database) in one statement, whatever their
-    number, and no model object built: on PostgreSQL a COPY, elsewhere one INSERT that the driver runs
-    for every row (`executemany`). Nothing is sent back: no primary key, no signal (as `bulk_create`)."""
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    name = connection.ops.quote_name
-    table = name(model._meta.db_table)
-    columns = ", ".join(name(_field(model, f).column or "") for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            values = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)  # noqa: S608 - the model's names, values bound
-            return
-        sql = f"COPY {table} ({columns}) FROM STDIN"
-        logged = getattr(cursor, "debug_sql", None)  # the query log, when it is kept (DEBUG, tests)
-        with logged(sql, rows, many=True) if logged else nullcontext(), cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
-def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field) and field.column, f"{name} is not a column"
-    return field
-
-
-def _db_value(model: type[models.Model], field: str, value: Any) -> Any:
-    """`value` as the database takes it for `model.field` (a JSON document, a date and time)."""
-    return _field(model, field).get_db_prep_save(value, connections[router.db_for_write(model)])
 
 
 def _store_current(
@@ -81,8 +48,8 @@ def _store_current(
     # otherwise be collected row by row to cascade to the results.
     KpiResult.objects.unrestricted().filter(result_set__assessment_id__in=ids).delete()
     ResultSet.objects.filter(assessment_id__in=ids)._raw_delete(router.db_for_write(ResultSet))
-    now = _db_value(ResultSet, "computed_at", timezone.now())
-    _insert(
+    now = db_value(ResultSet, "computed_at", timezone.now())
+    bulk_insert(
         ResultSet,
         ("assessment", "assessment_version", "inputs_fingerprint", "computation_version", "computed_at"),
         [
@@ -99,9 +66,9 @@ def _store_current(
         for r in computed[a.pk]:
             key = tuple(r.missing)
             if key not in missing:
-                missing[key] = _db_value(KpiResult, "missing", list(key))
+                missing[key] = db_value(KpiResult, "missing", list(key))
             rows.append((set_id, r.kpi, r.component, r.status, r.value, r.reason, r.detail, missing[key]))
-    _insert(
+    bulk_insert(
         KpiResult, ("result_set", "kpi", "component", "status", "value", "reason", "detail", "missing"), rows
     )
     return result_sets
@@ -242,16 +209,16 @@ def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publicati
         member_count=len(assessments),
         change_log=log,
     )
-    _insert(
+    bulk_insert(
         PublishedMember,
         ("publication", "member", "assessment_version", "inputs", "inputs_fingerprint"),
         [
             (publication.pk, a.member_id, a.version,
-             _db_value(PublishedMember, "inputs", inputs[a.pk].to_json()), prints[a.pk])
+             db_value(PublishedMember, "inputs", inputs[a.pk].to_json()), prints[a.pk])
             for a in assessments
         ],
     )  # fmt: skip
-    _insert(
+    bulk_insert(
         PublishedResult,
         ("publication", "member", "kpi", "component", "status", "value", "reason", "detail", "disclosure",
          "reviewed"),
