@@ -24,7 +24,6 @@ from pmm.assessments.services import (
     justification_save,
     kpi_update,
     published_levels,
-    published_note,
     values_save,
 )
 from pmm.authz import require
@@ -149,14 +148,13 @@ def _kpi_out(state: AssessmentState, published: PublishedLevels, code: str) -> d
     """A KPI's choices; with the level of the latest publication, and both in words when they differ
     (a level changed after publication applies from the next publication)."""
     level = state.disclosure(code)
-    moved = published.moved(code, level)
     return {
         "kpi": code,
         "applicable": code not in state.not_applicable,
         "justification": state.responses[code].justification if code in state.responses else "",
         "disclosure": level,
         "published_disclosure": published.level(code) or None,
-        "disclosure_note": published_note(moved, level) if moved else "",
+        "disclosure_note": published.note(code, level),
     }
 
 

@@ -8,11 +8,8 @@ from urllib.parse import urlencode
 
 from pmm.assessments.models import Disclosure
 from pmm.assessments.selectors import AssessmentState
+from pmm.assessments.services.disclosure import level_label
 from pmm.assessments.validation import Completeness
-
-
-def _label(level: str) -> str:
-    return str(Disclosure(level).label) if level in Disclosure.values else ""
 
 
 @dataclass
@@ -114,27 +111,13 @@ class KpiView:
     error: str = ""
     error_field: str = ""  # the field the error is about: "justification", "disclosure" or "reason"
     history_count: int = 0
-    stored_disclosure: str = ""  # the level saved now (`disclosure` may be what was typed)
-    published_disclosure: str = ""  # the level of the member's latest publication ("" if none)
+    disclosure_note: str = ""  # the published and the saved level in words, when they differ
     reason_required: bool = False  # the member's results are published: a change of level says why
     reason: str = ""  # the reason typed
 
     @property
     def disclosure_label(self) -> str:
-        return _label(self.disclosure)
-
-    @property
-    def disclosure_moved(self) -> bool:
-        """The level changed since the latest publication: it applies from the next one."""
-        return bool(self.published_disclosure) and self.published_disclosure != self.stored_disclosure
-
-    @property
-    def published_label(self) -> str:
-        return _label(self.published_disclosure)
-
-    @property
-    def stored_label(self) -> str:
-        return _label(self.stored_disclosure)
+        return level_label(self.disclosure) if self.disclosure in Disclosure.values else ""
 
     @property
     def params(self) -> str:

@@ -202,8 +202,7 @@ class PageBuilder:
             error=self.kpi_errors.get(code, ""),
             error_field=self.kpi_error_fields.get(code, ""),
             history_count=self.history_counts.get(f"kpi:{code}", 0),
-            stored_disclosure=self.state.disclosure(code),
-            published_disclosure=self.published.level(code),
+            disclosure_note=self.published.note(code, self.state.disclosure(code)),
             reason_required=self.published.published,
         )
         if typed is not None:

@@ -51,6 +51,12 @@ class PublishedLevels:
         published = self.level(kpi)
         return published if published and published != current else ""
 
+    def note(self, kpi: str, current: str) -> str:
+        """Both levels in plain words when the current level differs from the published one, else ""
+        (the member's pages and the API show it)."""
+        moved = self.moved(kpi, current)
+        return published_note(moved, current) if moved else ""
+
 
 NOT_PUBLISHED = PublishedLevels()
 
