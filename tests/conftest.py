@@ -403,3 +403,17 @@ def queries_of(client, url: str, headers=None, *, cold: bool = True) -> int:
         response = client.get(url, headers=headers or {})
     assert response.status_code == 200, (url, response.content[:300])
     return len(queries)
+
+
+def set_cells(data: bytes, cells: dict[tuple[str, str], Any]) -> bytes:
+    """A workbook (.xlsx bytes) with some cells changed: {(sheet, cell): value}."""
+    from io import BytesIO
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(BytesIO(data))
+    for (sheet, ref), value in cells.items():
+        book[sheet][ref] = value
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

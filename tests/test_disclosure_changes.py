@@ -8,14 +8,13 @@ no back door."""
 from __future__ import annotations
 
 import re
-from io import BytesIO
 
-import openpyxl
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import set_cells
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.workbook import layout as L
 from pmm.notifications.selectors import notifications_of
@@ -296,15 +295,6 @@ def _workbook(client, cycle, headers) -> bytes:
     return response.content
 
 
-def _set(data: bytes, cells: dict[tuple[str, str], object]) -> bytes:
-    book = openpyxl.load_workbook(BytesIO(data))
-    for (sheet, ref), value in cells.items():
-        book[sheet][ref] = value
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _upload(client, cycle, data: bytes, headers):
     upload = SimpleUploadedFile("ken.xlsx", data, content_type=L.CONTENT_TYPE)
     return client.post(url(cycle, "/workbook"), {"file": upload}, headers=headers)
@@ -328,10 +318,10 @@ def test_a_workbook_changes_only_levels_of_a_submitted_assessment(
     before = state(client, open_cycle, headers)
     level = _disclosure_cell(open_cycle, "D1.O1.K3")
     value = _value_cell(open_cycle, "DECL_TOTAL")
-    both = _upload(client, open_cycle, _set(exported, {level: "Public", value: 1}), headers)
+    both = _upload(client, open_cycle, set_cells(exported, {level: "Public", value: 1}), headers)
     assert both.status_code == 409 and "submitted" in both.json()["error"]["message"]
     assert state(client, open_cycle, headers) == before
-    only_level = _upload(client, open_cycle, _set(exported, {level: "Public"}), headers)
+    only_level = _upload(client, open_cycle, set_cells(exported, {level: "Public"}), headers)
     assert only_level.status_code == 200, only_level.content
     assert only_level.json()["kpis"] == [
         {"cell": f"Sheet {level[0]}, cell {level[1]}", "subject": "kpi:D1.O1.K3"}
@@ -346,7 +336,7 @@ def test_after_publication_a_workbook_cannot_change_a_level(client, open_cycle, 
     exported = _workbook(client, open_cycle, headers)
     before = state(client, open_cycle, headers)
     sheet, ref = _disclosure_cell(open_cycle, "D1.O1.K3")
-    refused = _upload(client, open_cycle, _set(exported, {(sheet, ref): "Public"}), headers)
+    refused = _upload(client, open_cycle, set_cells(exported, {(sheet, ref): "Public"}), headers)
     assert refused.status_code == 422
     fields = {f["field"]: f["message"] for f in refused.json()["error"]["fields"]}
     assert "say why" in fields[f"Sheet {sheet}, cell {ref}"]

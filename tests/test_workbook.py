@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from conftest import set_cells
 from pmm.assessments.models import Assessment, Change, DataValue, KpiResponse
 from pmm.assessments.selectors import assessment_access, cycle_spec
 from pmm.assessments.services import ValueInput, kpi_update, values_save
@@ -55,14 +56,6 @@ def edit(data: bytes, change: Callable[[openpyxl.Workbook], None]) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def set_cells(data: bytes, cells: dict[tuple[str, str], Any]) -> bytes:
-    def change(book: openpyxl.Workbook) -> None:
-        for (sheet, ref), value in cells.items():
-            book[sheet][ref] = value
-
-    return edit(data, change)
 
 
 def where(cycle: Any, element: str, period: str = "T", column: dict[str, str] = L.VALUE) -> tuple[str, str]:

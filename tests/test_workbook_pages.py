@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
-import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from conftest import set_cells
 from pmm.assessments.models import Change, DataValue
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.workbook import layout as L
@@ -18,15 +16,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def cell_of(cycle, element: str, period: str = "T") -> tuple[str, str]:
     sheet, row = L.layout_of(cycle_spec(cycle)).home[element]
     return sheet, f"{L.VALUE[period]}{row}"
-
-
-def with_cells(data: bytes, cells: dict[tuple[str, str], object]) -> bytes:
-    book = openpyxl.load_workbook(BytesIO(data))
-    for (sheet, ref), value in cells.items():
-        book[sheet][ref] = value
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -47,7 +36,7 @@ def test_download_and_upload_from_the_page(ncp_client, open_cycle):
     assert f'action="/cycles/{open_cycle.pk}/assessments/KEN/workbook/"' in overview
     download = ncp_client.get(page(open_cycle, "workbook.xlsx"))
     assert download["Content-Type"] == XLSX and "attachment" in download["Content-Disposition"]
-    data = with_cells(download.content, {cell_of(open_cycle, "DECL_TOTAL"): 4321})
+    data = set_cells(download.content, {cell_of(open_cycle, "DECL_TOTAL"): 4321})
     response = ncp_client.post(
         page(open_cycle, "workbook/"),
         {"file": SimpleUploadedFile("ken.xlsx", data, content_type=XLSX)},
@@ -64,9 +53,7 @@ def test_download_and_upload_from_the_page(ncp_client, open_cycle):
 @pytest.mark.django_db
 def test_a_bad_workbook_lists_its_problems_and_saves_nothing(ncp_client, open_cycle):
     data = ncp_client.get(page(open_cycle, "workbook.xlsx")).content
-    bad = with_cells(
-        data, {cell_of(open_cycle, "DECL_TOTAL"): "lots", cell_of(open_cycle, "STAFF_TOTAL"): 50}
-    )
+    bad = set_cells(data, {cell_of(open_cycle, "DECL_TOTAL"): "lots", cell_of(open_cycle, "STAFF_TOTAL"): 50})
     before = list(DataValue.objects.unrestricted().values_list("element__code", "value"))
     response = ncp_client.post(page(open_cycle, "workbook/"), {"file": SimpleUploadedFile("ken.xlsx", bad)})
     assert response.status_code == 422
