@@ -413,26 +413,32 @@ def _build(b: Builder) -> SweepWorld:
     reviewer_now, reviewer_before = b.users["reviewer_now"], b.users["reviewer_before"]
     reviewer_p = b.user("sweep-reviewer-of-partner", Role.PEER_REVIEWER, "MEX")
 
-    # The earlier cycle: the owners report, A's review is under way with reviewer_before; published once.
-    def early_evidence(assessment: Assessment) -> None:
-        text = sentinel_text("EVIDENCE")
-        upload = b.uploaded(text)
-        evidence = evidence_upload(
-            actor=contributor_a,
-            assessment=assessment,
-            target=Target(kpi="D1.O4.K1"),
-            uploaded_file=upload,
-            description=sentinel_text("DESCRIPTION"),
-        )
-        b.evidence[(earlier.pk, A)] = [evidence.pk]
-        b.secret(
-            (text, upload.name, evidence.description),
-            f"{A} 2022: an evidence file",
-            "assessment",
-            cycle=earlier.pk,
-            owner=A,
-        )
+    def evidence_file(cycle: Any, kpi: str) -> Any:
+        """A callback filing a secret evidence file for A's KPI before A submits in `cycle`."""
 
+        def upload_before_submitting(assessment: Assessment) -> None:
+            text = sentinel_text("EVIDENCE")
+            upload = b.uploaded(text)
+            evidence = evidence_upload(
+                actor=contributor_a,
+                assessment=assessment,
+                target=Target(kpi=kpi),
+                uploaded_file=upload,
+                description=sentinel_text("DESCRIPTION"),
+            )
+            b.evidence[(cycle.pk, A)] = [evidence.pk]
+            b.secret(
+                (text, upload.name, evidence.description),
+                f"{A} {cycle.reporting_year}: an evidence file",
+                "assessment",
+                cycle=cycle.pk,
+                owner=A,
+            )
+
+        return upload_before_submitting
+
+    # The earlier cycle: the owners report, A's review is under way with reviewer_before; published once.
+    early_evidence = evidence_file(earlier, "D1.O4.K1")
     for iso3 in OWNERS:
         is_a = iso3 == A
         b.assessment(
@@ -460,24 +466,7 @@ def _build(b: Builder) -> SweepWorld:
     b.secret((text,), f"{A} 2022: a query of its review", "review", cycle=earlier.pk, owner=A)
 
     # The current cycle: everyone submits (one member still drafts); publication 1.
-    def evidence_now(assessment: Assessment) -> None:
-        text = sentinel_text("EVIDENCE")
-        upload = b.uploaded(text)
-        evidence = evidence_upload(
-            actor=contributor_a,
-            assessment=assessment,
-            target=Target(kpi="D1.O8.K2"),
-            uploaded_file=upload,
-            description=sentinel_text("DESCRIPTION"),
-        )
-        b.evidence[(current.pk, A)] = [evidence.pk]
-        b.secret(
-            (text, upload.name, evidence.description),
-            f"{A} 2024: an evidence file",
-            "assessment",
-            cycle=current.pk,
-            owner=A,
-        )
+    evidence_now = evidence_file(current, "D1.O8.K2")
 
     for iso3 in [*OWNERS, *FILLERS]:
         is_a = iso3 == A
