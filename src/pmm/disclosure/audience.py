@@ -6,8 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from pmm.authz import is_secretariat, review_grants
-from pmm.authz.checks import acting_for, affiliated_members, holds_pmm_role
+from pmm.authz import acting_for, affiliated_members, holds_pmm_role, is_secretariat, review_grants
 from pmm.core.actors import is_system
 from pmm.disclosure.policy import COUNTRY, EVERYTHING, PUBLIC, PUBLIC_AUDIENCE, UNION, WCO, Audience
 from pmm.members.models import GroupKind, Member
