@@ -43,12 +43,10 @@ messages:
 	cd src/pmm && ../../$(VENV)/bin/python -m django makemessages -l fr --no-obsolete --settings=pmm.config.test_settings
 	cd src/pmm && ../../$(VENV)/bin/python -m django compilemessages --settings=pmm.config.test_settings
 
+# Every bench, then the load test, and one summary table (docs/performance.md); 15 to 20 minutes.
+# BENCH_ARGS="--quick --database both" for the short run on SQLite and PostgreSQL.
 bench: install
-	PMM_DEBUG=true $(VENV)/bin/python bench/run.py
-	PMM_DEBUG=true $(VENV)/bin/python bench/assessment_api.py
-	PMM_DEBUG=true $(VENV)/bin/python bench/workbook.py
-	PMM_DEBUG=true $(VENV)/bin/python bench/results.py
-	PMM_DEBUG=true $(VENV)/bin/python bench/dashboard.py
+	PMM_DEBUG=true $(VENV)/bin/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .mypy_cache .pytest_cache .ruff_cache

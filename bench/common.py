@@ -29,15 +29,41 @@ from pmm.cycles.services import cycle_create  # noqa: E402
 from pmm.framework.services import framework_load  # noqa: E402
 from pmm.members.services import members_load  # noqa: E402
 
+FIGURES_FILE = "PMM_BENCH_FIGURES"  # environment: where `report` also appends each figure as JSON
+
 
 def report(label: str, seconds: list[float], queries: int | None = None, width: int = 62) -> None:
-    """One line per measure: median, min and max in milliseconds (and the query count, if given)."""
+    """One line per measure: median, min and max in milliseconds (and the query count, if given).
+    When PMM_BENCH_FIGURES names a file, the figure is also appended to it as a line of JSON (for
+    `bench/run.py`, which collects every bench's figures into one table)."""
     ms = [s * 1000 for s in seconds]
     extra = f" ({queries} queries)" if queries is not None else ""
     print(
         f"{label + extra:<{width}} median {statistics.median(ms):8.1f} ms   "
         f"min {min(ms):8.1f} ms   max {max(ms):8.1f} ms   (n={len(ms)})"
     )
+    record_figure(label, ms, queries)
+
+
+def record_figure(label: str, ms: list[float], queries: int | None = None) -> None:
+    """Append one figure (milliseconds) to the file named by PMM_BENCH_FIGURES, if any."""
+    path = os.environ.get(FIGURES_FILE)
+    if not path:
+        return
+    import json
+    import sys
+
+    figure = {
+        "bench": os.path.basename(sys.argv[0]),
+        "label": label,
+        "median_ms": statistics.median(ms),
+        "min_ms": min(ms),
+        "max_ms": max(ms),
+        "n": len(ms),
+        "queries": queries,
+    }
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(figure) + "\n")
 
 
 def reference_cycle(year: int = 2024) -> Any:

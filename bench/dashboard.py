@@ -1,7 +1,10 @@
-"""Benchmark: a member's dashboard (page and API) among 187 members with three cycles of data.
+"""Benchmark: a member's dashboard (page and API) and its results download, among 187 members with
+three cycles of data (docs/performance.md, "Dashboards and charts").
 
-Run with `PMM_DEBUG=true .venv/bin/python bench/dashboard.py [--runs N]`. It uses a fresh SQLite
-database in a temporary folder (or PMM_DATABASE_URL) and prints figures; it asserts nothing about time.
+Run with `PMM_DEBUG=true .venv/bin/python bench/dashboard.py [--runs N] [--profile WHAT]`. It uses a
+fresh SQLite database in a temporary folder (or PMM_DATABASE_URL) and prints figures; it asserts
+nothing about time. Each figure is printed beside the median of `GET /api/v1/me` measured in the same
+run (the ratio), so runs under a different load can be compared.
 
 The data: three cycles (2020, 2022, 2024) of PMM v.1, each with all 187 members' complete, submitted
 demo assessments, computed and published. The reader: the NCP of Kenya.
@@ -9,15 +12,25 @@ demo assessments, computed and published. The reader: the NCP of Kenya.
 Measured, for the page and the API:
 - the job that, after a publication, caches the group statistics of the public, the Secretariat and
   each member's own people (run by the worker);
-- cold: group statistics not cached (a reader whose audience the job did not foresee, or before it ran);
-- warm: group statistics cached (after the job, or every later reader with the same audience);
-- warm, with a peer group of the member's choice, and with peer-reviewed statistics only.
+- cold: nothing cached and nothing remembered by the process (a reader whose audience the job did not
+  foresee, or before it ran);
+- cold, public releases shared: nothing cached but the public releases of the group statistics (the
+  job computes them first), in a process that did not compute them (a reader the job has not reached);
+- after the job: the first request once the job has run (what a reader meets right after a
+  publication: its statistics cached, nothing else);
+- warm: the same request again;
+- warm, with a peer group of the member's choice, and with peer-reviewed statistics only;
+- the page's PNG download of a chart, warm (the image itself is cached by content);
+and, as the NCP, `GET /api/v1/cycles/{id}/aggregates` cold (both ways) and
+`GET /api/v1/cycles/{id}/results.xlsx` of the cycle's publication.
+`--profile page api api-after-job xlsx` (any of them) prints a cProfile of one such request instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
+import statistics
+from typing import Any
 
 from common import (  # sets up the database first
     cycle_of,
@@ -36,13 +49,22 @@ from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
+from pmm.disclosure.policy import PUBLIC_AUDIENCE
+from pmm.results.group_stats import clear_process_memory, warm_aggregates
 from pmm.results.services import publication_create, results_recompute
 from pmm.results.tasks import warm_group_statistics
+
+
+def cold_start() -> None:
+    """Nothing cached, nothing remembered by this process (as in a fresh web process)."""
+    cache.clear()
+    clear_process_memory()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="repetitions of each measure")
+    parser.add_argument("--profile", nargs="+", choices=["page", "api", "api-after-job", "xlsx"], default=[])
     args = parser.parse_args()
     runs = max(3, args.runs)
 
@@ -58,40 +80,113 @@ def main() -> None:
             results_recompute(assessment.pk)
         publication = publication_create(actor=SYSTEM, cycle=cycle, note="bench")
         print(f"cycle {cycle.reporting_year}: {publication.member_count} members published")
-    cache.clear()
-    started = time.perf_counter()
-    warm_group_statistics.call(publication.pk)
-    report("warm-up job after publishing 2024 (189 audiences)", [time.perf_counter() - started])
+
+    def job() -> None:
+        warm_group_statistics.call(publication.pk)
 
     user, headers = ncp_of_kenya()
-    page_client = Client()
-    page_client.force_login(user)
+    client = Client()
+    client.force_login(user)
     api = f"/api/v1/cycles/{current.pk}/members/KEN/dashboard"
     page = f"/cycles/{current.pk}/members/KEN/dashboard/"
-    measures = [
-        ("API", lambda q="": page_client.get(api + q, headers=headers)),
-        ("page", lambda q="": page_client.get(page + q)),
-    ]
-    for label, get in measures:
-        get()  # imports and template compilation
-        cache.clear()
-        report(
-            f"GET dashboard {label}, cold (statistics not cached)",
-            timed(lambda g=get: (cache.clear(), g()), runs),
+    xlsx = f"/api/v1/cycles/{current.pk}/results.xlsx?publication=1"
+    me = "/api/v1/me"
+
+    def get(url: str) -> None:
+        response = client.get(url, headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+
+    for url in (me, api, page, xlsx):
+        get(url)  # imports, template compilation, the first connection
+    if args.profile:
+        import cProfile
+        import pstats
+
+        for what in args.profile:
+            url = {"page": page, "api": api, "api-after-job": api, "xlsx": xlsx}[what]
+            cold_start()
+            if what == "api-after-job":
+                job()
+            else:
+                get(url)  # warm, except the xlsx (never cached)
+            print(f"--- profile of GET {url} ({what})")
+            cProfile.runctx("get(url)", globals(), {"get": get, "url": url}, "/tmp/pmm-dashboard.prof")
+            pstats.Stats("/tmp/pmm-dashboard.prof").sort_stats("cumulative").print_stats(45)
+        return
+
+    yardstick = timed(lambda: get(me), max(30, runs))
+    report("GET /api/v1/me as the NCP of Kenya (the yardstick)", yardstick)
+    cold_start()
+    report("warm-up job after publishing 2024 (189 audiences)", timed(job, 1))
+    figures: list[tuple[str, list[float]]] = []
+
+    def measure(label: str, seconds: list[float], queries: int | None = None) -> None:
+        report(label, seconds, queries)
+        figures.append((label, seconds))
+
+    def after(prepare: Any, url: str) -> float:
+        """How long GET `url` takes once `prepare()` has run (not timed)."""
+        prepare()
+        return timed(lambda: get(url), 1)[0]
+
+    def after_job() -> None:
+        cold_start()
+        job()
+
+    def public_shared() -> None:
+        """Nothing cached but the public releases, which the warm-up job computes first: a reader
+        whose audience the job has not reached yet, in another process."""
+        cold_start()
+        warm_aggregates(publication, [PUBLIC_AUDIENCE])  # as the job does first
+        clear_process_memory()
+
+    aggregates = f"/api/v1/cycles/{current.pk}/aggregates"
+    measure(
+        "GET /aggregates as the NCP, cold (nothing cached)",
+        [after(cold_start, aggregates) for _ in range(runs)],
+    )
+    measure(
+        "GET /aggregates as the NCP, cold, public releases shared",
+        [after(public_shared, aggregates) for _ in range(runs)],
+    )
+    for label, url in (("API", api), ("page", page)):
+        measure(
+            f"GET dashboard {label}, cold (nothing cached)", [after(cold_start, url) for _ in range(runs)]
         )
-        get()
+        measure(
+            f"GET dashboard {label}, cold, public releases shared",
+            [after(public_shared, url) for _ in range(runs)],
+        )
+        measure(
+            f"GET dashboard {label}, first after the warm-up job",
+            [after(after_job, url) for _ in range(runs)],
+        )
+        get(url)
         connection.queries_log.clear()
         with CaptureQueriesContext(connection) as queries:
-            response = get()
-        assert response.status_code == 200, response.content[:300]
-        report(f"GET dashboard {label}, warm", timed(get, runs), len(queries))
-        chosen = "?peers=UGA,TZA,RWA,BDI,ETH,SOM"
+            get(url)
+        measure(f"GET dashboard {label}, warm", timed(lambda u=url: get(u), runs), len(queries))
+        chosen = url + "?peers=UGA,TZA,RWA,BDI,ETH,SOM"
         get(chosen)
-        report(f"GET dashboard {label}, warm, own peer group", timed(lambda g=get, q=chosen: g(q), runs))
-        reviewed = "?reviewed_only=1" if label == "page" else "?reviewed_only=true"
+        measure(f"GET dashboard {label}, warm, own peer group", timed(lambda u=chosen: get(u), runs))
+        reviewed = url + ("?reviewed_only=1" if label == "page" else "?reviewed_only=true")
         get(reviewed)
-        only = timed(lambda g=get, q=reviewed: g(q), runs)
-        report(f"GET dashboard {label}, warm, peer-reviewed only", only)
+        measure(f"GET dashboard {label}, warm, peer-reviewed only", timed(lambda u=reviewed: get(u), runs))
+    png = page + "?chart=dimension-overview&format=png"
+    get(png)
+    measure("GET dashboard page, a chart's PNG, warm", timed(lambda: get(png), runs))
+    get(xlsx)
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        get(xlsx)
+    measure("GET results.xlsx of the publication as the NCP", timed(lambda: get(xlsx), runs), len(queries))
+
+    yardstick += timed(lambda: get(me), max(30, runs))  # the load may have changed meanwhile
+    base = statistics.median(yardstick)
+    print(f"\nmedian GET /api/v1/me over the run: {base * 1000:.1f} ms; ratios to it:")
+    for label, seconds in figures:
+        print(f"{label:<62} {statistics.median(seconds) / base:8.1f} x GET me")
 
 
 if __name__ == "__main__":

@@ -261,6 +261,8 @@ ROUTES: dict[str, Read] = {
     "public:kpi_detail": Read(axes={"code": "kpi"}, queries=PUBLICATIONS, first_only=True),
     # --- home, accounts and users ---
     "web:home": Read(),
+    "health-live": Read(),  # health check: a fixed answer, no member data
+    "GET /api/v1/jobs/failed": Read(),
     "accounts:login": Read(),
     "accounts:login_code": Read(),
     "accounts:password_set": Read(once=True),
@@ -444,6 +446,9 @@ SKIPPED: dict[str, str] = {
     "api:openapi-view": "the viewer of the OpenAPI document: a static page that loads the document",
     "framework:framework_export": FRAMEWORK_FILE,
     "GET /api/v1/frameworks/{code}/export": FRAMEWORK_FILE,
+    "health-ready": "the readiness probe: fixed check names, counts and ages, the same for every reader and "
+    "never member data; it answers 503 while no job worker runs (as in the sweep's world), which the sweep "
+    "counts as a failure. tests/test_health.py checks its answers.",
 }
 
 

@@ -165,7 +165,7 @@ def test_api_invitation_and_account_without_password_send_the_link(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             "/api/v1/members/KEN/contributors",
-            data={"username": "otieno", "email": "o@example.org"},
+            data={"email": "o@example.org"},
             content_type="application/json",
             headers=headers,
         )

@@ -191,23 +191,72 @@ def test_interactive_docs_load_no_external_assets(client):
     assert "cdn" not in page.lower() and "https://" not in page
 
 
-def test_schema_names_are_unique_in_the_openapi_document():
-    """ninja names a component after its schema class: two classes of one name would share one
-    component, and the document would describe one of the answers wrongly."""
+def _models_used_by_operations() -> dict[str, set[str]]:
+    """Every pydantic model (ninja Schema or plain BaseModel) an operation takes or answers, nested
+    ones included, by the component name ninja gives it (the class name)."""
+    import typing
     from collections import defaultdict
 
-    from ninja import Schema
+    from pydantic import BaseModel
 
     from pmm.config.api import api
 
     api.get_openapi_schema()  # imports every router
-    modules: dict[str, set[str]] = defaultdict(set)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    seen: set[object] = set()
 
-    def walk(cls: type) -> None:
-        for sub in cls.__subclasses__():
-            if sub.__module__.startswith("pmm."):
-                modules[sub.__name__].add(sub.__module__)
-            walk(sub)
+    def walk(annotation: object) -> None:
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation.__module__.startswith("pmm."):
+                by_name[annotation.__name__].add(f"{annotation.__module__}.{annotation.__qualname__}")
+            for field in annotation.model_fields.values():
+                walk(field.annotation)
+            return
+        for argument in typing.get_args(annotation):
+            walk(argument)
 
-    walk(Schema)
-    assert not {name: found for name, found in modules.items() if len(found) > 1}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in (operation.response_models or {}).values():
+                    walk(model)
+                for model in operation.models:
+                    walk(model)
+    return by_name
+
+
+def test_schema_names_are_unique_in_the_openapi_document():
+    """ninja names a component after its schema class: two classes of one name would share one
+    component, and the document would describe one of the answers wrongly."""
+    by_name = _models_used_by_operations()
+    assert len(by_name) > 50  # the walk reaches the nested models, not only the top ones
+    assert {"DashboardGroupOut", "GroupOut", "AnalyticsMemberOut", "MemberOut"} <= set(by_name)
+    assert not {name: found for name, found in by_name.items() if len(found) > 1}
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/api/v1/frameworks/{code}/export", "application/yaml"),
+        ("/api/v1/cycles/{cycle}/results.csv", "text/csv"),
+        (
+            "/api/v1/cycles/{cycle}/results.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        ("/api/v1/cycles/{cycle}/assessments/{iso3}/evidence/{evidence_id}", "application/pdf"),
+        (
+            "/api/v1/cycles/{cycle}/assessments/{iso3}/workbook.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ],
+)
+def test_file_downloads_declare_their_real_media_type(path, media_type):
+    """A download is declared as the file it is, not as JSON, so a generated client can read it."""
+    from pmm.config.api import api
+
+    answer = api.get_openapi_schema()["paths"][path]["get"]["responses"][200]
+    assert media_type in answer["content"]
+    assert "application/json" not in answer["content"]

@@ -95,6 +95,8 @@ def test_ncp_fills_validates_declares_not_applicable_uploads_and_submits(
     base = f"{live_server.url}/cycles/{open_cycle.pk}/assessments/KEN"
 
     page = browser.new_page()
+    blocked: list[str] = []  # what the browser refused under the Content-Security-Policy (htmx's styles)
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
     sign_in(page, live_server, ncp.username, PASSWORD)
     page.goto(f"{base}/D1/")
     page.fill("#f-DECL_TOTAL-T-value", "lots")
@@ -114,6 +116,7 @@ def test_ncp_fills_validates_declares_not_applicable_uploads_and_submits(
     page.fill("#kpi-D1\\.O1\\.K2-justification", "We have no national data model yet.")
     page.press("#kpi-D1\\.O1\\.K2-justification", "Tab")
     page.wait_for_selector("#histcount-D1\\.O1\\.K2:text('2 changes')")
+    assert blocked == [], "autosave must not trip the Content-Security-Policy"
 
     # A workbook downloaded from the page, corrected in a spreadsheet, uploaded back.
     page.goto(base + "/")

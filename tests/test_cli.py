@@ -446,41 +446,31 @@ def _no_exec(*args: object) -> None:
     raise AssertionError(f"the server must not start: {args}")
 
 
-def test_serve_collects_static_files_then_execs_gunicorn(
+def test_serve_collects_static_files_then_supervises_gunicorn(
     runner: CliRunner, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pmm import serving
+
     settings.STATIC_ROOT = tmp_path / "static"
     calls = []
-    monkeypatch.setattr(cli.os, "execvp", lambda file, argv: calls.append((file, argv)))
+    monkeypatch.setattr(serving, "serve", lambda *args, **kwargs: calls.append((args, kwargs)) or 0)
     result = runner.invoke(app, ["serve", "--host", "::1", "--workers", "3"], env={"PORT": "9123"})
     assert result.exit_code == 0, result.output
-    assert calls == [
-        (
-            cli.sys.executable,
-            [
-                cli.sys.executable,
-                "-m",
-                "gunicorn",
-                "pmm.config.wsgi:application",
-                "--bind",
-                "[::1]:9123",
-                "--workers",
-                "3",
-                "--access-logfile",
-                "-",
-            ],
-        )
-    ]
+    assert calls == [(("::1", 9123, serving.Sizing(3, 4)), {"json_logs": settings.PMM_LOG_FORMAT == "json"})]
     assert any((tmp_path / "static").iterdir())
-    assert "runserver" not in " ".join(calls[0][1])
+    assert "3 processes x 4 threads" in result.stdout
 
 
 def test_serve_defaults(runner: CliRunner, settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmm import serving
+
     settings.STATIC_ROOT = tmp_path / "static"
     calls = []
-    monkeypatch.setattr(cli.os, "execvp", lambda file, argv: calls.append(argv))
-    result = runner.invoke(app, ["serve"], env={"PORT": None})
+    monkeypatch.setattr(serving, "serve", lambda *args, **kwargs: calls.append(args) or 0)
+    result = runner.invoke(
+        app, ["serve"], env={"PORT": None, "PMM_WEB_WORKERS": None, "PMM_WEB_THREADS": "2"}
+    )
     assert result.exit_code == 0, result.output
-    argv = calls[0]
-    assert argv[argv.index("--bind") + 1] == "127.0.0.1:8000"
-    assert argv[argv.index("--workers") + 1] == "2"
+    host, port, sizing = calls[0]
+    assert (host, port) == ("127.0.0.1", 8000)
+    assert sizing == serving.Sizing(serving.default_sizing().processes, 2)

@@ -167,7 +167,7 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
             "post",
             "/api/v1/members/KEN/contributors",
             201,
-            body={"username": name, "email": f"{name}@example.org"},
+            body={"email": f"{name}@example.org"},
         ),
         "audit.view": Probe("get", "/api/v1/audit", 200),
     }
@@ -308,7 +308,7 @@ def test_web_permission_matrix(client, make_user, action, role):
 @pytest.mark.django_db
 def test_ncp_invites_only_for_its_own_member(client, make_user, bearer):
     headers = bearer(make_user("ncp", "KEN"))
-    body = {"username": "someone", "email": "someone@example.org"}
+    body = {"email": "someone@example.org"}
     other = client.post(
         "/api/v1/members/UGA/contributors", data=body, content_type="application/json", headers=headers
     )

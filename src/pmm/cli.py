@@ -101,7 +101,12 @@ def _reports_errors(command: F) -> F:
         from django.db import DatabaseError
 
         from pmm.core.errors import ApplicationError
+        from pmm.core.text import first_bad_character, text_problem
 
+        for name, value in kwargs.items():  # text arguments keep the character rule (pmm.core.text)
+            if isinstance(value, str) and first_bad_character(value) is not None:
+                _setup()  # the message is translated
+                raise _fail(f"{name.replace('_', '-')} {text_problem(value)}.")
         try:
             return command(*args, **kwargs)
         except ApplicationError as error:
@@ -159,41 +164,25 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def _start_worker() -> None:
-    """Start the background job worker beside the web server (it stops with it, on Ctrl+C)."""
-    import subprocess
-
-    typer.echo("Starting the background job worker…")
-    subprocess.Popen([sys.executable, "-m", "pmm.cli", "worker"])
-
-
-def _serve(host: str, port: int, workers: int) -> None:
-    """Collect the static files, then replace this process with gunicorn."""
+def _serve(host: str, port: int, processes: int | None = None, threads: int | None = None) -> None:
+    """Collect the static files, then run gunicorn and the job worker under one supervisor."""
+    from django.conf import settings
     from django.core.management import call_command
+
+    from pmm import serving
 
     typer.echo("Collecting static files…")
     call_command("collectstatic", interactive=False, verbosity=0)
-    bind = f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
-    argv = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "pmm.config.wsgi:application",
-        "--bind",
-        bind,
-        "--workers",
-        str(workers),
-        "--access-logfile",
-        "-",
-    ]
-    _start_worker()
+    default = serving.default_sizing()
+    sizing = serving.Sizing(processes or default.processes, threads or default.threads)
     typer.echo(
-        f"Serving {_url(host, port)} with gunicorn ({workers} worker{'s' if workers != 1 else ''}); "
-        "press Ctrl+C to stop."
+        f"Serving {_url(host, port)} with gunicorn ({sizing.describe()}; {os.cpu_count()} CPUs) "
+        "and one job worker, restarted if it stops; press Ctrl+C to stop."
     )
     sys.stdout.flush()
-    sys.stderr.flush()
-    os.execvp(argv[0], argv)  # noqa: S606 - fixed argument list, no shell
+    code = serving.serve(host, port, sizing, json_logs=settings.PMM_LOG_FORMAT == "json")
+    if code:
+        raise typer.Exit(code)
 
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
@@ -219,11 +208,29 @@ def migrate() -> None:
 def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
-    workers: Annotated[int, typer.Option(min=1, help="Number of gunicorn worker processes.")] = 2,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="PMM_WEB_WORKERS",
+            help="gunicorn worker processes (default: one per CPU, at least 2; $PMM_WEB_WORKERS).",
+            show_default=False,
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="PMM_WEB_THREADS",
+            help="Threads in each gunicorn worker process (default: 4; $PMM_WEB_THREADS).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the platform with gunicorn (a production server), after collecting the static files."""
+    """Serve the platform with gunicorn (a production server) and the job worker, after collecting the
+    static files. The worker is restarted if it stops; Ctrl+C or SIGTERM stops both (docs/jobs.md)."""
     _setup()
-    _serve(host, port, workers)
+    _serve(host, port, workers, threads)
 
 
 @app.command()
@@ -255,7 +262,7 @@ def demo(
         )
     typer.echo(f"\nOpen {_url(host, port)} and sign in with one of these accounts.")
     if not no_serve:
-        _serve(host, port, workers=2)
+        _serve(host, port)
 
 
 # --------------------------------------------------------------------------------------------
@@ -642,15 +649,14 @@ def assessment_submit(cycle: CycleOption, member: MemberOption, as_user: AsOptio
 def worker(
     batch: Annotated[bool, typer.Option("--batch", help="Run the queued jobs, then stop.")] = False,
 ) -> None:
-    """Run background jobs (results, group statistics, daily review reminders) from the database queue."""
+    """Run background jobs (results, group statistics, daily review reminders) from the database queue.
+
+    It waits for the database if it is not reachable yet, keeps a heartbeat, and puts back in the
+    queue the jobs of workers that stopped while running them (docs/jobs.md)."""
     _setup()
-    from django.core.management import call_command
+    from pmm.jobs.worker import run_worker
 
-    from pmm.reviews.tasks import schedule_reminders
-
-    schedule_reminders()
-
-    call_command("db_worker", *(["--batch"] if batch else []), "--no-startup-delay")
+    run_worker(batch=batch)
 
 
 @results_app.command("recompute")
@@ -1083,6 +1089,10 @@ def target_list_cmd(cycle: CycleOption, member: MemberOption, as_user: AsOption 
 
 
 # --------------------------------------------------------------------------------------------
+
+from pmm.operations.cli import register as register_operations  # noqa: E402 - needs the plumbing above
+
+register_operations(app, reports_errors=_reports_errors, setup=_setup, system=_system)
 
 
 def main() -> None:

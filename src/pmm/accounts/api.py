@@ -17,13 +17,13 @@ from pmm.accounts.services import (
 )
 from pmm.authz import actions_of, require
 from pmm.authz.roles import Role
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.members.selectors import member_get
 
 router = Router(tags=["accounts"])
 
 
-class RoleIO(Schema):
+class RoleIO(Input):
     role: str
     member: str | None = None
 
@@ -41,7 +41,7 @@ class MeOut(UserOut):
     actions: list[str]
 
 
-class UserIn(Schema):
+class UserIn(Input):
     username: str
     email: str
     password: str | None = None
@@ -51,12 +51,12 @@ class UserIn(Schema):
     reason: str = ""
 
 
-class RolesIn(Schema):
+class RolesIn(Input):
     roles: list[RoleIO]
     reason: str = ""
 
 
-class InviteIn(Schema):
+class InviteIn(Input):
     """Keyed by e-mail address: the inviter chooses no username (docs/security.md, "Invitations")."""
 
     email: str
@@ -75,7 +75,7 @@ class InvitationOut(Schema):
     message: str
 
 
-class TokenIn(Schema):
+class TokenIn(Input):
     name: str
 
 

@@ -46,7 +46,7 @@ class StatsOut(BaseModel):
     withheld_because: str | None  # too_few: fewer than min_members values you may see
 
 
-class MemberOut(BaseModel):
+class AnalyticsMemberOut(BaseModel):
     iso3: str
     name: str
 
@@ -78,8 +78,8 @@ class InstrumentOut(BaseModel):
     outcomes: list[str]
     applying_count: int
     not_applying_count: int
-    applying: list[MemberOut]
-    not_applying: list[MemberOut]
+    applying: list[AnalyticsMemberOut]
+    not_applying: list[AnalyticsMemberOut]
     comparisons: list[ComparisonOut]
 
 
@@ -132,7 +132,7 @@ def instruments_list(request: HttpRequest, cycle: int, query: Query[PublicationQ
 # --- SDG targets ----------------------------------------------------------------------------------
 
 
-class PointOut(BaseModel):
+class SdgPointOut(BaseModel):
     year: int
     value: float
 
@@ -141,7 +141,7 @@ class SdgFigureOut(BaseModel):
     component: str
     reporting: int  # members with a computed value you may see in the publication
     global_stats: StatsOut  # the released statistics of all members
-    history: list[PointOut]  # with `member`: its values you may see, oldest first
+    history: list[SdgPointOut]  # with `member`: its values you may see, oldest first
     value: float | None  # with `member`: its value in this cycle
     trend: str  # with `member`: up, down or same between its last two values ("" with fewer)
     better: bool | None  # whether that change is an improvement by the KPI's direction
@@ -165,7 +165,7 @@ class SdgTargetOut(BaseModel):
 class SdgsOut(Schema):
     cycle: int
     publication: PublicationOut | None
-    member: MemberOut | None
+    member: AnalyticsMemberOut | None
     targets: list[SdgTargetOut]
 
 

@@ -27,7 +27,7 @@ from pmm.assessments.services import (
     values_save,
 )
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.selectors import cycle_get, member_deadline
 
 router = Router(tags=["assessments"])
@@ -35,7 +35,7 @@ router = Router(tags=["assessments"])
 Scalar = float | int | bool | str | None
 
 
-class ValueIn(Schema):
+class ValueIn(Input):
     element: str
     period: Literal["T", "T-1"]
     value: Scalar = None
@@ -44,7 +44,7 @@ class ValueIn(Schema):
     comment: str | None = None
 
 
-class ValuesIn(Schema):
+class ValuesIn(Input):
     version: int
     values: list[ValueIn]
     reason: str = ""
@@ -55,7 +55,7 @@ class VersionOut(Schema):
     status: str
 
 
-class KpiIn(Schema):
+class KpiIn(Input):
     applicable: bool | None = None
     justification: str | None = None
     disclosure: Literal["public", "wco", "union", "country"] | None = None
@@ -121,11 +121,11 @@ class AssessmentOut(Schema):
     completeness_by_outcome: dict[str, CompletenessOut]
 
 
-class ReasonIn(Schema):
+class ReasonIn(Input):
     reason: str
 
 
-class JustificationIn(Schema):
+class JustificationIn(Input):
     text: str
 
 

@@ -20,6 +20,8 @@ TEMPLATES = [
     _("{element} ({period}) must be one of: {options}"),
     _("{element} ({period}) must be a number"),
     _("{element} ({period}) must be a whole number"),
+    _("{element} ({period}) must be between -{limit} and {limit}"),
+    _("{element} ({period}) cannot be stored exactly: give at most {digits} significant digits"),
     _("{element} ({period}) must be between {min} and {max}, not {value}"),
     _("{element} ({period}) must be at least {min}, not {value}"),
     _("{element} ({period}) must be at most {max}, not {value}"),

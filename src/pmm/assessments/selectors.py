@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pmm.assessments.board_checks import brief_checks
 from pmm.assessments.models import (
     Assessment,
     AssessmentStatus,
@@ -218,27 +219,15 @@ class BoardRow:
 
 def status_board(actor: Any, cycle: Cycle, group: str = "") -> list[BoardRow]:
     """Every member's state in the cycle, in a fixed number of queries whatever the numbers (counts
-    computed from the data `actor` may read: everything, for the Secretariat who see the board)."""
+    computed from the data `actor` may read: everything, for the Secretariat who see the board; each
+    assessment is validated again only when its version moved: `board_checks`)."""
     spec = cycle_spec(cycle)
     members = Member.objects.all()
     if group:
         members = members.filter(groups__code=group)
     assessments = {a.member_id: a for a in Assessment.objects.filter(cycle=cycle)}
     extensions = {e.member_id: e for e in DeadlineExtension.objects.filter(cycle=cycle)}
-    entries: dict[int, dict[tuple[str, str], Entry]] = defaultdict(dict)
-    for assessment_id, code, period, value, state, reason in (
-        DataValue.objects.visible_to(actor)
-        .filter(assessment__cycle=cycle)
-        .values_list("assessment_id", "element__code", "period", "value", "state", "reason")
-    ):
-        entries[assessment_id][(code, period)] = Entry(value, state, reason)
-    skipped: dict[int, set[str]] = defaultdict(set)
-    for assessment_id, kpi in (
-        KpiResponse.objects.visible_to(actor)
-        .filter(assessment__cycle=cycle, applicable=False)
-        .values_list("assessment_id", "kpi__code")
-    ):
-        skipped[assessment_id].add(kpi)
+    checks = brief_checks(spec, actor, list(assessments.values()))
     explained: dict[int, set[str]] = defaultdict(set)
     for assessment_id, key in (
         WarningJustification.objects.visible_to(actor)
@@ -253,15 +242,14 @@ def status_board(actor: Any, cycle: Cycle, group: str = "") -> list[BoardRow]:
         if a is None:
             rows.append(BoardRow(member, AssessmentStatus.NOT_STARTED, 0, 0, 0, None, deadline, None))
             continue
-        issues = check_assessment(spec, entries[a.pk], skipped[a.pk], settings.PMM_JUMP_THRESHOLD_PERCENT)
-        overall, _per_outcome = completeness(spec, entries[a.pk], skipped[a.pk])
+        brief = checks[a.pk]
         rows.append(
             BoardRow(
                 member,
                 a.status,
-                overall.percent,
-                sum(1 for i in issues if i.severity == "error"),
-                sum(1 for i in issues if i.severity == "warning" and i.key not in explained[a.pk]),
+                brief.completeness,
+                brief.errors,
+                sum(1 for key in brief.warning_keys if key not in explained[a.pk]),
                 a.last_activity_at,
                 deadline,
                 a.submitted_at,

@@ -16,10 +16,12 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.framework import formula as fx
+from pmm.framework.kinds import SIGNIFICANT_DIGITS, VALUE_LIMITS
 
 REPORTED, NOT_AVAILABLE = "reported", "not_available"
 STATES = (REPORTED, NOT_AVAILABLE)
@@ -91,24 +93,40 @@ def coerce(element: ElementSpec, raw: Any) -> tuple[Any, str | None]:
     number = _number(raw)
     if number is None:
         return None, "must be a number"
-    if element.whole_numbers and number != int(number):
-        return None, "must be a whole number"
-    return (int(number) if element.whole_numbers else number), None
+    limit = VALUE_LIMITS.get(kind)
+    if limit is not None and abs(number) > limit:
+        return None, "must be between -{limit} and {limit}"
+    if element.whole_numbers:
+        return (int(number), None) if number == int(number) else (None, "must be a whole number")
+    if not _held_exactly(number):
+        return None, "cannot be stored exactly: give at most {digits} significant digits"
+    return float(number), None
 
 
-def _number(raw: Any) -> float | None:
+def _number(raw: Any) -> Decimal | None:
+    """The number `raw` says, exactly (a JSON integer of any size stays exact), or None."""
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int | float):
-        return float(raw) if math.isfinite(raw) else None
+    if isinstance(raw, int):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(repr(raw)) if math.isfinite(raw) else None
     text = re.sub(r"[\s\u00a0\u202f]", "", str(raw))
     if "," in text and "." in text:
         return None
     text = text.replace(",", ".")
     if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
         return None
-    value = float(text)
-    return value if math.isfinite(value) else None
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # an exponent beyond what Decimal allows
+        return None
+
+
+def _held_exactly(number: Decimal) -> bool:
+    """Whether the stored (double-precision) number reads back as `number`: always so with at most
+    SIGNIFICANT_DIGITS significant digits, and for any number that came in as a JSON decimal."""
+    return Decimal(repr(float(number))) == number
 
 
 def check_entry(
@@ -164,7 +182,14 @@ def check_entry(
         return Entry(None, NOT_AVAILABLE, reason.strip()), []
     value, error = coerce(element, raw)
     if error:
-        params = {**where, "options": ", ".join(element.options), "max": MAX_TEXT, "value": raw}
+        params = {
+            **where,
+            "options": ", ".join(element.options),
+            "max": MAX_TEXT,
+            "value": raw,
+            "limit": VALUE_LIMITS.get(element.value_type),
+            "digits": SIGNIFICANT_DIGITS,
+        }
         return None, [
             Issue(
                 f"type:{slot(element_code, period)}",

@@ -1,5 +1,6 @@
-"""Charts: one Vega-Lite definition (built with Altair, `pmm.charts.specs`) drawn in the browser by
-vega-embed and rendered to SVG and PNG on the server by vl-convert (decision 0010, docs/charts.md).
+"""Charts: one Vega-Lite definition (plain dicts, `pmm.charts.specs`) drawn in the browser by
+vega-embed and rendered to SVG and PNG on the server by vl-convert (decisions 0010 and 0011,
+docs/charts.md).
 
 A page builds `Chart`s from the data it has already read (through the disclosure filter), answers
 `chart_download(request, charts)` first, and shows each chart with `{% chart c %}` (`{% load charts %}`).

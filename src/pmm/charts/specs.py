@@ -1,4 +1,6 @@
-"""Chart definitions: pure builders from plain data and translated labels to Vega-Lite specs (dicts).
+"""Chart definitions: pure builders from plain data and translated labels to Vega-Lite specs, written
+as plain dicts (no Altair objects: building and validating those cost most of a dashboard page, so
+the dicts are checked against the Vega-Lite schema in the tests instead, tests/test_chart_specs_valid.py).
 
 The same spec is drawn in the browser (vega-embed, `charts.js`) and rendered to SVG and PNG on the
 server (`pmm.charts.render`), so a builder never refers to anything outside the spec: the data are
@@ -13,13 +15,17 @@ browser gets from the page (`chart.html`) and the server passes to vl-convert (`
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-import altair as alt
 from django.utils.translation import gettext as _
+
+# The Vega-Lite version the specs are written for: the schema that Altair ships, against which the
+# tests validate every kind of spec (tests/test_chart_specs_valid.py).
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
 
 # Colours: Okabe and Ito's palette (distinguishable with every common colour vision deficiency), with
 # the platform's ink and line colours for text and grid. Pairs that must be told apart also differ in
@@ -40,6 +46,36 @@ HEIGHT = 300  # pixels, charts with a continuous vertical axis
 # Performance bands of `dimension_overview`, in the order they are stacked.
 BANDS = ("top", "middle", "bottom", "none")
 BAND_COLOURS = {"top": BLUE, "middle": SKY, "bottom": VERMILLION, "none": GREY}
+
+# The platform's look, the same for every chart.
+CONFIG: dict[str, Any] = {
+    "font": FONT,
+    "background": "white",
+    "padding": 8,
+    "axis": {
+        "labelColor": INK,
+        "titleColor": INK,
+        "labelFontSize": 12,
+        "titleFontSize": 12,
+        "titleFontWeight": "bold",
+        "gridColor": LINE,
+        "domainColor": MUTED,
+        "tickColor": MUTED,
+        "labelLimit": 220,
+    },
+    "axisQuantitative": {"tickCount": 8},
+    "legend": {
+        "orient": "bottom",
+        "direction": "vertical",
+        "labelColor": INK,
+        "titleColor": INK,
+        "labelFontSize": 12,
+        "labelLimit": 320,
+    },
+    "view": {"continuousWidth": 300, "continuousHeight": 300, "stroke": None},
+}
+
+TYPES = {"N": "nominal", "Q": "quantitative", "O": "ordinal"}
 
 
 def band_labels() -> dict[str, str]:
@@ -69,36 +105,27 @@ def with_unit(label: str, unit: str) -> str:
     return f"{label} ({unit})" if unit else label
 
 
-def _finish(chart: alt.TopLevelMixin, description: str) -> dict[str, Any]:
-    """The platform's look, the accessible description, and the spec as a dict (validated by Altair)."""
-    styled = (
-        chart.properties(
-            description=description, autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
-        )
-        .configure(font=FONT, background="white", padding=8)
-        .configure_axis(
-            labelColor=INK,
-            titleColor=INK,
-            labelFontSize=12,
-            titleFontSize=12,
-            titleFontWeight="bold",
-            gridColor=LINE,
-            domainColor=MUTED,
-            tickColor=MUTED,
-            labelLimit=220,
-        )
-        .configure_axisQuantitative(tickCount=8)
-        .configure_legend(
-            orient="bottom",
-            direction="vertical",
-            labelColor=INK,
-            titleColor=INK,
-            labelFontSize=12,
-            labelLimit=320,
-        )
-        .configure_view(stroke=None)
-    )
-    return styled.to_dict()
+def field(shorthand: str, **properties: Any) -> dict[str, Any]:
+    """An encoding channel's definition: "name:Q" is the field `name`, quantitative (N nominal,
+    O ordinal); `properties` are added as they are (title, scale, axis, format...)."""
+    name, _sep, kind = shorthand.partition(":")
+    return {"field": name, "type": TYPES[kind], **properties}
+
+
+def tooltip(shorthand: str, title: str, format: str = "") -> dict[str, Any]:
+    return field(shorthand, title=title, **({"format": format} if format else {}))
+
+
+def _finish(chart: dict[str, Any], description: str) -> dict[str, Any]:
+    """The whole spec: the platform's look, the accessible description, the width of the page."""
+    return {
+        "$schema": SCHEMA,
+        "config": copy.deepcopy(CONFIG),  # a page may change its copy
+        "description": description,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "width": "container",
+        **chart,
+    }
 
 
 def _band_height(count: int) -> int:
@@ -107,13 +134,15 @@ def _band_height(count: int) -> int:
     return STEP * max(count, 1)
 
 
-def _legend_scale(entries: Sequence[tuple[str, str]]) -> alt.Scale:
-    return alt.Scale(domain=[label for label, _colour in entries], range=[c for _label, c in entries])
+def _legend_colour(entries: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """The colour channel of layers that share one legend: (entry, colour) in the legend's order."""
+    scale = {"domain": [label for label, _colour in entries], "range": [c for _label, c in entries]}
+    return field("series:N", scale=scale, title=None)
 
 
-def _series(rows: list[dict[str, Any]], label: str) -> alt.Data:
+def _series(rows: list[dict[str, Any]], label: str) -> dict[str, Any]:
     """The rows for one layer, each naming the layer's legend entry (so layers share one legend)."""
-    return alt.Data(values=[{**row, "series": label} for row in rows])
+    return {"values": [{**row, "series": label} for row in rows]}
 
 
 def _group_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -128,14 +157,19 @@ def _group_rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _group_tooltip(group_label: str) -> list[alt.Tooltip]:
+def _group_tooltip(group_label: str) -> list[dict[str, Any]]:
     return [
-        alt.Tooltip("group:N", title=group_label),
-        alt.Tooltip("q1:Q", title=_("First quartile"), format=NUMBER),
-        alt.Tooltip("median:Q", title=_("Median"), format=NUMBER),
-        alt.Tooltip("q3:Q", title=_("Third quartile"), format=NUMBER),
-        alt.Tooltip("count:Q", title=_("Members")),
+        tooltip("group:N", group_label),
+        tooltip("q1:Q", _("First quartile"), NUMBER),
+        tooltip("median:Q", _("Median"), NUMBER),
+        tooltip("q3:Q", _("Third quartile"), NUMBER),
+        tooltip("count:Q", _("Members")),
     ]
+
+
+def _continuous(shorthand: str, title: str) -> dict[str, Any]:
+    """A value axis that starts near the data, not at zero, with round ends."""
+    return field(shorthand, title=title, scale={"zero": False, "nice": True})
 
 
 # --- the charts -------------------------------------------------------------------------------------
@@ -159,43 +193,44 @@ def peer_comparison(
     iqr, median = _("Middle half (first to third quartile)"), _("Median")
     value = number(member_value)
     entries = [(iqr, SKY), (median, INK)] + ([(member_label, VERMILLION)] if value is not None else [])
-    colour = alt.Color("series:N", scale=_legend_scale(entries), title=None)
-    y = alt.Y("group:N", sort=None, title=group_label)
-    tooltip = _group_tooltip(group_label)
-    bars = (
-        alt.Chart(_series(data, iqr))
-        .mark_bar(height={"band": 0.55}, stroke=BLUE, strokeWidth=1)
-        .encode(
-            y=y,
-            x=alt.X("q1:Q", title=with_unit(value_label, unit), scale=alt.Scale(zero=False, nice=True)),
-            x2="q3:Q",
-            color=colour,
-            tooltip=tooltip,
-        )
-    )
-    ticks = (
-        alt.Chart(_series(data, median))
-        .mark_tick(thickness=3, size=round(STEP * 0.7))
-        .encode(y=y, x="median:Q", color=colour, tooltip=tooltip)
-    )
-    layers: list[alt.Chart] = [bars, ticks]
+    colour = _legend_colour(entries)
+    y = field("group:N", sort=None, title=group_label)
+    tips = _group_tooltip(group_label)
+    layers: list[dict[str, Any]] = [
+        {
+            "data": _series(data, iqr),
+            "mark": {"type": "bar", "height": {"band": 0.55}, "stroke": BLUE, "strokeWidth": 1},
+            "encoding": {
+                "y": y,
+                "x": _continuous("q1:Q", with_unit(value_label, unit)),
+                "x2": {"field": "q3"},
+                "color": colour,
+                "tooltip": tips,
+            },
+        },
+        {
+            "data": _series(data, median),
+            "mark": {"type": "tick", "thickness": 3, "size": round(STEP * 0.7)},
+            "encoding": {"y": y, "x": field("median:Q"), "color": colour, "tooltip": tips},
+        },
+    ]
     if value is not None:
-        member = alt.Chart(_series([{"value": value}], member_label))
         layers.append(
-            member.mark_rule(strokeWidth=3).encode(
-                x="value:Q",
-                color=colour,
-                tooltip=[
-                    alt.Tooltip("series:N", title=_("Member")),
-                    alt.Tooltip("value:Q", title=value_label, format=NUMBER),
-                ],
-            )
+            {
+                "data": _series([{"value": value}], member_label),
+                "mark": {"type": "rule", "strokeWidth": 3},
+                "encoding": {
+                    "x": field("value:Q"),
+                    "color": colour,
+                    "tooltip": [tooltip("series:N", _("Member")), tooltip("value:Q", value_label, NUMBER)],
+                },
+            }
         )
-    chart = alt.layer(*layers).properties(width="container", height=_band_height(len(data)))
     default = _(
         "For each peer group, the middle half of the values of %(value)s (first to third quartile) and "
         "the median, with the value of %(member)s marked by a line."
     ) % {"value": value_label, "member": member_label}
+    chart = {"height": _band_height(len(data)), "layer": layers}
     return _finish(chart, description or default)
 
 
@@ -226,52 +261,59 @@ def trend(
         goal = {"year": int(target[0]), "value": number(target[1])}
     years = sorted({row["year"] for row in data} | ({goal["year"]} if goal else set()))
     entries = [(value_label, BLUE)] + ([(target_text, VERMILLION)] if goal else [])
-    colour = alt.Color("series:N", scale=_legend_scale(entries), title=None)
-    x = alt.X("year:O", title=year_label, scale=alt.Scale(domain=years), axis=alt.Axis(labelAngle=0))
-    y = alt.Y("value:Q", title=with_unit(value_label, unit), scale=alt.Scale(zero=False, nice=True))
-    tooltip = [
-        alt.Tooltip("year:O", title=year_label),
-        alt.Tooltip("value:Q", title=value_label, format=NUMBER),
-    ]
+    colour = _legend_colour(entries)
+    x = field("year:O", title=year_label, scale={"domain": years}, axis={"labelAngle": 0})
+    y = _continuous("value:Q", with_unit(value_label, unit))
+    tips = [tooltip("year:O", year_label), tooltip("value:Q", value_label, NUMBER)]
     values = _series(data, value_label)
-    line = alt.Chart(values).mark_line(strokeWidth=2.5).encode(x=x, y=y, color=colour)
+    dot = {"type": "point", "size": 90, "filled": True, "opacity": 1}
     if has_review:
-        fill = alt.Fill(
+        fill = field(
             "status:N",
-            scale=alt.Scale(domain=[reviewed_text, unreviewed_text], range=[BLUE, "white"]),
-            legend=alt.Legend(title=None, symbolStrokeColor=BLUE, symbolStrokeWidth=2, symbolType="circle"),
+            scale={"domain": [reviewed_text, unreviewed_text], "range": [BLUE, "white"]},
+            legend={"title": None, "symbolStrokeColor": BLUE, "symbolStrokeWidth": 2, "symbolType": "circle"},
         )
-        dots = (
-            alt.Chart(values)
-            .mark_point(size=90, strokeWidth=2, stroke=BLUE, filled=True, opacity=1)
-            .encode(x=x, y=y, fill=fill, tooltip=[*tooltip, alt.Tooltip("status:N", title=_("Peer review"))])
-        )
+        dots = {
+            "data": values,
+            "mark": {**dot, "strokeWidth": 2, "stroke": BLUE},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "fill": fill,
+                "tooltip": [*tips, tooltip("status:N", _("Peer review"))],
+            },
+        }
     else:
-        dots = (
-            alt.Chart(values)
-            .mark_point(size=90, filled=True, opacity=1)
-            .encode(x=x, y=y, color=colour, tooltip=tooltip)
-        )
-    layers: list[alt.Chart] = [line, dots]
+        dots = {"data": values, "mark": dot, "encoding": {"x": x, "y": y, "color": colour, "tooltip": tips}}
+    layers: list[dict[str, Any]] = [
+        {
+            "data": values,
+            "mark": {"type": "line", "strokeWidth": 2.5},
+            "encoding": {"x": x, "y": y, "color": colour},
+        },
+        dots,
+    ]
     if goal:
         target_data = _series([goal], target_text)
-        target_tooltip = [
-            alt.Tooltip("year:O", title=year_label),
-            alt.Tooltip("value:Q", title=target_text, format=NUMBER),
-        ]
+        target_tips = [tooltip("year:O", year_label), tooltip("value:Q", target_text, NUMBER)]
         layers.append(
-            alt.Chart(target_data).mark_rule(strokeDash=[6, 4], strokeWidth=1.5).encode(y=y, color=colour)
+            {
+                "data": target_data,
+                "mark": {"type": "rule", "strokeDash": [6, 4], "strokeWidth": 1.5},
+                "encoding": {"y": y, "color": colour},
+            }
         )
         layers.append(
-            alt.Chart(target_data)
-            .mark_point(shape="diamond", size=160, filled=True, opacity=1)
-            .encode(x=x, y=y, color=colour, tooltip=target_tooltip)
+            {
+                "data": target_data,
+                "mark": {"type": "point", "shape": "diamond", "size": 160, "filled": True, "opacity": 1},
+                "encoding": {"x": x, "y": y, "color": colour, "tooltip": target_tips},
+            }
         )
-    chart = alt.layer(*layers).properties(width="container", height=HEIGHT)
     default = _("The values of %(value)s by year.") % {"value": value_label}
     if goal:
         default += " " + _("The target is marked by a diamond and a dashed line.")
-    return _finish(chart, description or default)
+    return _finish({"height": HEIGHT, "layer": layers}, description or default)
 
 
 def dimension_overview(
@@ -293,23 +335,23 @@ def dimension_overview(
                 data.append(
                     {"dimension": str(row["dimension"]), "band": labels[band], "order": order, "count": count}
                 )
-    colours = _legend_scale([(labels[b], BAND_COLOURS[b]) for b in BANDS])
-    chart = (
-        alt.Chart(alt.Data(values=data))
-        .mark_bar(height={"band": 0.65}, stroke="white", strokeWidth=1)
-        .encode(
-            y=alt.Y("dimension:N", sort=None, title=dimension_label),
-            x=alt.X("count:Q", stack="zero", title=count_label, axis=alt.Axis(tickMinStep=1, format="d")),
-            color=alt.Color("band:N", scale=colours, title=None),
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("dimension:N", title=dimension_label),
-                alt.Tooltip("band:N", title=_("Position in the peer group")),
-                alt.Tooltip("count:Q", title=count_label),
+    colours = {"domain": [labels[b] for b in BANDS], "range": [BAND_COLOURS[b] for b in BANDS]}
+    chart = {
+        "height": _band_height(len({row["dimension"] for row in data})),
+        "data": {"values": data},
+        "mark": {"type": "bar", "height": {"band": 0.65}, "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "y": field("dimension:N", sort=None, title=dimension_label),
+            "x": field("count:Q", stack="zero", title=count_label, axis={"tickMinStep": 1, "format": "d"}),
+            "color": field("band:N", scale=colours, title=None),
+            "order": field("order:Q"),
+            "tooltip": [
+                tooltip("dimension:N", dimension_label),
+                tooltip("band:N", _("Position in the peer group")),
+                tooltip("count:Q", count_label),
             ],
-        )
-        .properties(width="container", height=_band_height(len({row["dimension"] for row in data})))
-    )
+        },
+    }
     default = _(
         "For each dimension, the number of KPIs in the top quartile of the peer group, in the middle "
         "half, in the bottom quartile, and without comparison."
@@ -330,27 +372,28 @@ def distribution(
     There are no whiskers: the minimum and maximum are never released."""
     data = _group_rows(rows)
     iqr, median = _("Middle half (first to third quartile)"), _("Median")
-    colour = alt.Color("series:N", scale=_legend_scale([(iqr, SKY), (median, INK)]), title=None)
-    x = alt.X("group:N", sort=None, title=group_label, axis=alt.Axis(labelAngle=0, labelLimit=140))
-    tooltip = _group_tooltip(group_label)
-    boxes = (
-        alt.Chart(_series(data, iqr))
-        .mark_bar(width={"band": 0.5}, stroke=BLUE, strokeWidth=1)
-        .encode(
-            x=x,
-            y=alt.Y("q1:Q", title=with_unit(value_label, unit), scale=alt.Scale(zero=False, nice=True)),
-            y2="q3:Q",
-            color=colour,
-            tooltip=tooltip,
-        )
-    )
-    medians = (
-        alt.Chart(_series(data, median))
-        .mark_tick(thickness=3, width={"band": 0.5}, orient="horizontal")
-        .encode(x=x, y="median:Q", color=colour, tooltip=tooltip)
-    )
-    chart = alt.layer(boxes, medians).properties(width="container", height=HEIGHT)
+    colour = _legend_colour([(iqr, SKY), (median, INK)])
+    x = field("group:N", sort=None, title=group_label, axis={"labelAngle": 0, "labelLimit": 140})
+    tips = _group_tooltip(group_label)
+    layers = [
+        {
+            "data": _series(data, iqr),
+            "mark": {"type": "bar", "width": {"band": 0.5}, "stroke": BLUE, "strokeWidth": 1},
+            "encoding": {
+                "x": x,
+                "y": _continuous("q1:Q", with_unit(value_label, unit)),
+                "y2": {"field": "q3"},
+                "color": colour,
+                "tooltip": tips,
+            },
+        },
+        {
+            "data": _series(data, median),
+            "mark": {"type": "tick", "thickness": 3, "width": {"band": 0.5}, "orient": "horizontal"},
+            "encoding": {"x": x, "y": field("median:Q"), "color": colour, "tooltip": tips},
+        },
+    ]
     default = _(
         "For each group, the middle half of the values of %(value)s (first to third quartile) and the median."
     ) % {"value": value_label}
-    return _finish(chart, description or default)
+    return _finish({"height": HEIGHT, "layer": layers}, description or default)

@@ -7,6 +7,7 @@ from pmm.assessments.api import router as assessments_router
 from pmm.assessments.workbook_api import router as workbook_router
 from pmm.audit.api import router as audit_router
 from pmm.core.api import install_error_handlers
+from pmm.core.api_parser import CheckedParser
 from pmm.cycles.api import router as cycles_router
 from pmm.dashboards.api import router as dashboards_router
 from pmm.evidence.api import router as evidence_router
@@ -31,6 +32,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=CheckedParser(),
 )
 install_error_handlers(api)
 api.add_router("", framework_router)
@@ -49,3 +51,4 @@ api.add_router("", notifications_router)
 api.add_router("", targets_router)
 api.add_router("", dashboards_router)
 api.add_router("", "pmm.analytics.api.router")
+api.add_router("", "pmm.jobs.api.router")

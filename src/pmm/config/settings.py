@@ -10,6 +10,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from pmm.core.logs import logging_config
+
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/pmm
 PROJECT_DIR = SRC_DIR.parent.parent
 VAR_DIR = Path(os.environ.get("PMM_VAR_DIR", PROJECT_DIR / "var"))
@@ -82,11 +84,13 @@ INSTALLED_APPS = [
     "pmm.analytics",
     "pmm.public",
     "pmm.web",
+    "pmm.jobs",
     "django_tasks",
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "pmm.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -97,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pmm.web.middleware.SecurityHeadersMiddleware",
+    "pmm.web.middleware.InputHygieneMiddleware",
+    "pmm.web.middleware.DatabaseOutageMiddleware",
     "pmm.accounts.middleware.SessionExpiryMiddleware",
     "pmm.accounts.middleware.TwoFactorEnrolmentMiddleware",
     "pmm.web.middleware.ApplicationErrorMiddleware",
@@ -194,6 +200,7 @@ SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 SESSION_COOKIE_SECURE = PMM_HTTPS
 CSRF_COOKIE_SECURE = PMM_HTTPS
 SECURE_SSL_REDIRECT = PMM_HTTPS and _env_bool("PMM_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^health/"]  # load balancers and probes ask over plain HTTP
 SECURE_HSTS_SECONDS = int(os.environ.get("PMM_HSTS_SECONDS", "31536000")) if PMM_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("PMM_HSTS_INCLUDE_SUBDOMAINS", True)
 # Asking browsers to preload HSTS is a commitment for the whole domain: only on request. Without it
@@ -247,12 +254,14 @@ EMAIL_TIMEOUT = int(os.environ.get("PMM_EMAIL_TIMEOUT", "10"))  # seconds before
 # The address users reach the platform at, for links in e-mails.
 PMM_BASE_URL = os.environ.get("PMM_BASE_URL", "http://127.0.0.1:8000")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("PMM_LOG_LEVEL", "WARNING")},
-}
+# Logs go to stderr, one JSON object per line in production (PMM_LOG_FORMAT=json, the default when
+# PMM_DEBUG is off) or plain text (PMM_LOG_FORMAT=text); each carries its request's id (docs/jobs.md).
+PMM_LOG_FORMAT = os.environ.get("PMM_LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if PMM_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"PMM_LOG_FORMAT must be json or text, not {PMM_LOG_FORMAT!r}")
+LOGGING = logging_config(
+    json_lines=PMM_LOG_FORMAT == "json", level=os.environ.get("PMM_LOG_LEVEL", "WARNING")
+)
 
 # A value that changes by more than this share between T-1 and T needs an explanation.
 PMM_JUMP_THRESHOLD_PERCENT = float(os.environ.get("PMM_JUMP_THRESHOLD_PERCENT", "50"))
@@ -267,6 +276,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Background jobs (results recomputation) run from a queue kept in the database: no extra server.
 # `pmm serve` starts one worker beside the web server; `pmm worker` runs one on its own.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Each worker refreshes its heartbeat this often; a RUNNING job whose worker was not seen for the lease
+# goes back to the queue, and fails after PMM_JOB_MAX_ATTEMPTS attempts (docs/jobs.md).
+PMM_JOB_HEARTBEAT_SECONDS = float(os.environ.get("PMM_JOB_HEARTBEAT_SECONDS", "5"))
+PMM_JOB_LEASE_SECONDS = float(os.environ.get("PMM_JOB_LEASE_SECONDS", "30"))
+PMM_JOB_MAX_ATTEMPTS = int(os.environ.get("PMM_JOB_MAX_ATTEMPTS", "3"))
+# /health/ready fails when the evidence files' disk has less free space than this.
+PMM_HEALTH_MIN_FREE_MB = int(os.environ.get("PMM_HEALTH_MIN_FREE_MB", "500"))
 
 # The cache (group statistics, rendered charts) is shared by the web processes and the worker: files
 # under PMM_VAR_DIR/cache by default, so that what the worker computes after a publication serves the

@@ -1,8 +1,11 @@
 from django.urls import include, path
 
 from pmm.config.api import api
+from pmm.core import health
 
 urlpatterns = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("public/", include("pmm.public.urls")),

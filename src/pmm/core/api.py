@@ -8,12 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound, PermissionDenied
+from pmm.core.text import bad_text_in
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 STATUS_BY_CODE = {
@@ -23,6 +28,9 @@ STATUS_BY_CODE = {
     "invalid_values": 422,
     "illegal_transition": 409,
     "conflict": 409,
+    "invalid_text": 422,
+    "too_large": 413,
+    "unsupported_media_type": 415,
 }
 
 
@@ -41,12 +49,30 @@ class Error(Schema):
     error: ErrorBody
 
 
+class Input(Schema):
+    """The base of every request-body schema: unknown fields are refused (a misspelt "coment" must
+    not silently lose the comment), and every text in it, however deeply nested, must keep the
+    character rule of `pmm.core.text`. Both give 422 naming the field (`values[0].comment`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_clean(cls, value: Any) -> Any:
+        for path, problem in bad_text_in(value):
+            message = f"{path}: {problem}" if path else problem
+            raise PydanticCustomError("invalid_text", message)
+        return value
+
+
 ERROR_RESPONSES: dict[int, type[Schema]] = {
     400: Error,
     401: Error,
     403: Error,
     404: Error,
     409: Error,
+    413: Error,
+    415: Error,
     422: Error,
 }
 
@@ -72,6 +98,17 @@ def actor_of(request: HttpRequest) -> Any:
     return actor
 
 
+def error_body(code: str, message: str, fields: list[FieldProblem] | None = None) -> dict[str, Any]:
+    """The one JSON shape of every API error."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "fields": [{"field": f.field, "message": f.message} for f in fields or []],
+        }
+    }
+
+
 def error_response(
     api: NinjaAPI,
     request: HttpRequest,
@@ -80,14 +117,10 @@ def error_response(
     message: str,
     fields: list[FieldProblem] | None = None,
 ) -> HttpResponse:
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "fields": [{"field": f.field, "message": f.message} for f in fields or []],
-        }
-    }
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, error_body(code, message, fields), status=status)
+
+
+TOO_LARGE = "The request body is larger than the server accepts."
 
 
 def _loc_to_path(loc: Any) -> str:
@@ -132,7 +165,35 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja wraps whatever the body parser raised in "400 Cannot parse request body".
+        cause = exc.__cause__
+        if isinstance(cause, ApplicationError):
+            return application_error(request, cause)
+        if isinstance(cause, RequestDataTooBig):
+            return error_response(api, request, 413, "too_large", TOO_LARGE)
         return error_response(api, request, exc.status_code, "http_error", str(exc))
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return error_response(api, request, 413, "too_large", TOO_LARGE)
 
-__all__ = ["ERROR_RESPONSES", "Error", "NotFound", "actor_of", "install_error_handlers"]
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return error_response(
+            api,
+            request,
+            400,
+            "bad_multipart",
+            "The multipart body cannot be read: send it as multipart/form-data with a boundary.",
+        )
+
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "Error",
+    "Input",
+    "NotFound",
+    "actor_of",
+    "error_body",
+    "install_error_handlers",
+]

@@ -15,7 +15,8 @@ Two dangers, one place:
   XML: openpyxl refuses them (IllegalCharacterError) or writes a file nobody can open, and a lone
   surrogate cannot even be encoded as UTF-8 for a CSV download. Each one is REPLACED with U+FFFD
   (the replacement character, "�"), not dropped, so the reader sees that something was there and
-  words on either side are not glued together.
+  words on either side are not glued together. The character rule itself lives in
+  `pmm.core.text` (the same rule refuses such characters where text enters the platform).
 
 Numbers, booleans, dates and empty cells pass unchanged (a negative number stays a number, -3.5).
 
@@ -26,23 +27,22 @@ for the workbook import).
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import Promise
 
+from pmm.core.text import REPLACEMENT, neutralised
+
 __all__ = ["REPLACEMENT", "clean_text", "safe_cell", "safe_csv_field", "unguard_text"]
 
-REPLACEMENT = "\ufffd"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(text: str) -> str:
     """`text` with every character a workbook cannot hold replaced by U+FFFD."""
-    return _ILLEGAL.sub(REPLACEMENT, text)
+    return neutralised(text)
 
 
 def _needs_guard(text: str) -> bool:

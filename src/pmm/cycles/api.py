@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get, cycles_list
 from pmm.cycles.services import cycle_change_status, cycle_create, extension_grant
@@ -16,7 +16,7 @@ from pmm.members.selectors import member_get
 router = Router(tags=["cycles"])
 
 
-class CycleIn(Schema):
+class CycleIn(Input):
     framework: str
     framework_version: str | None = None
     reporting_year: int
@@ -36,12 +36,12 @@ class CycleOut(Schema):
     status: str
 
 
-class CycleStatusIn(Schema):
+class CycleStatusIn(Input):
     action: str
     reason: str = ""
 
 
-class ExtensionIn(Schema):
+class ExtensionIn(Input):
     member: str
     extended_to: date
     reason: str

@@ -22,7 +22,7 @@ class DashboardQuery(BaseModel):
     peers: str = ""  # ISO3 codes of a peer group of your choice, separated by commas
 
 
-class GroupOut(BaseModel):
+class DashboardGroupOut(BaseModel):
     group: str
     group_type: str
     name: str
@@ -50,13 +50,13 @@ class LineOut(BaseModel):
     value: float | None
     text: str
     peer_reviewed: bool
-    groups: list[GroupOut]
-    chosen_peers: GroupOut | None
+    groups: list[DashboardGroupOut]
+    chosen_peers: DashboardGroupOut | None
     trend: list[TrendOut]
     standing: str  # strength, weakness or ""
 
 
-class OutcomeOut(BaseModel):
+class DashboardOutcomeOut(BaseModel):
     outcome: str
     name: str
     weak_kpis: int
@@ -75,7 +75,7 @@ class DashboardOut(BaseModel):
     kpis: list[LineOut]
     strengths: list[str]
     weaknesses: list[str]
-    weakest_outcomes: list[OutcomeOut]
+    weakest_outcomes: list[DashboardOutcomeOut]
 
 
 def _group(point: GroupPoint) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from pmm.results.formatting import unit_text, value_text
 from pmm.targets.selectors import target_progress
 from pmm.targets.views import STATUS_CLASSES, status_label
 
-# The peer groups shown as columns of the KPI tables (the others are listed under each KPI).
+# The peer groups shown as columns of the KPI tables (one group of each kind: the member's first).
 COLUMN_KINDS = ("global", GroupKind.WCO_REGION, GroupKind.INCOME_GROUP)
 
 
@@ -53,28 +53,24 @@ def _cell(board: Dashboard, line: KpiLine, point: Any) -> dict[str, Any] | None:
     }
 
 
-def _rows(board: Dashboard) -> list[dict[str, Any]]:
-    rows = []
+def _rows(board: Dashboard) -> list[tuple[str, Any, list[dict[str, Any]]]]:
+    """Per dimension (code, its spec, its KPI lines): the cells of the KPI tables, values as text."""
+    by_dimension: dict[str, list[dict[str, Any]]] = {code: [] for code in board.spec.dimensions}
     for line in board.lines:
         by_kind = {}
         for g in line.groups:
             by_kind.setdefault(g.kind, g)
-        rows.append(
+        by_dimension.setdefault(line.kpi.dimension, []).append(
             {
                 "line": line,
                 "columns": [_cell(board, line, by_kind.get(kind)) for kind in COLUMN_KINDS],
                 "chosen": _cell(board, line, line.chosen),
-                "others": [
-                    {"name": g.name, **(_cell(board, line, g) or {})}
-                    for g in line.groups
-                    if g is not by_kind.get(g.kind) or g.kind not in COLUMN_KINDS
-                ],
                 "trend": [
                     (p.year, value_text(p.value, line.kpi, board.spec, board.units)) for p in line.trend
                 ],
             }
         )
-    return rows
+    return [(code, dimension, by_dimension[code]) for code, dimension in board.spec.dimensions.items()]
 
 
 def _target_rows(board: Dashboard, targets: list[Any]) -> list[dict[str, Any]]:

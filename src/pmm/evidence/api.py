@@ -11,8 +11,9 @@ from ninja.files import UploadedFile
 
 from pmm.assessments.selectors import assessment_access
 from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.openapi import file_answer
 from pmm.cycles.selectors import cycle_get
-from pmm.evidence.download import evidence_response
+from pmm.evidence.download import DOWNLOAD_TYPES, evidence_response
 from pmm.evidence.models import Evidence
 from pmm.evidence.selectors import evidence_get, evidence_list
 from pmm.evidence.services import Target, evidence_remove, evidence_upload
@@ -106,9 +107,10 @@ def upload_evidence(
 
 @router.get(
     BASE + "/{evidence_id}",
-    response={200: None, **ERROR_RESPONSES},
+    response=ERROR_RESPONSES,
     url_name="evidence_download",
     summary="Download an evidence file (always as an attachment)",
+    openapi_extra=file_answer("The file, as the kind it was judged to be", *DOWNLOAD_TYPES),
 )
 def download_evidence(request: HttpRequest, cycle: int, iso3: str, evidence_id: int) -> FileResponse:
     return evidence_response(evidence_get(actor_of(request), cycle_get(cycle), iso3, evidence_id))

@@ -13,6 +13,7 @@ from pmm.evidence.services import evidence_path
 
 logger = logging.getLogger(__name__)
 SERVABLE_TYPES = {k.content_type for k in KINDS.values()}
+DOWNLOAD_TYPES = (*sorted(SERVABLE_TYPES), SAFE_FALLBACK_TYPE)  # what a download may be served as
 
 
 def evidence_response(evidence: Evidence) -> FileResponse:

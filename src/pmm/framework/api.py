@@ -7,8 +7,10 @@ from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
+from pmm.core.openapi import file_answer
 from pmm.framework import selectors
+from pmm.framework.loader import YAML_CONTENT_TYPE
 from pmm.framework.models import DataElement, Dimension, Framework, Kpi, Outcome
 from pmm.framework.selectors import framework_file
 from pmm.framework.services import framework_change_status, framework_load
@@ -106,7 +108,7 @@ class FrameworkOut(FrameworkSummary):
     consistency_rules: list[RuleOut]
 
 
-class FrameworkStatusIn(Schema):
+class FrameworkStatusIn(Input):
     action: str
     reason: str = ""
 
@@ -200,7 +202,11 @@ def _element(e: DataElement) -> dict[str, Any]:
     }
 
 
-@router.get("/frameworks", response=list[FrameworkSummary], summary="List framework versions")
+@router.get(
+    "/frameworks",
+    response={200: list[FrameworkSummary], **ERROR_RESPONSES},
+    summary="List framework versions",
+)
 def list_frameworks(request: HttpRequest) -> list[dict[str, Any]]:
     require(actor_of(request), "framework.view")
     return [_summary(f) for f in selectors.frameworks_list()]
@@ -235,7 +241,14 @@ def get_framework(request: HttpRequest, code: str, version: str | None = None) -
     }
 
 
-@router.get("/frameworks/{code}/export", response={200: str, **ERROR_RESPONSES}, summary="The framework file")
+@router.get(
+    "/frameworks/{code}/export",
+    response=ERROR_RESPONSES,
+    summary="The framework file",
+    openapi_extra=file_answer(
+        "The framework file (docs/framework-format.md)", YAML_CONTENT_TYPE, schema={"type": "object"}
+    ),
+)
 def export_framework(request: HttpRequest, code: str, version: str | None = None) -> HttpResponse:
     require(actor_of(request), "framework.export")
     framework = selectors.framework_get(code, version)

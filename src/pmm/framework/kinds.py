@@ -59,6 +59,21 @@ ELEMENT_TYPE_LABELS: dict[str, str | Promise] = {
     "choice": _("choice"),
     "text": _("text"),
 }
+# What a reported value of each numeric type can be, whatever a framework's own range allows: values
+# are stored as JSON and computed with as double-precision numbers, so every accepted value must be
+# one that these hold exactly. Whole-number types go up to their limit (2^53 - 1 at most: every
+# integer up to there is exact); the others to a stated size, and must read back as given once stored
+# (always so with at most SIGNIFICANT_DIGITS significant digits). docs/self-assessment.md lists them.
+MAX_EXACT_INTEGER = 2**53 - 1
+SIGNIFICANT_DIGITS = 15
+VALUE_LIMITS: dict[str, int] = {
+    "count": MAX_EXACT_INTEGER,
+    "amount": 10**18,
+    "percent": 10**6,
+    "hours": 10**9,
+    "days": 10**9,
+    "year": 9999,
+}
 DERIVABLE_TYPES = frozenset({"count", "amount", "percent", "hours", "days"})
 
 DIRECTIONS = ("higher_is_better", "lower_is_better", "context_only")

@@ -7,7 +7,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.members import selectors
 from pmm.members.models import Group, Member
 from pmm.members.services import group_save, members_load
@@ -38,7 +38,7 @@ class GroupOut(Schema):
     members: list[str]
 
 
-class GroupIn(Schema):
+class GroupIn(Input):
     name: dict[str, str]
     description: dict[str, str] = {}
     members: list[str]
@@ -73,7 +73,11 @@ def group_out(g: Group) -> dict[str, Any]:
     }
 
 
-@router.get("/members", response=list[MemberOut], summary="Member administrations with their groups")
+@router.get(
+    "/members",
+    response={200: list[MemberOut], **ERROR_RESPONSES},
+    summary="Member administrations with their groups",
+)
 def list_members(
     request: HttpRequest,
     region: str = "",
@@ -115,7 +119,9 @@ def get_member(request: HttpRequest, iso3: str) -> dict[str, Any]:
 
 
 @router.get(
-    "/groups", response=list[GroupOut], summary="Groups: WCO regions, income, geography, unions, custom"
+    "/groups",
+    response={200: list[GroupOut], **ERROR_RESPONSES},
+    summary="Groups: WCO regions, income, geography, unions, custom",
 )
 def list_groups(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
     require(actor_of(request), "group.view")

@@ -15,6 +15,7 @@ from django.db import transaction
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.core.text import text_problem
 from pmm.members.catalogue import NAME_OVERRIDES_FR, PREDEFINED_GROUPS, GroupDefinition
 from pmm.members.models import Group, GroupKind, Member
 
@@ -84,9 +85,21 @@ def _french_name(iso3: str, english: str) -> str:
     return french.gettext(country.name)
 
 
+def _csv_rows(reader: csv.DictReader[str]) -> list[dict[str | Any, Any]]:
+    """Every row of the CSV; a file the csv module cannot read is refused naming the line."""
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise ApplicationError(
+            "The members file cannot be read as CSV; nothing was loaded.",
+            problems=[FieldProblem(f"line {reader.line_num}", str(error))],
+        ) from None
+
+
 def members_parse_csv(text: str) -> list[MemberRow]:
     """Parse and check the members CSV; raise ApplicationError naming every bad line and column."""
-    reader = csv.DictReader(io.StringIO(text))
+    # Universal newlines: a bare carriage return ends a line, as when `pmm members load` reads the file.
+    reader = csv.DictReader(io.StringIO(text, newline=None))
     problems: list[FieldProblem] = []
     if reader.fieldnames is None or [c.strip() for c in reader.fieldnames] != CSV_COLUMNS:
         raise ApplicationError(
@@ -105,10 +118,13 @@ def members_parse_csv(text: str) -> list[MemberRow]:
     )
     rows: list[MemberRow] = []
     seen: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(_csv_rows(reader), start=2):
         where = f"line {line}"
         before = len(problems)
         cell = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        for column, value in cell.items():
+            if (bad := text_problem(value)) is not None:
+                problems.append(FieldProblem(f"{where}, {column}", bad))
         if None in raw:
             problems.append(FieldProblem(where, "has more cells than the header"))
         iso3, iso2 = cell.get("iso3", ""), cell.get("iso2", "")

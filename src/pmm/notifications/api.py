@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Router, Schema
 
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.core.errors import PermissionDenied
 from pmm.notifications.models import Notification
 from pmm.notifications.selectors import MAX_LIMIT, Preference, notifications_of, preferences_of, unread_count
@@ -28,7 +28,7 @@ class NotificationOut(Schema):
     read_at: datetime | None
 
 
-class ReadIn(Schema):
+class ReadIn(Input):
     ids: list[int] | None = None
     all: bool = False
 

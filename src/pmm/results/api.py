@@ -11,9 +11,10 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel
 
 from pmm.assessments.selectors import assessment_access
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.core.downloads import attachment
 from pmm.core.errors import NotFound
+from pmm.core.openapi import file_answer
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.disclosure.audience import audience_of
@@ -30,6 +31,9 @@ from pmm.results.selectors import (
     publications_of,
 )
 from pmm.results.services import publication_create
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = Router(tags=["results"])
 
@@ -116,7 +120,7 @@ class AggregatesOut(Schema):
     aggregates: list[AggregateOut]
 
 
-class PublishIn(Schema):
+class PublishIn(Input):
     note: str = ""
 
 
@@ -164,23 +168,27 @@ def results_list(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -
 
 @router.get(
     "/cycles/{cycle}/results.csv",
-    response={200: None, **ERROR_RESPONSES},
+    response=ERROR_RESPONSES,
     url_name="results_csv_download",
     summary="Results as CSV",
+    openapi_extra=file_answer("The results", CSV_TYPE),
 )
 def results_csv_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
     results = _results(request, cycle, query)
-    return attachment(results_csv(results), "text/csv; charset=utf-8", f"pmm-results-{cycle}.csv")
+    return attachment(results_csv(results), CSV_TYPE, f"pmm-results-{cycle}.csv")
 
 
 @router.get(
-    "/cycles/{cycle}/results.xlsx", response={200: None, **ERROR_RESPONSES}, summary="Results as XLSX"
+    "/cycles/{cycle}/results.xlsx",
+    response=ERROR_RESPONSES,
+    summary="Results as XLSX",
+    openapi_extra=file_answer("The results", XLSX_TYPE),
 )
 def results_xlsx_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
     results = _results(request, cycle, query)
     return attachment(
         results_xlsx(results),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX_TYPE,
         f"pmm-results-{cycle}.xlsx",
     )
 

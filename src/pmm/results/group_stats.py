@@ -25,6 +25,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,15 +273,30 @@ def clear_process_memory() -> None:
             memory.entries.clear()
 
 
+# The form of the public releases kept in the shared cache: change it when the release rules or the
+# classes of a release change, so that no process reads a release computed by other code.
+_SHARED_FORMAT = 1
+# Whether the public releases computed now go to the shared cache: only while the warm-up job runs
+# (writing them costs a reader's request about a quarter of its time, and the job computes them first).
+_sharing_public_releases: ContextVar[bool] = ContextVar("sharing_public_releases", default=False)
+
+
 def _public_releases(
     predefined: tuple[GroupDef, ...], series: list[_Values], k: int, groups_key: str
 ) -> tuple[Any, list[_PublicStep]]:
     """The public release of each publication of `series` (oldest first), each given the earlier ones,
     and the key naming all it depends on (the groups, each publication's values and levels, k). The
-    same for every audience, so computed once and remembered."""
+    same for every audience, so computed once: remembered by this process and, when the warm-up job
+    computes them, kept in the shared cache (under a digest of that key), where a web process finds
+    them."""
     key = (k, groups_key, tuple(values.fingerprint for values in series))
     found = _public_memory.get(key)
     if found is not None:
+        return key, found
+    shared = f"pmm:public-release:{_digest((_SHARED_FORMAT, key))}"
+    found = cache.get(shared)
+    if found is not None:  # computed by another process (the warm-up job computes the public first)
+        _public_memory.put(key, found)
         return key, found
     unions = _unions(predefined)
     steps: list[_PublicStep] = []
@@ -297,6 +313,8 @@ def _public_releases(
         )
         steps.append(_PublicStep(groups, public, Snapshot(groups, seen, _released(public))))
     _public_memory.put(key, steps)
+    if _sharing_public_releases.get():
+        cache.set(shared, steps, timeout=24 * 3600)
     return key, steps
 
 
@@ -410,6 +428,49 @@ def aggregates_for(
     ]
 
 
+def aggregates_of_groups(
+    audience: Audience,
+    cycle: Cycle,
+    publication: Publication | None,
+    groups: Iterable[str],
+    reviewed_only: bool = False,
+) -> list[GroupAggregate]:
+    """`aggregates_for` every KPI, of the predefined `groups` only (codes): what a member's dashboard
+    shows. The slice is cached beside the audience's whole answer, under a key made from that
+    answer's key (the same publication, audience, k and generation), so a reader unpickles its few
+    groups rather than every group of the cycle; it is cut from the whole answer, never computed
+    apart from it."""
+    if publication is None:
+        return []
+    codes = set(groups)
+    spec = cycle_spec(cycle)
+    kpis = sorted(spec.kpis, key=lambda code: spec.kpis[code].position)
+    key = _slice_key(_cache_key(publication, audience.in_cycle(cycle.pk), kpis), codes, reviewed_only)
+    found: list[GroupAggregate] | None = cache.get(key)
+    if found is None:
+        answer = aggregates_for(audience, cycle, publication, reviewed_only=reviewed_only)
+        found = [a for a in answer if a.group in codes]
+        cache.set(key, found, timeout=24 * 3600)
+    return found
+
+
+def _slice_key(whole: str, codes: set[str], reviewed_only: bool) -> str:
+    """The key of a slice of groups of the answer cached under `whole`."""
+    return f"{whole}:groups:{_digest((sorted(codes), reviewed_only))}"
+
+
+def _cache_own_slices(whole: str, audience: Audience, answer: list[GroupAggregate], inputs: _Inputs) -> None:
+    """For a member's own people: cache the slice their dashboard reads (the member's groups, all
+    values and peer-reviewed only), cut from their answer just computed."""
+    if audience.everything or len(audience.own) != 1:
+        return
+    (member,) = audience.own
+    codes = {g.code for g in inputs.groups if member in g.members}
+    for reviewed_only in (False, True):
+        found = [a for a in answer if a.group in codes and a.reviewed_only == reviewed_only]
+        cache.set(_slice_key(whole, codes, reviewed_only), found, timeout=24 * 3600)
+
+
 def _publications_up_to(cycle: Cycle, publication: Publication) -> list[Publication]:
     return list(Publication.objects.filter(cycle=cycle, number__lte=publication.number).order_by("number"))
 
@@ -453,7 +514,8 @@ def _cached_or_computed(
 
 def warm_aggregates(publication: Publication, audiences: Iterable[Audience]) -> int:
     """Cache the group statistics of `publication` (every KPI, as pages and the API ask for them) for
-    each audience whose statistics are not cached yet; the groups and values are read once for all.
+    each audience whose statistics are not cached yet, and for a member's own people the slice their
+    dashboard reads; the groups and values are read once for all.
     An audience asked for meanwhile is found cached and skipped (or, while another process computes
     it, waited for). Returns how many audiences were computed."""
     cycle = publication.cycle
@@ -468,10 +530,16 @@ def warm_aggregates(publication: Publication, audiences: Iterable[Audience]) -> 
             inputs.append(_read_inputs(publications, kpis))
         return _compute(audience, spec, publications, kpis, inputs[0])
 
-    for audience in dict.fromkeys(a.in_cycle(cycle.pk) for a in audiences):
-        key = _cache_key(publication, audience, kpis)
-        _, fresh = _cached_or_computed(key, functools.partial(compute, audience))
-        computed += fresh
+    sharing = _sharing_public_releases.set(True)
+    try:
+        for audience in dict.fromkeys(a.in_cycle(cycle.pk) for a in audiences):
+            key = _cache_key(publication, audience, kpis)
+            answer, fresh = _cached_or_computed(key, functools.partial(compute, audience))
+            if fresh and inputs:
+                _cache_own_slices(key, audience, answer, inputs[0])
+            computed += fresh
+    finally:
+        _sharing_public_releases.reset(sharing)
     return computed
 
 

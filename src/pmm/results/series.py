@@ -24,7 +24,7 @@ from pmm.framework.models import Framework
 from pmm.members.models import Group
 from pmm.results.aggregates import KIND_ORDER, GroupStats
 from pmm.results.engine import COMPUTED
-from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_for
+from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_of_groups
 from pmm.results.models import Publication, PublishedResult
 
 Key = tuple[str, str]  # (KPI code, component)
@@ -92,8 +92,8 @@ def member_peer_groups(
     )
     mine.add(GLOBAL)
     found: dict[Key, list[PeerGroup]] = defaultdict(list)
-    for a in aggregates_for(audience, reference_cycle, reference, reviewed_only=reviewed_only):
-        if a.group in mine and isinstance(a.result, GroupStats):
+    for a in aggregates_of_groups(audience, reference_cycle, reference, mine, reviewed_only=reviewed_only):
+        if isinstance(a.result, GroupStats):
             found[(a.kpi, a.component)].append(PeerGroup(a.group, a.group_type, a.group_name, a.result))
     order = len(KIND_ORDER)
     return {

@@ -11,7 +11,7 @@ from ninja import Router, Schema, Status
 from pmm.accounts.selectors import user_get
 from pmm.assessments.selectors import assessment_access
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.selectors import cycle_get
 from pmm.reviews.models import Review, ReviewerProfile
 from pmm.reviews.selectors import review_current, review_located, reviewer_pool, reviews_visible
@@ -50,18 +50,18 @@ class ReviewOut(Schema):
     certificate_level: str | None
 
 
-class RequestIn(Schema):
+class RequestIn(Input):
     note: str = ""
 
 
-class MoveIn(Schema):
+class MoveIn(Input):
     action: Literal["accept", "decline", "start", "send_round", "hand_back", "sign_off", "withdraw"]
     reason: str = ""
     version: int | None = None
     due_date: date | None = None  # for send_round: when the member's answers are due
 
 
-class AssignIn(Schema):
+class AssignIn(Input):
     lead: bool = False
     accept_warnings: bool = False
 
@@ -75,7 +75,7 @@ class PoolOut(Schema):
     open_reviews: int
 
 
-class ProfileIn(Schema):
+class ProfileIn(Input):
     accreditation: Literal["candidate", "accredited", "suspended"] | None = None
     languages: list[str] | None = None
     expertise: list[str] | None = None

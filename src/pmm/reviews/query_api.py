@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from pmm.assessments.api import ValueIn
 from pmm.assessments.services.common import ValueInput
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.reviews.api import ONE, review_of
 from pmm.reviews.certificate import Certificate
 from pmm.reviews.models import KpiVerdict, Review
@@ -50,24 +50,24 @@ class QueryOut(Schema):
     messages: list[MessageOut]
 
 
-class RaiseIn(Schema):
+class RaiseIn(Input):
     text: str
     kpi: str = ""
     element: str = ""
     period: str = ""
 
 
-class TextIn(Schema):
+class TextIn(Input):
     text: str = ""
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(Input):
     values: list[ValueIn]
     text: str = ""
     justifications: dict[str, str] = {}
 
 
-class VerdictIn(Schema):
+class VerdictIn(Input):
     verdict: Literal["confirmed", "adjusted", "not_validated"]
     reason: str = ""
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.selectors import cycle_get
 from pmm.targets.selectors import (
     TargetProgress,
@@ -53,7 +53,7 @@ class TargetsOut(Schema):
     targets: list[TargetOut]
 
 
-class TargetIn(Schema):
+class TargetIn(Input):
     value: float
     cycle: int  # the cycle whose framework the target is checked against (the year must be later)
     component: str = "value"

@@ -68,13 +68,26 @@ def bump_version(assessment: Assessment, expected: int | None) -> None:
         rows = rows.filter(version=expected)
     if rows.update(version=F("version") + 1, last_activity_at=now) != 1:
         current = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
-        raise ApplicationError(
-            f"Someone else changed this assessment meanwhile (you had version {expected}, "
-            f"it is now {current}). Reload it and apply your changes again.",
-            code="conflict",
-            problems=[FieldProblem("version", f"stale: {expected}, current {current}")],
-        )
+        raise _stale(expected, current)
     assessment.refresh_from_db(fields=["version", "last_activity_at"])
+
+
+def require_version(assessment: Assessment, expected: int | None) -> None:
+    """Refuse a stale `expected` version without moving the version (for writes that change nothing)."""
+    if expected is None:
+        return
+    current = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
+    if current != expected:
+        raise _stale(expected, current)
+
+
+def _stale(expected: int | None, current: int) -> ApplicationError:
+    return ApplicationError(
+        f"Someone else changed this assessment meanwhile (you had version {expected}, "
+        f"it is now {current}). Reload it and apply your changes again.",
+        code="conflict",
+        problems=[FieldProblem("version", f"stale: {expected}, current {current}")],
+    )
 
 
 def history_entries(

@@ -23,9 +23,10 @@ from pmm.assessments.services.common import (
     history_entries,
     history_record,
     require_editable,
+    require_version,
 )
 from pmm.assessments.services.workflow import assessment_start
-from pmm.assessments.validation import Issue, check_entry
+from pmm.assessments.validation import Entry, Issue, check_entry
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
@@ -43,68 +44,44 @@ def values_save(
     correcting_review: bool = False,
 ) -> Assessment:
     """Save a batch of values atomically. Any invalid item refuses the whole batch, naming each item.
-    `correcting_review`: see `require_editable`."""
+    `correcting_review`: see `require_editable`.
+
+    A batch that changes nothing (empty, or every item as stored) is a no-op: the version stays, nothing
+    is audited and the assessment is returned as it is, so that it makes no colleague's version stale
+    (a stale `version` still gets 409)."""
     require(actor, "assessment.edit", assessment)
     with transaction.atomic():
-        if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
-            if version not in (None, 0):
-                raise ApplicationError(
-                    "This assessment has not started yet; send version 0.",
-                    code="conflict",
-                    problems=[FieldProblem("version", f"stale: {version}, current 0")],
-                )
-            assessment = assessment_start(actor=actor, assessment=assessment, path=path)
-            version = assessment.version
-        require_editable(assessment, correcting_review=correcting_review)
-        spec = cycle_spec(assessment.cycle)
-        problems, accepted = [], []
-        seen: dict[tuple[str, str], int] = {}
-        for index, item in enumerate(items):
-            key = (item.element, item.period)
-            if key in seen:
-                problems.append(
-                    FieldProblem(
-                        f"values[{index}]", f"{item.element} {item.period} is also at values[{seen[key]}]"
-                    )
-                )
-                continue
-            seen[key] = index
-            entry, issues = check_entry(spec, item.element, item.period, item.value, item.state, item.reason)
-            problems += [FieldProblem(f"values[{index}].{_field_of(i.kind)}", i.text()) for i in issues]
-            if entry is not None and not issues:
-                accepted.append((item, entry))
-        if problems:
+        not_started = not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED
+        if not_started and version not in (None, 0):
             raise ApplicationError(
-                "Some values are not valid; nothing was saved.", code="invalid_values", problems=problems
+                "This assessment has not started yet; send version 0.",
+                code="conflict",
+                problems=[FieldProblem("version", f"stale: {version}, current 0")],
             )
-        bump_version(assessment, version)
+        if not not_started:
+            require_editable(assessment, correcting_review=correcting_review)
+        accepted = _checked(assessment, items)
         elements = {
             e.code: e
             for e in DataElement.objects.filter(
                 framework=assessment.cycle.framework, code__in=[i.element for i, _e in accepted]
             )
         }
-        existing = {
-            (v.element_id, v.period): v
-            for v in DataValue.objects.unrestricted().filter(
-                assessment=assessment, element__in=elements.values()
-            )
-        }
+        writes = _writes(assessment, accepted, elements)
+        if not writes:
+            if not not_started:
+                require_version(assessment, version)
+            return assessment
+        if not_started:
+            assessment = assessment_start(actor=actor, assessment=assessment, path=path)
+            version = assessment.version
+            require_editable(assessment, correcting_review=correcting_review)
+        bump_version(assessment, version)
+        if version is None:  # no version to compare: read the stored values again behind the lock
+            writes = _writes(assessment, accepted, elements)
         created, updated, changes = [], [], []
         now = timezone.now()
-        for item, entry in accepted:
-            element = elements[item.element]
-            stored = existing.get((element.pk, item.period))
-            before = _value_fields(stored)
-            after = {
-                "value": entry.value,
-                "state": entry.state,
-                "reason": entry.reason,
-                "comment": before["comment"] if item.comment is None else item.comment.strip(),
-            }
-            diffs = {f: (before[f], after[f]) for f in after if before[f] != after[f]}
-            if not diffs:
-                continue
+        for item, element, stored, after, diffs in writes:
             if stored is None:
                 stored = DataValue(assessment=assessment, element=element, period=item.period)
                 created.append(stored)
@@ -135,6 +112,66 @@ def values_save(
             after={"path": path, "items": len(items), "changed": changed, "version": assessment.version},
         )
     return assessment
+
+
+def _checked(assessment: Assessment, items: Sequence[ValueInput]) -> list[tuple[ValueInput, Entry]]:
+    """The batch's items with the entries to store; any invalid item refuses the whole batch."""
+    spec = cycle_spec(assessment.cycle)
+    problems, accepted = [], []
+    seen: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        key = (item.element, item.period)
+        if key in seen:
+            problems.append(
+                FieldProblem(
+                    f"values[{index}]", f"{item.element} {item.period} is also at values[{seen[key]}]"
+                )
+            )
+            continue
+        seen[key] = index
+        entry, issues = check_entry(spec, item.element, item.period, item.value, item.state, item.reason)
+        problems += [FieldProblem(f"values[{index}].{_field_of(i.kind)}", i.text()) for i in issues]
+        if entry is not None and not issues:
+            accepted.append((item, entry))
+    if problems:
+        raise ApplicationError(
+            "Some values are not valid; nothing was saved.", code="invalid_values", problems=problems
+        )
+    return accepted
+
+
+Write = tuple[ValueInput, DataElement, DataValue | None, dict[str, Any], dict[str, tuple[Any, Any]]]
+
+
+def _writes(
+    assessment: Assessment, accepted: list[tuple[ValueInput, Entry]], elements: Mapping[str, DataElement]
+) -> list[Write]:
+    """The accepted items that change what is stored: (item, element, stored row, new fields, diffs)."""
+    existing = (
+        {
+            (v.element_id, v.period): v
+            for v in DataValue.objects.unrestricted().filter(
+                assessment=assessment, element__in=elements.values()
+            )
+        }
+        if assessment.pk and accepted
+        else {}
+    )
+    writes: list[Write] = []
+    for item, entry in accepted:
+        element = elements[item.element]
+        stored = existing.get((element.pk, item.period))
+        before = _value_fields(stored)
+        after = {
+            "value": entry.value,
+            "state": entry.state,
+            "reason": entry.reason,
+            "comment": before["comment"] if item.comment is None else item.comment.strip(),
+        }
+        diffs = {f: (before[f], after[f]) for f in after if before[f] != after[f]}
+        if diffs:
+            writes.append((item, element, stored, after, diffs))
+    return writes
 
 
 class ValuesPartlySaved(NamedTuple):

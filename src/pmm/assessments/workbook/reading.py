@@ -24,6 +24,7 @@ from pmm.assessments.validation import coerce
 from pmm.assessments.workbook import layout as L
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.spreadsheet import unguard_text
+from pmm.core.text import text_problem
 
 
 @dataclass
@@ -230,6 +231,9 @@ def _value(cell: Cell | MergedCell, reading: Reading, sheet: str) -> tuple[Any, 
         )
         return None, False
     if isinstance(value, str):
+        if (bad := text_problem(value)) is not None:
+            reading.problem(where, bad)
+            return None, False
         value = value.strip() or None
     return value, True
 

@@ -183,12 +183,14 @@ def reviewer_save(
         profile.expertise = dimensions
     if problems:
         raise ApplicationError("The reviewer could not be saved.", code="invalid_values", problems=problems)
-    profile.save()
     after = {
         "accreditation": profile.accreditation,
         "languages": profile.languages,
         "expertise": profile.expertise,
     }
+    if profile.pk and after == before:
+        return profile  # nothing changed: nothing to record
+    profile.save()
     audit_record(
         actor=actor,
         verb="reviewer.saved",
