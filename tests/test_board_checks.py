@@ -23,7 +23,9 @@ def _reads_values(captured) -> bool:
     return any("assessments_datavalue" in q["sql"] for q in captured.captured_queries)
 
 
-def test_a_board_read_again_does_not_validate_unchanged_assessments(open_cycle, complete_assessment, make_user):
+def test_a_board_read_again_does_not_validate_unchanged_assessments(
+    open_cycle, complete_assessment, make_user
+):
     admin = make_user("secretariat_admin")
     complete_assessment(open_cycle, "KEN")
     first = status_board(admin, open_cycle)

@@ -359,9 +359,14 @@ def test_the_query_fields_are_named(client):
 
 
 @pytest.mark.django_db
-def test_a_web_form_with_a_control_character_is_refused(client, refused_log):
-    response = client.post("/accounts/login/", {"username": "a\x01b", "password": "x"})
-    assert response.status_code == 400 and b"username" in response.content
+def test_a_web_form_with_a_control_character_is_refused(client, make_user, open_cycle, refused_log):
+    """A form of the project shows the error next to its field (tests/test_form_hygiene.py); a view
+    that reads the post itself answers the plain 400 page."""
+    login = client.post("/accounts/login/", {"username": "a\x01b", "password": "x"})
+    assert login.status_code == 200 and login.context["form"].errors["username"]
+    client.force_login(make_user(Role.SECRETARIAT_ADMIN))
+    response = client.post(f"/cycles/{open_cycle.pk}/publications/publish/", {"note": "a\x01b"})
+    assert response.status_code == 400 and b"note" in response.content
     _assert_one_warning(refused_log)
 
 

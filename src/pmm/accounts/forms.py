@@ -4,15 +4,16 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pmm.accounts import lockout
 from pmm.authz.roles import Role
+from pmm.core.forms import CheckedForm, TextRuleMixin
 
 
-class TokenForm(forms.Form):
+class TokenForm(CheckedForm):
     name = forms.CharField(
         label=_("Token name"),
         max_length=100,
@@ -20,7 +21,7 @@ class TokenForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
+class InviteForm(CheckedForm):
     """An invitation is keyed by e-mail address: the inviter chooses no username (docs/security.md)."""
 
     email = forms.EmailField(label=_("E-mail address"))
@@ -42,7 +43,7 @@ class UserCreateForm(InviteForm):
     reason = forms.CharField(label=_("Reason"), required=False, widget=forms.TextInput)
 
 
-class RolesForm(forms.Form):
+class RolesForm(CheckedForm):
     roles = forms.CharField(
         label=_("Roles"),
         required=False,
@@ -55,7 +56,7 @@ class RolesForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False)
 
 
-class LoginForm(AuthenticationForm):
+class LoginForm(TextRuleMixin, AuthenticationForm):
     """Django's sign-in form, refusing locked-out usernames before any password check and counting
     wrong passwords towards a lockout (pmm.accounts.lockout)."""
 
@@ -92,7 +93,7 @@ class LoginForm(AuthenticationForm):
         return self.has_error(NON_FIELD_ERRORS, "locked")
 
 
-class CodeForm(forms.Form):
+class CodeForm(CheckedForm):
     code = forms.CharField(
         label=_("Code"),
         max_length=20,
@@ -101,10 +102,18 @@ class CodeForm(forms.Form):
     )
 
 
-class TotpEnableForm(forms.Form):
+class TotpEnableForm(CheckedForm):
     code = forms.CharField(
         label=_("Code from the app"),
         max_length=20,
         help_text=_("The 6-digit code the authenticator app shows after you added the account."),
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+
+class PasswordSetForm(TextRuleMixin, SetPasswordForm):
+    """Django's form to choose a password, keeping the character rule (pmm.core.forms)."""
+
+
+class PasswordUpdateForm(TextRuleMixin, PasswordChangeForm):
+    """Django's form to change a password, keeping the character rule (pmm.core.forms)."""

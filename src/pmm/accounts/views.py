@@ -22,6 +22,8 @@ from pmm.accounts.forms import (
     CodeForm,
     InviteForm,
     LoginForm,
+    PasswordSetForm,
+    PasswordUpdateForm,
     RolesForm,
     TokenForm,
     TotpEnableForm,
@@ -45,6 +47,7 @@ from pmm.authz.roles import Role
 from pmm.core.errors import ApplicationError, PermissionDenied
 from pmm.core.forms import form_add_problems
 from pmm.members.models import Member
+from pmm.web.middleware import refuse_bad_posted_text
 
 SECOND_STEP = "pmm_two_factor_pending"
 
@@ -144,6 +147,7 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
     """An invited user chooses a password (Django's validators apply); audited."""
 
     template_name = "accounts/password_set.html"
+    form_class = PasswordSetForm
     success_url = reverse_lazy("accounts:login")
     post_reset_login = False
 
@@ -162,6 +166,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """A signed-in user changes their password (Django's validators apply); other sessions end."""
 
     template_name = "accounts/password_change.html"
+    form_class = PasswordUpdateForm
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -427,6 +432,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_bad_posted_text
 def user_two_factor_reset(request: HttpRequest, username: str) -> HttpResponse:
     """An account administrator removes a user's second factor (lost phone and recovery codes)."""
     require(request.user, "user.change_roles")

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from pmm.core.forms import CheckedForm
 from pmm.core.translated import pick
 from pmm.framework.models import Framework, FrameworkStatus
 from pmm.members.models import Member
@@ -16,7 +17,7 @@ from pmm.members.models import Member
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class CycleForm(forms.Form):
+class CycleForm(CheckedForm):
     framework = forms.ChoiceField(
         label=_("Framework version"), help_text=_("Only active framework versions can be used.")
     )
@@ -59,7 +60,7 @@ class CycleForm(forms.Form):
         return code, version
 
 
-class StatusForm(forms.Form):
+class StatusForm(CheckedForm):
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -68,7 +69,7 @@ class StatusForm(forms.Form):
     )
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(CheckedForm):
     member = forms.ChoiceField(label=_("Member"))
     extended_to = forms.DateField(label=_("New deadline"), widget=DATE_WIDGET)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))

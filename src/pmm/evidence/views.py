@@ -19,16 +19,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from pmm.assessments.models import Assessment
 from pmm.assessments.selectors import assessment_access, cycle_spec
 from pmm.core.errors import ApplicationError, PermissionDenied
-from pmm.core.forms import form_add_problems
+from pmm.core.forms import CheckedForm, form_add_problems
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.evidence.download import evidence_response
 from pmm.evidence.filetypes import ALLOWED_EXTENSIONS
 from pmm.evidence.selectors import evidence_editable, evidence_get, evidence_list
 from pmm.evidence.services import Target, evidence_remove, evidence_upload
+from pmm.web.middleware import refuse_bad_posted_text
 
 
-class UploadForm(forms.Form):
+class UploadForm(CheckedForm):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy("PDF, PNG, JPEG, XLSX, DOCX, CSV or TXT; at most %(size)s MB."),
@@ -127,6 +128,7 @@ def evidence_download(request: HttpRequest, cycle: int, iso3: str, evidence_id: 
 
 @login_required
 @require_POST
+@refuse_bad_posted_text
 def evidence_remove_view(request: HttpRequest, cycle: int, iso3: str, evidence_id: int) -> HttpResponse:
     evidence = evidence_get(request.user, cycle_get(cycle), iso3, evidence_id)
     page = _page_url(evidence.assessment)

@@ -12,13 +12,15 @@ from django.views.decorators.http import require_POST
 
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
+from pmm.core.forms import CheckedForm
 from pmm.framework import selectors
 from pmm.framework.kinds import KPI_KINDS
 from pmm.framework.selectors import framework_file
 from pmm.framework.services import STATUS_TRANSITIONS, framework_change_status, framework_load
+from pmm.web.middleware import refuse_bad_posted_text
 
 
-class UploadForm(forms.Form):
+class UploadForm(CheckedForm):
     file = forms.FileField(
         label=gettext_lazy("Framework file (YAML)"),
         help_text=gettext_lazy("The format is described in the documentation: docs/framework-format.md."),
@@ -108,6 +110,7 @@ def framework_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_bad_posted_text
 def framework_status(request: HttpRequest, code: str) -> HttpResponse:
     require(request.user, "framework.change_status")
     framework = selectors.framework_get(code, request.POST.get("version") or None)

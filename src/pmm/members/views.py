@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
-from pmm.core.forms import form_add_problems
+from pmm.core.forms import CheckedForm, form_add_problems
 from pmm.core.translated import pick
 from pmm.members import selectors
 from pmm.members.models import Group, GroupKind
@@ -25,7 +25,7 @@ FILTERS = [
 ]
 
 
-class GroupForm(forms.Form):
+class GroupForm(CheckedForm):
     code = forms.SlugField(
         label=gettext_lazy("Code"),
         max_length=79,

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from pmm.core.forms import CheckedForm
 from pmm.notifications.selectors import Preference
 
 
@@ -13,7 +14,7 @@ def field_name(kind: str) -> str:
     return "email_" + kind.replace(".", "_")
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(CheckedForm):
     def __init__(self, *args: Any, preferences: list[Preference], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {field_name(p.kind): p.email for p in preferences})
         super().__init__(*args, **kwargs)

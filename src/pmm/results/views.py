@@ -34,6 +34,7 @@ from pmm.results.selectors import (
 )
 from pmm.results.services import publication_create
 from pmm.reviews.selectors import signed_off_certificate
+from pmm.web.middleware import refuse_bad_posted_text
 
 
 def _kpi_rows(cycle: Cycle, spec: FrameworkSpec, rows: list[Any]) -> list[dict[str, Any]]:
@@ -117,6 +118,7 @@ def publications_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_bad_posted_text
 def publish(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = cycle_get(cycle_id)
     require(request.user, "result.publish")

@@ -10,12 +10,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from pmm.core.forms import CheckedForm
 from pmm.reviews.models import Accreditation
 from pmm.reviews.selectors import PoolEntry
 from pmm.reviews.workflow import MOVES
 
 
-class RequestForm(forms.Form):
+class RequestForm(CheckedForm):
     note = forms.CharField(
         label=_("What do you want from the peer review? (optional)"),
         help_text=_("For example the dimensions or KPIs the reviewers should look at first."),
@@ -25,7 +26,7 @@ class RequestForm(forms.Form):
     )
 
 
-class MoveForm(forms.Form):
+class MoveForm(CheckedForm):
     """A workflow move (accept, decline, start, withdraw) with its reason, on the version read."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -99,7 +100,7 @@ def _pool_label(entry: PoolEntry, assigned: set[str]) -> str:
     return label
 
 
-class AssignForm(forms.Form):
+class AssignForm(CheckedForm):
     """Choose an accredited reviewer from the pool; `confirm` adds the box that accepts the warnings."""
 
     reviewer = forms.ChoiceField(
@@ -133,7 +134,7 @@ class AssignForm(forms.Form):
         return self.pool[self.cleaned_data["reviewer"]].user
 
 
-class UnassignForm(forms.Form):
+class UnassignForm(CheckedForm):
     reason = forms.CharField(
         label=_("Why does this reviewer leave the review?"),
         max_length=2000,
@@ -148,7 +149,7 @@ def _codes(text: str) -> list[str]:
     return [code for code in CODES.split(text) if code]
 
 
-class ReviewerForm(forms.Form):
+class ReviewerForm(CheckedForm):
     accreditation = forms.ChoiceField(label=_("Accreditation"), choices=Accreditation.choices)
     languages = forms.CharField(
         label=_("Languages"),

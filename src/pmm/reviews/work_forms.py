@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.spec import FrameworkSpec
+from pmm.core.forms import CheckedForm
 from pmm.core.translated import pick
 from pmm.reviews.models import Verdict
 
@@ -26,7 +27,7 @@ def element_choices(spec: FrameworkSpec, codes: Any = None) -> list[tuple[str, s
     return [(e.code, f"{e.code} · {pick(e.name)}") for e in ordered if codes is None or e.code in codes]
 
 
-class RaiseForm(forms.Form):
+class RaiseForm(CheckedForm):
     kpi = forms.ChoiceField(label=_("KPI"))
     element = forms.ChoiceField(
         label=_("Data element (optional)"),
@@ -44,7 +45,7 @@ class RaiseForm(forms.Form):
         self.fields["element"].choices = [("", "—"), *element_choices(spec)]  # type: ignore[attr-defined]
 
 
-class TextForm(forms.Form):
+class TextForm(CheckedForm):
     text = forms.CharField(
         label=_("Text"), required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -56,7 +57,7 @@ class TextForm(forms.Form):
         self.fields["text"].required = required
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(CheckedForm):
     element = forms.ChoiceField(label=_("Value to correct"))
     period = forms.ChoiceField(label=_("Year"), choices=PERIODS[1:])
     value = forms.CharField(label=_("Corrected value"), max_length=200)
@@ -72,14 +73,14 @@ class CorrectionForm(forms.Form):
         self.fields["element"].choices = element_choices(spec, elements)  # type: ignore[attr-defined]
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(CheckedForm):
     file = forms.FileField(
         label=_("Evidence file"), help_text=_("PDF, image, spreadsheet, document or text.")
     )
     text = forms.CharField(label=_("Description"), required=False, max_length=2000)
 
 
-class RoundForm(forms.Form):
+class RoundForm(CheckedForm):
     due_date = forms.DateField(
         label=_("The member's answers are due on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -91,7 +92,7 @@ class RoundForm(forms.Form):
         return due
 
 
-class VerdictsForm(forms.Form):
+class VerdictsForm(CheckedForm):
     """One verdict and reason per KPI; only the KPIs changed are saved."""
 
     def __init__(

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.spec import FrameworkSpec
+from pmm.core.forms import CheckedForm
 from pmm.core.translated import pick
 from pmm.results.formatting import component_label
 
@@ -38,7 +39,7 @@ def kpi_choices(spec: FrameworkSpec) -> list[tuple[str, Any]]:
     return choices
 
 
-class TargetForm(forms.Form):
+class TargetForm(CheckedForm):
     kpi = forms.ChoiceField(
         label=_("KPI"),
         help_text=_("For a KPI with several parts (imports and exports, for example), choose the part."),
@@ -72,7 +73,7 @@ class TargetForm(forms.Form):
         return kpi, component or "value"
 
 
-class CycleForm(forms.Form):
+class CycleForm(CheckedForm):
     """The cycle whose framework and values the page shows (a GET form)."""
 
     cycle = forms.TypedChoiceField(label=_("Cycle"), coerce=int)

@@ -31,6 +31,7 @@ from pmm.targets.forms import CycleForm, TargetForm, kpi_choice
 from pmm.targets.progress import ACHIEVED, NO_DATA, OFF_TRACK, ON_TRACK, Point
 from pmm.targets.selectors import TargetProgress, target_get, target_progress, targets_cycle, targets_member
 from pmm.targets.services import target_remove, target_set
+from pmm.web.middleware import refuse_bad_posted_text
 
 STATUS_LABELS = {
     ACHIEVED: gettext_lazy("Achieved"),
@@ -216,6 +217,7 @@ def member_targets(request: HttpRequest, iso3: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@refuse_bad_posted_text
 def target_remove_view(request: HttpRequest, iso3: str) -> HttpResponse:
     member = targets_member(request.user, iso3)
     require(request.user, "target.manage", member)

@@ -1,6 +1,7 @@
 """The web layer's middleware:
 
-- `InputHygieneMiddleware`: refuse a path or query string holding a character the platform refuses.
+- `InputHygieneMiddleware`: refuse a path or query string holding a character the platform refuses
+  (and `refuse_bad_posted_text`, the same for the posted fields of views that read request.POST).
 - `DatabaseOutageMiddleware`: a database that cannot be reached answers 503 with Retry-After.
 - `ApplicationErrorMiddleware`: the services' NotFound and PermissionDenied become 404, 403 or a
   sign-in redirect on web pages.
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -67,14 +70,31 @@ def _fields_problems(fields: Iterable[tuple[str, list[str]]]) -> list[FieldProbl
 
 
 def _form_problems(request: HttpRequest) -> list[FieldProblem]:
-    """Refused characters in a web form's fields. The API checks its own bodies (pmm.core.api_parser);
-    a body that cannot be read is left for the view to report."""
+    """Refused characters in a posted web form's field names and values. The API checks its own
+    bodies (pmm.core.api_parser); a body that cannot be read is left for the view to report."""
     if request.method != "POST" or _is_api(request):
         return []
     try:
         return _fields_problems(request.POST.lists())  # Django drops non-printables from file names
     except (MultiPartParserError, RequestDataTooBig):
         return []
+
+
+def refuse_bad_posted_text(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For a page view that reads request.POST itself rather than through a form of the project
+    (`pmm.core.forms.CheckedForm` shows such problems next to the field): a posted field holding a
+    refused character answers the plain 400 page before the view runs, so that nothing reads or
+    writes the database with it (PostgreSQL cannot store a NUL)."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        problems = _form_problems(request)
+        if problems:
+            return _refused(request, gettext("The form holds a character that is not allowed."), problems)
+        return view(request, *args, **kwargs)
+
+    checked.refuses_bad_posted_text = True  # type: ignore[attr-defined]
+    return checked
 
 
 def _url_problems(request: HttpRequest) -> list[FieldProblem]:
@@ -86,33 +106,37 @@ def _url_problems(request: HttpRequest) -> list[FieldProblem]:
     return problems + _fields_problems(request.GET.lists())
 
 
+def _refused(request: HttpRequest, message: str, problems: list[FieldProblem]) -> HttpResponse:
+    """400 naming the problems: the JSON error shape under /api/, a plain page elsewhere; one
+    warning line in the log, no traceback."""
+    logger.warning(
+        "Refused %s %s: %s",
+        request.method,
+        ascii(request.path),
+        ascii("; ".join(str(p) for p in problems)),
+    )
+    if _is_api(request):
+        return _logged(JsonResponse(error_body("invalid_text", message, problems), status=400))
+    details = "; ".join(str(p) for p in problems)
+    return _logged(_plain_page(400, gettext("Bad request"), f"{message} {details}"))
+
+
 class InputHygieneMiddleware:
-    """Refuse, with 400, a request whose path or query string (or, for web pages, posted form)
-    holds a character refused by `pmm.core.text` (a NUL, a C0 control character, a lone surrogate):
-    the JSON error shape under /api/, a plain page elsewhere; one warning line in the log, no
-    traceback. Nothing reads or writes the database with such a text (PostgreSQL fails on a NUL)."""
+    """Refuse, with 400, a request whose path or query string holds a character refused by
+    `pmm.core.text` (a NUL, a C0 control character, a lone surrogate): the JSON error shape under
+    /api/, a plain page elsewhere; one warning line in the log, no traceback. Nothing reads or
+    writes the database with such a text (PostgreSQL fails on a NUL). Posted web forms are checked
+    field by field by the project's forms (`pmm.core.forms`), and by `refuse_bad_posted_text` for
+    the few views that read request.POST themselves."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         problems = _url_problems(request)
-        message = gettext("The address holds a character that is not allowed.")
-        if not problems:
-            problems = _form_problems(request)
-            message = gettext("The form holds a character that is not allowed.")
         if not problems:
             return self.get_response(request)
-        logger.warning(
-            "Refused %s %s: %s",
-            request.method,
-            ascii(request.path),
-            ascii("; ".join(str(p) for p in problems)),
-        )
-        if _is_api(request):
-            return _logged(JsonResponse(error_body("invalid_text", message, problems), status=400))
-        details = "; ".join(str(p) for p in problems)
-        return _logged(_plain_page(400, gettext("Bad request"), f"{message} {details}"))
+        return _refused(request, gettext("The address holds a character that is not allowed."), problems)
 
 
 def outage_response(request: HttpRequest) -> HttpResponse:

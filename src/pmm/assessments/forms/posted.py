@@ -17,9 +17,10 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
 from pmm.assessments.spec import FrameworkSpec
+from pmm.core.forms import CheckedForm
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(CheckedForm):
     reason = forms.CharField(
         label=gettext_lazy("Why is the assessment reopened?"),
         help_text=gettext_lazy("The National Contact Point sees this reason."),
@@ -102,7 +103,7 @@ def posted_justifications(data: QueryDict) -> dict[str, str]:
     return {key.removeprefix("just__"): data.get(key, "") for key in data if key.startswith("just__")}
 
 
-class WorkbookForm(forms.Form):
+class WorkbookForm(CheckedForm):
     file = forms.FileField(
         label=gettext_lazy("Filled-in workbook (.xlsx)"),
         help_text=gettext_lazy("The workbook downloaded from this page, completed in Excel or LibreOffice."),

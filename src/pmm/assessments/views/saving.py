@@ -14,6 +14,7 @@ from pmm.assessments.forms import PostedKpi, PostedSlot
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import AssessmentStatus, Disclosure, ValueState
 from pmm.assessments.views.common import Page, blocked_reason
+from pmm.assessments.views.text_rule import set_aside_bad_text
 from pmm.core.errors import ApplicationError
 
 
@@ -27,6 +28,7 @@ class SaveResult:
     saved: int = 0  # how many writes were made
     version: int | None = None  # the page's version from now on (None: keep the one it has)
     concurrent: bool = False  # someone else wrote between our writes
+    refused_justifications: dict[str, str] = field(default_factory=dict)  # as typed (pmm.core.text)
 
     @property
     def problems(self) -> bool:
@@ -47,6 +49,7 @@ def save(
     assessment, state = page.assessment, page.state
     if version != assessment.version:
         return SaveResult(conflict=True)
+    slots, kpis, justifications = set_aside_bad_text(page, slots, kpis, justifications, result)
     items = [
         services.ValueInput(
             slot.element,
@@ -68,9 +71,9 @@ def save(
                 path="form",
                 stored=state.values,
             )
-            result.entry_errors = {
-                key: " ".join(issue_text(i) for i in issues) for key, issues in outcome.refused.items()
-            }
+            for key, issues in outcome.refused.items():  # after any refused explanation (text_rule)
+                texts = [result.entry_errors.get(key, ""), *(issue_text(i) for i in issues)]
+                result.entry_errors[key] = " ".join(filter(None, texts))
             result.saved += 1 if outcome.saved else 0
         for kpi in kpis:
             _save_kpi(page, actor, kpi, result)
