@@ -620,6 +620,14 @@ def test_nan_range_bound_is_rejected() -> None:
     assert_problem(dump(document), "data_elements[4].range.max", "number")
 
 
+def test_a_range_wider_than_its_type_can_hold_is_rejected() -> None:
+    document = valid_document()
+    _element(document, "AEO_COUNT")["range"] = {"min": 0, "max": 2**60}  # a count holds at most 2^53 - 1
+    assert_problem(dump(document), "data_elements[4].range.max", "beyond what a count value can hold")
+    _element(document, "AEO_COUNT")["range"] = {"min": 0, "max": 2**53 - 1}
+    framework_parse(dump(document))  # the largest count is fine
+
+
 def test_lower_case_currency_is_rejected() -> None:
     document = valid_document()
     _element(document, "REVENUE")["currency"] = "usd"

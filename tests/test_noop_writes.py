@@ -137,3 +137,23 @@ def test_the_same_reviewer_profile_again_is_not_audited(client, make_user, beare
     assert again.status_code == 200
     assert again.json() == first.json()
     assert AuditEvent.objects.unrestricted().filter(verb="reviewer.saved").count() == events == 1
+
+
+@pytest.mark.django_db
+def test_the_default_kpi_choice_does_not_start_an_assessment(client, open_cycle, ncp):
+    kpi = url(open_cycle, "/kpis/D1.O1.K1")
+    response = client.put(
+        kpi, data={"applicable": True, "version": 0}, content_type="application/json", headers=ncp
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["applicable"] is True
+    assert not Assessment.objects.filter(cycle=open_cycle, member__iso3="KEN").exclude(version=0).exists()
+    assert not AuditEvent.objects.unrestricted().filter(verb__startswith="assessment.").exists()
+    changed = client.put(
+        kpi,
+        data={"applicable": False, "justification": "no system yet", "version": 0},
+        content_type="application/json",
+        headers=ncp,
+    )
+    assert changed.status_code == 200, changed.content
+    assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "in_progress"

@@ -31,6 +31,7 @@ from pmm.framework.kinds import (
     PROVENANCE_STATUSES,
     ROLL_UP_METHODS,
     SEVERITIES,
+    VALUE_LIMITS,
 )
 
 CODE_PATTERNS = {
@@ -382,7 +383,7 @@ def _check_elements(value: Any, check: _Checker, checked: CheckedFramework) -> d
             check.add(f"{where}.periods", "must include T")
             periods = ["T"]
         if "range" in element:
-            check.number_range(element["range"], f"{where}.range")
+            _check_range_within_type(check, element["range"], value_type, f"{where}.range")
         if "required" in element and not isinstance(element["required"], bool):
             check.add(f"{where}.required", "must be true or false")
         if "provenance" in element:
@@ -408,6 +409,18 @@ def _check_elements(value: Any, check: _Checker, checked: CheckedFramework) -> d
         _check_refs(expr, f"{elements[code]['_path']}.formula", elements, check)
     _check_derivation_cycles(checked.derived, elements, check)
     return elements
+
+
+def _check_range_within_type(check: _Checker, value: Any, value_type: str | None, path: str) -> None:
+    """A declared range must fit in what the element's type can hold (`VALUE_LIMITS`): a wider one
+    would promise values that data entry refuses."""
+    low, high = check.number_range(value, path)
+    limit = VALUE_LIMITS.get(value_type or "")
+    if limit is None:
+        return
+    for key, bound in (("min", low), ("max", high)):
+        if bound is not None and abs(bound) > limit:
+            check.add(f"{path}.{key}", f"is beyond what a {value_type} value can hold (at most {limit:,})")
 
 
 def _check_element_type_keys(element: dict[str, Any], value_type: Any, where: str, check: _Checker) -> None:

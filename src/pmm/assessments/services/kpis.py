@@ -49,21 +49,22 @@ def kpi_update(
     require(actor, "assessment.edit", assessment)
     if disclosure is not None:
         require(actor, "assessment.set_disclosure", assessment)
-    if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
-        if version not in (None, 0):
-            raise ApplicationError(
-                "This assessment has not started yet; send version 0.",
-                code="conflict",
-                problems=[FieldProblem("version", f"stale: {version}, current 0")],
-            )
-        assessment = assessment_start(actor=actor, assessment=assessment, path=path)
-        version = None if version is None else assessment.version
+    not_started = not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED
+    if not_started and version not in (None, 0):
+        raise ApplicationError(
+            "This assessment has not started yet; send version 0.",
+            code="conflict",
+            problems=[FieldProblem("version", f"stale: {version}, current 0")],
+        )
     kpi = Kpi.objects.filter(outcome__dimension__framework=assessment.cycle.framework, code=kpi_code).first()
     if kpi is None:
         raise ApplicationError(f"No KPI {kpi_code} in this cycle's framework.", code="not_found")
-    response = KpiResponse.objects.unrestricted().filter(
-        assessment=assessment, kpi=kpi
-    ).first() or KpiResponse(assessment=assessment, kpi=kpi, disclosure=kpi.disclosure_default)
+    stored = (
+        KpiResponse.objects.unrestricted().filter(assessment=assessment, kpi=kpi).first()
+        if assessment.pk
+        else None
+    )
+    response = stored or KpiResponse(assessment=assessment, kpi=kpi, disclosure=kpi.disclosure_default)
     before: dict[str, Any] = {
         "applicable": response.applicable,
         "justification": response.justification,
@@ -88,7 +89,7 @@ def kpi_update(
             FieldProblem("justification", "explain why the KPI does not apply to your administration")
         )
     published = NOT_PUBLISHED
-    if "disclosure" in diffs:
+    if "disclosure" in diffs and assessment.pk:
         published = published_levels(assessment)
         if published.published and not reason:
             problems.append(
@@ -101,7 +102,11 @@ def kpi_update(
     if problems:
         raise ApplicationError("The KPI choice could not be saved.", code="invalid_values", problems=problems)
     if not diffs:
-        return response
+        return response  # nothing changes: no version, no history, and a not-started assessment stays so
+    if not_started:
+        assessment = assessment_start(actor=actor, assessment=assessment, path=path)
+        version = None if version is None else assessment.version
+        response.assessment = assessment
     response.applicable, response.justification, response.disclosure = (
         after["applicable"],
         after["justification"],
