@@ -314,7 +314,7 @@ ROUTES: dict[str, Read] = {
     "assessments:due_list": Read(),
     "assessments:assessment_detail": Read(),
     "assessments:assessment_start": POST_ONLY,
-    "assessments:assessment_submit": POST_ONLY,
+    "assessments:assessment_submit": Read(),  # the confirmation page; its POST submits
     "assessments:assessment_reopen": POST_ONLY,
     "assessments:history_list": Read(),
     "assessments:workbook_download": Read(),

@@ -128,12 +128,28 @@ def test_ncp_fills_validates_declares_not_applicable_uploads_and_submits(
     sheet, row = layout_of(cycle_spec(open_cycle)).home["DECL_ELECTRONIC"]
     book[sheet][f"{VALUE['T']}{row}"] = 118500
     book.save(workbook)
+    # A file that is no workbook: the error summary at the top takes the focus.
+    not_a_workbook = tmp_path / "notes.xlsx"
+    not_a_workbook.write_bytes(b"hello")
+    page.set_input_files("form.workbook-upload input[type=file]", str(not_a_workbook))
+    page.click("form.workbook-upload button[type=submit]")
+    expect(page.locator(".error-summary")).to_be_focused()
+    expect(page.locator(".error-summary")).to_contain_text("There is a problem")
+
     page.set_input_files("form.workbook-upload input[type=file]", str(workbook))
     page.click("form.workbook-upload button[type=submit]")
     page.wait_for_selector(".messages :text('1 value and 0 KPI choices saved')")
 
-    page.click("#submit button[type=submit], form[action$='/submit/'] button[type=submit]")
-    page.wait_for_selector(":text('Submitted')")
+    # Submitting goes through a confirmation page; "Go back" leaves everything as it was.
+    page.click("form[action$='/submit/'] button[type=submit]")
+    expect(page.locator("h1")).to_contain_text("Submit the self-assessment of")
+    expect(page.locator("main")).to_contain_text("peer review")
+    page.click("main a:text('Go back')")
+    expect(page.locator("#submitted-state")).to_have_count(0)
+    page.click("form[action$='/submit/'] button[type=submit]")
+    page.click("form[method=post][action$='/submit/'] button[type=submit]")
+    expect(page.locator("#submitted-state")).to_contain_text("Submitted to the WCO Secretariat.")
+    expect(page.locator("#submitted-state")).to_contain_text(f"Submitted by {ncp.username}.")
     page.close()
 
     other = browser.new_page()

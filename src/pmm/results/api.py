@@ -154,16 +154,21 @@ def _results(request: HttpRequest, cycle: int, query: ResultsQuery) -> Results:
     url_name="results_list",
     summary="KPI results you may see (filters: member, kpi, outcome, dimension, publication)",
 )
-def results_list(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> dict[str, Any]:
+def results_list(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
+    """Rendered straight from the records, which already have the fields of `ResultsOut` in its order
+    (tests/test_results_cache.py checks it): validating 10,000 rows against it took a third of the time."""
     results = _results(request, cycle, query)
     source = "current" if results.is_current else "publication" if results.publication else "none"
-    return {
+    answer = {
         "cycle": cycle,
         "source": source,
         "publication": publication_out(results.publication) if results.publication else None,
         "count": len(results.rows),
         "results": result_records(results),
     }
+    from pmm.config.api import api  # imported here: that module imports this one
+
+    return api.create_response(request, answer, status=200)
 
 
 @router.get(

@@ -7,11 +7,13 @@ function runs a fixed number of queries, whatever the number of members and KPIs
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
+from django.core.cache import cache
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -109,8 +111,7 @@ def publication_get(cycle: Cycle, number: int | str | None) -> Publication | Non
     return publication
 
 
-@dataclass(frozen=True)
-class ResultRow:
+class ResultRow(NamedTuple):  # a named tuple: made 10,000 times per read, five times faster than a dataclass
     member_id: int
     iso3: str
     member_name: dict[str, str]
@@ -194,7 +195,7 @@ def _scored(spec: FrameworkSpec, row: ResultRow) -> ResultRow:
     if bands is None or bands.component != row.component:
         return row
     score = score_value(scoring, spec.kpis[row.kpi], row.value)
-    return replace(row, band=score.code) if score is not None else row
+    return row._replace(band=score.code) if score is not None else row
 
 
 def _order(spec: FrameworkSpec, rows: list[ResultRow]) -> list[ResultRow]:
@@ -214,17 +215,70 @@ def published_results(
 def published_results_for(
     audience: Audience, cycle: Cycle, publication: Publication, filters: ResultFilters = ResultFilters()
 ) -> Results:
+    """The publication's rows this audience may see, ordered. A publication never changes, so its
+    ordered rows are cached per audience and filters (`_published_rows_key`), without member names,
+    which can change: those are joined on each read from one query of the members."""
     spec = cycle_spec(cycle)
-    rows = PublishedResult.objects.visible_to(audience).filter(publication=publication)
     codes = filters.kpi_codes(spec)
+    member = _member_filter(filters)
+    key = _published_rows_key(audience, publication, spec, codes, member)
+    cached: list[tuple[Any, ...]] | None = cache.get(key)
+    if cached is not None:
+        return Results(cycle, spec, publication, _named_rows(cached))
+    rows = PublishedResult.objects.visible_to(audience).filter(publication=publication)
     if codes is not None:
         rows = rows.filter(kpi__in=codes)
-    member = _member_filter(filters)
     if member is not None:
         rows = rows.filter(member=member)
     fields = ("member_id", "member__iso3", "member__name", "kpi", "component", "status", "value", "reason")
     found = [ResultRow(*values) for values in rows.values_list(*fields, "detail", "disclosure")]
-    return Results(cycle, spec, publication, _order(spec, found))
+    ordered = _order(spec, found)
+    cache.set(key, [_unnamed(row) for row in ordered], timeout=PUBLISHED_ROWS_TIMEOUT)
+    return Results(cycle, spec, publication, ordered)
+
+
+# How long a publication's rows stay cached for one audience (they never change: this only bounds the
+# space taken by audiences that stopped reading).
+PUBLISHED_ROWS_TIMEOUT = 24 * 3600
+# The form of the cached rows: change it whenever `_unnamed` or the ordering changes.
+_PUBLISHED_ROWS_FORM = 1
+
+
+def _published_rows_key(
+    audience: Audience,
+    publication: Publication,
+    spec: FrameworkSpec,
+    codes: list[str] | None,
+    member: Member | None,
+) -> str:
+    """The cache key of a publication's rows for one audience and selection. The publication's date
+    guards against an id given again (a restored database); the spec's fingerprint against a changed
+    ordering or scoring. Digested: an audience's key can be long."""
+    parts = (
+        _PUBLISHED_ROWS_FORM, publication.pk, publication.cycle_id, publication.number,
+        publication.published_at.isoformat(), spec.fingerprint, audience.key,
+        None if codes is None else sorted(codes), None if member is None else member.pk,
+    )  # fmt: skip
+    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    return f"pmm:published-rows:{digest}"
+
+
+def _unnamed(row: ResultRow) -> tuple[Any, ...]:
+    """A row as cached: everything but the member's ISO3 code and name (read fresh on each use)."""
+    return (row.member_id, row.kpi, row.component, row.status, row.value, row.reason, row.detail,
+            row.disclosure, row.band)  # fmt: skip
+
+
+def _named_rows(cached: list[tuple[Any, ...]]) -> list[ResultRow]:
+    """Cached rows with their members' current ISO3 codes and names. One query of every member (under
+    200), even for no rows: a read runs the same number of queries whatever it finds."""
+    members = {pk: (iso3, name) for pk, iso3, name in Member.objects.values_list("pk", "iso3", "name")}
+    return [
+        ResultRow(
+            member_id, *members[member_id], kpi, component, status, value, reason, detail, disclosure, band
+        )
+        for member_id, kpi, component, status, value, reason, detail, disclosure, band in cached
+    ]
 
 
 def may_read_current(actor: Any) -> bool:

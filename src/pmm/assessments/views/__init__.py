@@ -1,7 +1,8 @@
 """Pages of a member's self-assessment: what is due (`due`), the overview with its data-quality summary
 and workflow buttons (`overview`), the data entry page of each dimension, autosaved row by row with
 htmx or saved whole by a plain form post (`entry`, saving through `saving`), and the history of each
-value (`history`). `common` loads the assessment as the visitor sees it.
+value (`history`); submitting goes through a confirmation page (`submission`). `common` loads the
+assessment as the visitor sees it.
 
 Every write goes through the services (`values_save_valid`, `kpi_update`, `justification_save`,
 `assessment_start`, `assessment_submit`, `assessment_reopen`); the messages shown for validation
@@ -16,8 +17,8 @@ from pmm.assessments.views.overview import (
     assessment_detail,
     assessment_reopen,
     assessment_start,
-    assessment_submit,
 )
+from pmm.assessments.views.submission import assessment_submit
 from pmm.assessments.views.workbook import workbook_download, workbook_upload
 
 __all__ = [

@@ -1,5 +1,5 @@
 """The overview of an assessment (its dimensions, data-quality summary and workflow buttons) and the
-workflow moves made from it: start, submit, reopen."""
+workflow moves made from it: start and reopen (submitting has its own confirmation page, `submission`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from pmm.assessments.forms import IssueView, PageBuilder, ReopenForm, WorkbookFo
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.views.common import Page, load_page, may_start, page_urls
+from pmm.assessments.views.error_summary import error_summary
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
 from pmm.cycles.selectors import closed_reason
@@ -47,6 +48,24 @@ def _issue_views(page: Page, builder: PageBuilder) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def submit_block(page: Page) -> str:
+    """Why the self-assessment cannot be submitted now ("" when it can)."""
+    a, state = page.assessment, page.state
+    if a.status == AssessmentStatus.NOT_STARTED:
+        return _("The self-assessment has not started yet.")
+    if a.status == AssessmentStatus.SUBMITTED:
+        return _("The self-assessment has been submitted.")
+    if page.blocked:
+        return page.blocked
+    if state.blocking:
+        return ngettext(
+            "%(n)d problem must be solved first: see the data-quality summary of the assessment.",
+            "%(n)d problems must be solved first: see the data-quality summary of the assessment.",
+            len(state.blocking),
+        ) % {"n": len(state.blocking)}
+    return ""
 
 
 def render_overview(
@@ -85,19 +104,6 @@ def render_overview(
         for code, dimension in state.spec.dimensions.items()
     ]
     a = page.assessment
-    submit_block = ""
-    if a.status == AssessmentStatus.NOT_STARTED:
-        submit_block = _("The self-assessment has not started yet.")
-    elif a.status == AssessmentStatus.SUBMITTED:
-        submit_block = _("The self-assessment has been submitted.")
-    elif page.blocked:
-        submit_block = page.blocked
-    elif state.blocking:
-        submit_block = ngettext(
-            "%(n)d problem must be solved first: see the data-quality summary above.",
-            "%(n)d problems must be solved first: see the data-quality summary above.",
-            len(state.blocking),
-        ) % {"n": len(state.blocking)}
     return render(
         request,
         "assessments/assessment_detail.html",
@@ -116,12 +122,13 @@ def render_overview(
             "unexplained": unexplained,
             "unexplained_jumps": [i for i in unexplained if i["issue"].kind == "jump"],
             "error_count": len(errors) + len(missing),
-            "submit_block": submit_block,
+            "submit_block": submit_block(page),
             "submit_problems": submit_problems or [],
             "may_start": may_start(page),
             "reopen_form": reopen_form or ReopenForm(),
             "workbook_form": workbook_form or WorkbookForm(),
             "workbook_problems": workbook_problems or [],
+            "error_summary": error_summary(workbook_form, workbook_problems or []),
             "urls": urls,
             "peer_review": assessment_review(request.user, a),
         },
@@ -160,23 +167,6 @@ def assessment_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResp
             )
             % {"year": page.cycle.previous_year},
         )
-    return _to_overview(page)
-
-
-@login_required
-@require_POST
-def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    page = load_page(request, cycle_id, iso3)
-    require(request.user, "assessment.submit", page.assessment)
-    try:
-        services.assessment_submit(actor=request.user, assessment=page.assessment, path="form")
-    except ApplicationError as error:
-        if error.code == "invalid_values":
-            problems = [issue_text(i) for i in page.state.blocking]
-            return render_overview(request, page, submit_problems=problems, status=422)
-        messages.error(request, page.blocked or _("The self-assessment cannot be submitted now."))
-    else:
-        messages.success(request, _("The self-assessment was submitted to the WCO Secretariat. Thank you."))
     return _to_overview(page)
 
 

@@ -81,4 +81,10 @@
     };
     document.addEventListener("htmx:afterRequest", retry);
   });
+
+  // An error summary (a refused workbook upload) takes the focus, so that its problems are seen and read.
+  var summary = document.querySelector("[data-focus-on-load]");
+  if (summary) {
+    summary.focus();
+  }
 })();

@@ -1,0 +1,87 @@
+"""Benchmark: `GET /api/v1/cycles/{c}/results` of a whole published cycle, first read (cache emptied)
+and later reads (the publication's rows cached for the reader's audience), beside GET /api/v1/me.
+
+Run with `PMM_DEBUG=true .venv/bin/python bench/results_api.py [--runs N] [--profile READER]`. Same data
+as bench/results.py (187 members with complete, submitted demo assessments, published once); it prints
+figures and asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from common import reference_cycle, report, submitted_assessments, timed  # sets up Django, first
+from django.core import signals
+from django.core.cache import cache
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from pmm.accounts.services import RoleSpec, token_create, user_create
+from pmm.assessments.selectors import cycle_spec
+from pmm.core.actors import SYSTEM
+from pmm.demo import _member_infos
+from pmm.demo_data import complete_plan
+from pmm.results.services import publication_create, results_recompute_cycle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="repetitions of each measure")
+    parser.add_argument("--profile", help="print a cProfile of one cached GET as this reader")
+    args = parser.parse_args()
+    runs = max(3, args.runs)
+
+    cycle = reference_cycle()
+    spec = cycle_spec(cycle)
+    plans = {info.iso3: complete_plan(spec, info, seed=11, year=2024) for info in _member_infos()}
+    submitted_assessments(cycle, plans)
+    results_recompute_cycle(cycle)
+    publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    client = Client()
+    readers: dict[str, dict[str, str]] = {"public": {}}
+    for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
+        user = user_create(
+            actor=SYSTEM,
+            username=f"bench-{role}",
+            email=f"{role}@example.org",
+            password="bench-password-1234",
+            roles=[RoleSpec(role, member)],
+        )
+        readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+
+    def get(url: str, headers: dict[str, str]) -> None:
+        response = client.get(url, headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
+
+    url = f"/api/v1/cycles/{cycle.pk}/results"
+    if args.profile:
+        import cProfile
+        import pstats
+
+        headers = readers[args.profile]
+        get(url, headers)
+        cProfile.runctx("get(url, headers)", globals(), locals(), "/tmp/pmm.prof")
+        pstats.Stats("/tmp/pmm.prof").sort_stats("cumtime").print_stats(30)
+        return
+
+    get("/api/v1/me", readers["Secretariat"])
+    report("GET /api/v1/me", timed(lambda: get("/api/v1/me", readers["Secretariat"]), max(runs, 20)))
+    for label, headers in readers.items():
+        get(url, headers)
+        for state, clear in [("first read", True), ("cached", False)]:
+            if clear:
+                cache.clear()
+            connection.queries_log.clear()
+            with CaptureQueriesContext(connection) as queries:
+                get(url, headers)
+            seconds = timed(lambda h=headers, c=clear: (c and cache.clear(), get(url, h)), runs)
+            report(f"GET /results as {label}, {state}", seconds, len(queries))
+
+
+if __name__ == "__main__":
+    main()
