@@ -43,6 +43,7 @@ BENCHES = [
     Bench("assessment_api.py", ("--runs", "15"), ("--runs", "10")),
     Bench("workbook.py", (), ()),
     Bench("results.py", ("--runs", "10"), ("--runs", "3")),
+    Bench("results_api.py", ("--runs", "10"), ("--runs", "3")),
     Bench("group_stats.py", ("--runs", "7", "--warm-runs", "3"), ("--runs", "3", "--warm-runs", "1")),
     Bench("dashboard.py", ("--runs", "10"), ("--runs", "3")),
     Bench("load.py", ("--users", "50,200", "--duration", "120"), ("--users", "50,200", "--duration", "40")),
@@ -122,6 +123,13 @@ ROWS = [
         "GET /results.xlsx as NCP of Kenya",
         "<= 1 s",
         _at_most(1000),
+    ),
+    Row(
+        "results API, a whole published cycle for an NCP (rows cached for the audience)",
+        "results_api.py",
+        "GET /results as NCP of Kenya, cached",
+        "",
+        lambda _f, _m: True,
     ),
     Row(
         "/aggregates (all KPIs) cold for an NCP",
