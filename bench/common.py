@@ -166,3 +166,27 @@ def ncp_of_kenya() -> tuple[Any, dict[str, str]]:
         roles=[RoleSpec("ncp", "KEN")],
     )
     return user, {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+
+
+def bench_readers() -> dict[str, dict[str, str]]:
+    """API headers of three readers (the public, the NCP of Kenya, a Secretariat analyst), for requests
+    made in this process with one connection kept across requests (each request would otherwise
+    reconnect and clear the query log)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from pmm.accounts.services import RoleSpec, token_create, user_create
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    readers: dict[str, dict[str, str]] = {"public": {}}
+    for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
+        user = user_create(
+            actor=SYSTEM,
+            username=f"bench-{role}",
+            email=f"{role}@example.org",
+            password="bench-password-1234",
+            roles=[RoleSpec(role, member)],
+        )
+        readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+    return readers

@@ -28,19 +28,18 @@ import time
 from collections.abc import Callable
 
 from common import (  # sets up the database and Django, first
+    bench_readers,
     reference_cycle,
     report,
     submitted_assessments,
     timed,
 )
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.models import Assessment, KpiResponse
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
@@ -117,20 +116,8 @@ def main() -> None:
 
     assessments = submitted_assessments(cycle, plans)
 
-    # Keep one connection across requests, or each request reconnects and clears the query log.
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
     client = Client()
-    readers: dict[str, dict[str, str]] = {"public": {}}
-    for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
-        user = user_create(
-            actor=SYSTEM,
-            username=f"bench-{role}",
-            email=f"{role}@example.org",
-            password="bench-password-1234",
-            roles=[RoleSpec(role, member)],
-        )
-        readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+    readers = bench_readers()
 
     def me() -> None:
         if client.get("/api/v1/me", headers=readers["Secretariat"]).status_code != 200:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import argparse
 
-from common import reference_cycle, report, submitted_assessments, timed  # sets up Django, first
-from django.core import signals
+from common import (  # sets up Django, first
+    bench_readers,
+    reference_cycle,
+    report,
+    submitted_assessments,
+    timed,
+)
 from django.core.cache import cache
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
 from pmm.demo import _member_infos
@@ -39,19 +43,8 @@ def main() -> None:
     results_recompute_cycle(cycle)
     publication_create(actor=SYSTEM, cycle=cycle, note="bench")
 
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
     client = Client()
-    readers: dict[str, dict[str, str]] = {"public": {}}
-    for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
-        user = user_create(
-            actor=SYSTEM,
-            username=f"bench-{role}",
-            email=f"{role}@example.org",
-            password="bench-password-1234",
-            roles=[RoleSpec(role, member)],
-        )
-        readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+    readers = bench_readers()
 
     def get(url: str, headers: dict[str, str]) -> None:
         response = client.get(url, headers=headers)
