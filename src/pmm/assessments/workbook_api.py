@@ -15,10 +15,10 @@ from pmm.assessments.selectors import assessment_access
 from pmm.assessments.workbook import CONTENT_TYPE, workbook_file, workbook_import
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.core.openapi import file_answer
 from pmm.cycles.selectors import cycle_get
 
 router = Router(tags=["workbooks"])
-BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 class ChangedOut(Schema):
@@ -39,7 +39,7 @@ class ImportOut(Schema):
     "/cycles/{cycle}/assessments/{iso3}/workbook.xlsx",
     response=ERROR_RESPONSES,
     summary="Download the member's workbook (.xlsx), with its current values (?lang=fr for French)",
-    openapi_extra={"responses": {200: {"description": "The workbook", "content": {CONTENT_TYPE: BINARY}}}},
+    openapi_extra=file_answer("The workbook", CONTENT_TYPE),
 )
 def download(request: HttpRequest, cycle: int, iso3: str, lang: str = "") -> HttpResponse:
     language = lang or translation.get_language() or settings.LANGUAGE_CODE

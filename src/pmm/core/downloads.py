@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"
+
 
 def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:
     """A response the browser saves as `filename` rather than displays."""

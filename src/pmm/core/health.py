@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,7 @@ def check_migrations() -> tuple[bool, str]:
 
 
 def check_worker() -> tuple[bool, str]:
-    from pmm.jobs.leases import newest_heartbeat
+    from pmm.jobs.leases import lease, newest_heartbeat
 
     try:
         seen = newest_heartbeat()
@@ -60,7 +59,7 @@ def check_worker() -> tuple[bool, str]:
     if seen is None:
         return False, "no job worker has reported"
     age = timezone.now() - seen
-    if age > timedelta(seconds=settings.PMM_JOB_LEASE_SECONDS):
+    if age > lease():
         return False, f"no job worker seen for {int(age.total_seconds())}s"
     return True, f"seen {int(age.total_seconds())}s ago"
 

@@ -18,6 +18,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pmm.core.downloads import XLSX_TYPE
+
 
 @dataclass(frozen=True)
 class FileKind:
@@ -27,7 +29,6 @@ class FileKind:
     extensions: tuple[str, ...]
 
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 KINDS: dict[str, FileKind] = {

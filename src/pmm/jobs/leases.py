@@ -35,7 +35,9 @@ def vanished_reason(attempts: int, max_attempts: int) -> str:
     return f"the worker running it stopped (attempt {attempts} of {max_attempts})"
 
 
-def _lease() -> timedelta:
+def lease() -> timedelta:
+    """How long a worker holds its jobs without a heartbeat (PMM_JOB_LEASE_SECONDS): past it, the
+    worker counts as gone (its jobs are reclaimed, and /health/ready says no worker is running)."""
     return timedelta(seconds=settings.PMM_JOB_LEASE_SECONDS)
 
 
@@ -50,7 +52,7 @@ def _holder_is_gone(job: DBTaskResult, seen: dict[str, datetime], expired_before
 def reclaim_vanished_jobs(*, now: datetime | None = None) -> list[Reclaimed]:
     """Re-queue (or fail, after the last attempt) every RUNNING job whose worker's lease expired."""
     now = now or timezone.now()
-    expired_before = now - _lease()
+    expired_before = now - lease()
     max_attempts = settings.PMM_JOB_MAX_ATTEMPTS
     running = list(DBTaskResult.objects.running())
     if not running:

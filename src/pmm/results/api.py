@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from pmm.assessments.selectors import assessment_access
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
-from pmm.core.downloads import attachment
+from pmm.core.downloads import CSV_TYPE, XLSX_TYPE, attachment
 from pmm.core.errors import NotFound
 from pmm.core.openapi import file_answer
 from pmm.core.translated import pick
@@ -31,9 +31,6 @@ from pmm.results.selectors import (
     publications_of,
 )
 from pmm.results.services import publication_create
-
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = Router(tags=["results"])
 

@@ -25,14 +25,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pmm.assessments.models import ValueState
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import ElementSpec, FrameworkSpec
-from pmm.core.downloads import attachment
+from pmm.core.downloads import XLSX_TYPE, attachment
 from pmm.core.spreadsheet import safe_cell
 from pmm.core.translated import pick
 from pmm.results.formatting import number_text
 from pmm.reviews.models import KpiVerdict, MessageKind, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.selectors import QueryThread, review_queries
 
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = XLSX_TYPE
 ARROW = "→"
 MEMBER_KINDS = frozenset({MessageKind.ANSWER, MessageKind.CORRECTION, MessageKind.EVIDENCE})
 FOLLOW_UP_KINDS = frozenset({MessageKind.CLOSE, MessageKind.REOPEN})

@@ -6,18 +6,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
 from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.openapi import file_answer
 from pmm.reviews.api import ONE, review_of
 from pmm.reviews.matrix import CONTENT_TYPE, matrix_file, review_matrix
 
 router = Router(tags=["peer review"])
-BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 @router.get(
     ONE + "/matrix.xlsx",
     response=ERROR_RESPONSES,
     summary="The comment-response matrix (.xlsx): every query you may see, its thread and its outcome",
-    openapi_extra={"responses": {200: {"description": "The workbook", "content": {CONTENT_TYPE: BINARY}}}},
+    openapi_extra=file_answer("The workbook", CONTENT_TYPE),
 )
 def review_matrix_xlsx_download(request: HttpRequest, cycle: int, iso3: str) -> HttpResponse:
     review = review_of(request, cycle, iso3)

@@ -72,6 +72,18 @@ def bump_version(assessment: Assessment, expected: int | None) -> None:
     assessment.refresh_from_db(fields=["version", "last_activity_at"])
 
 
+def is_not_started(assessment: Assessment, expected: int | None) -> bool:
+    """Whether the assessment has not started yet; a write to it must then carry version 0 (or none)."""
+    not_started = not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED
+    if not_started and expected not in (None, 0):
+        raise ApplicationError(
+            "This assessment has not started yet; send version 0.",
+            code="conflict",
+            problems=[FieldProblem("version", f"stale: {expected}, current 0")],
+        )
+    return not_started
+
+
 def require_version(assessment: Assessment, expected: int | None) -> None:
     """Refuse a stale `expected` version without moving the version (for writes that change nothing)."""
     if expected is None:

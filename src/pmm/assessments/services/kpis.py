@@ -8,13 +8,13 @@ from django.db import transaction
 
 from pmm.assessments.models import (
     Assessment,
-    AssessmentStatus,
     Disclosure,
     KpiResponse,
 )
 from pmm.assessments.services.common import (
     bump_version,
     history_record,
+    is_not_started,
     require_editable,
 )
 from pmm.assessments.services.disclosure import NOT_PUBLISHED, published_levels, secretariat_notify
@@ -49,13 +49,7 @@ def kpi_update(
     require(actor, "assessment.edit", assessment)
     if disclosure is not None:
         require(actor, "assessment.set_disclosure", assessment)
-    not_started = not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED
-    if not_started and version not in (None, 0):
-        raise ApplicationError(
-            "This assessment has not started yet; send version 0.",
-            code="conflict",
-            problems=[FieldProblem("version", f"stale: {version}, current 0")],
-        )
+    not_started = is_not_started(assessment, version)
     kpi = Kpi.objects.filter(outcome__dimension__framework=assessment.cycle.framework, code=kpi_code).first()
     if kpi is None:
         raise ApplicationError(f"No KPI {kpi_code} in this cycle's framework.", code="not_found")

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from pmm.assessments.models import (
     Assessment,
-    AssessmentStatus,
     Change,
     DataValue,
     WarningJustification,
@@ -22,6 +21,7 @@ from pmm.assessments.services.common import (
     bump_version,
     history_entries,
     history_record,
+    is_not_started,
     require_editable,
     require_version,
 )
@@ -51,13 +51,7 @@ def values_save(
     (a stale `version` still gets 409)."""
     require(actor, "assessment.edit", assessment)
     with transaction.atomic():
-        not_started = not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED
-        if not_started and version not in (None, 0):
-            raise ApplicationError(
-                "This assessment has not started yet; send version 0.",
-                code="conflict",
-                problems=[FieldProblem("version", f"stale: {version}, current 0")],
-            )
+        not_started = is_not_started(assessment, version)
         if not not_started:
             require_editable(assessment, correcting_review=correcting_review)
         accepted = _checked(assessment, items)

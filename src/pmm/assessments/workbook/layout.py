@@ -24,10 +24,11 @@ from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.models import Disclosure
 from pmm.assessments.spec import FrameworkSpec
+from pmm.core.downloads import XLSX_TYPE
 from pmm.framework import formula as fx
 
 TEMPLATE_VERSION = "pmm-workbook/1"
-CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPE = XLSX_TYPE
 
 INSTRUCTIONS, KPIS, LISTS, META = "Instructions", "KPIs", "_lists", "_meta"
 HEADER_ROW, FIRST_ROW = 4, 5
