@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 install: $(VENV)/.installed
 
 demo: install
-	PMM_DEBUG=$${PMM_DEBUG:-true} $(VENV)/bin/pmm demo --port $(PORT)
+	$(VENV)/bin/pmm demo --port $(PORT)
 
 test: install lint types check-migrations pytest
 

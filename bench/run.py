@@ -46,6 +46,7 @@ BENCHES = [
     Bench("results_api.py", ("--runs", "10"), ("--runs", "3")),
     Bench("group_stats.py", ("--runs", "7", "--warm-runs", "3"), ("--runs", "3", "--warm-runs", "1")),
     Bench("dashboard.py", ("--runs", "10"), ("--runs", "3")),
+    Bench("analytics.py", ("--runs", "10"), ("--runs", "3")),
     Bench("load.py", ("--users", "50,200", "--duration", "120"), ("--users", "50,200", "--duration", "40")),
 ]
 
@@ -117,6 +118,28 @@ ROWS = [
         against="GET dashboard API, warm",
     ),
     Row("dashboard page, warm", "dashboard.py", "GET dashboard page, warm", "<= 10x /me", _ratio_at_most(10)),
+    Row("analytics page, warm", "analytics.py", "GET analytics page, warm", "<= 10x /me", _ratio_at_most(10)),
+    Row(
+        "analytics page, first after the warm-up job",
+        "analytics.py",
+        "GET analytics page, first after the warm-up job",
+        "",
+        lambda _f, _m: True,
+    ),
+    Row(
+        "analytics chart CSV, cold (nothing cached)",
+        "analytics.py",
+        "GET analytics chart CSV, cold",
+        "<= 10x /me",
+        _ratio_at_most(10),
+    ),
+    Row(
+        "analytics chart CSV, warm",
+        "analytics.py",
+        "GET analytics chart CSV, warm",
+        "<= 10x /me",
+        _ratio_at_most(10),
+    ),
     Row(
         "/results.xlsx for an NCP",
         "results.py",

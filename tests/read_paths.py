@@ -305,7 +305,7 @@ ROUTES: dict[str, Read] = {
     "cycles:cycle_detail": Read(),
     "cycles:cycle_status": POST_ONLY,
     "cycles:extension_grant": Read(),
-    "cycles:cycle_board": Read(),
+    "cycles:cycle_board": Read(queries=("", "?member={focus_member}")),
     "cycles:cycle_board_csv": Read(),
     "GET /api/v1/cycles": Read(),
     "GET /api/v1/cycles/{cycle}": Read(),
@@ -338,6 +338,8 @@ ROUTES: dict[str, Read] = {
             "?publication={publication}",
             "?publication=current&member={focus_member}",
             "?kpi={stats_kpi}&reviewed_only=1",
+            "?page=2",  # the rows past the first page of 50
+            "?publication=current&page=2",
         ),
         first_only=True,
     ),
@@ -345,7 +347,13 @@ ROUTES: dict[str, Read] = {
     "results:publish": POST_ONLY,
     "results:preview": Read(),
     "GET /api/v1/cycles/{cycle}/results": Read(
-        queries=("", "?publication={publication}", "?publication=current", "?member={focus_member}"),
+        queries=(
+            "",
+            "?publication={publication}",
+            "?publication=current",
+            "?member={focus_member}",
+            "?publication=current&offset=3&limit=5",
+        ),
         first_only=True,
     ),
     "GET /api/v1/cycles/{cycle}/results.csv": Read(

@@ -143,7 +143,7 @@ def test_values_write_then_read(client, open_cycle, ncp):
             "between 0 and 100",
         ),
         ({"element": "NOPE", "period": "T", "value": 1}, "values[0].element", "unknown data element"),
-        ({"element": "DECL_TOTAL", "period": "T-1", "value": 1}, "values[0].period", "not collected for T-1"),
+        ({"element": "DECL_TOTAL", "period": "T-1", "value": 1}, "values[0].period", "for year T-1"),
         ({"element": "CEN_USED", "period": "T", "value": "perhaps"}, "values[0].value", "yes or no"),
         ({"element": "DATA_MODEL_ALIGNMENT", "period": "T", "value": "total"}, "values[0].value", "one of"),
         ({"element": "DECL_TOTAL", "period": "T", "state": "not_available"}, "values[0].reason", "say why"),

@@ -27,6 +27,10 @@ from pmm.core.actors import SYSTEM
 from pmm.cycles.services import cycle_change_status, cycle_create
 
 HX = {"HX-Request": "true"}
+# Data elements as messages name them (by their label).
+TOTAL_LABEL = "“Total number of Customs goods declarations (import, export and transit)”"
+AEO_LABEL = "“Number of operators holding AEO status at year end”"
+ELECTRONIC_LABEL = "“Declarations submitted and processed electronically”"
 
 
 def url(cycle, rest: str = "", iso3: str = "KEN") -> str:
@@ -151,7 +155,7 @@ def test_autosave_saves_a_row_and_sends_back_the_new_version(client, ncp, open_c
     assert 'id="issues-DECL_TOTAL" hx-swap-oob="true"' in body  # the row's messages
     assert 'id="completeness-D1.O1" hx-swap-oob="true"' in body  # the completeness bars
     assert "Saved" in body
-    assert "DECL_TOTAL (T) is missing" not in body
+    assert f"{TOTAL_LABEL} (year T) is missing" not in body
     change = Change.objects.unrestricted().get(subject="DECL_TOTAL@T", field="value")
     assert (change.path, change.changed_by, change.new) == ("form", ncp, 1234567)
 
@@ -168,7 +172,7 @@ def test_autosave_refuses_a_bad_value_with_the_api_message_and_changes_nothing(c
     )
     body = text(response)
     assert response.status_code == 200
-    assert "Not saved:" in body and "DECL_TOTAL (T) must be a number" in body
+    assert "Not saved:" in body and f"{TOTAL_LABEL} (year T) must be a number" in body
     assert 'id="f-DECL_TOTAL-T-error"' in body
     assert stored(open_cycle, "DECL_TOTAL") == 1000
     assert version_of(open_cycle) == version
@@ -186,7 +190,7 @@ def test_autosave_saves_the_good_period_and_keeps_the_bad_one(client, ncp, open_
     body = text(response)
     assert stored(open_cycle, "AEO_COUNT", "T") == 120
     assert stored(open_cycle, "AEO_COUNT", "T-1") is None
-    assert "AEO_COUNT (T-1) must be at least 0, not -4" in body
+    assert f"{AEO_LABEL} (year T-1) must be at least 0, not -4" in body
 
 
 @pytest.mark.django_db
@@ -212,7 +216,7 @@ def test_autosave_of_not_available_needs_a_reason(client, ncp, open_cycle):
             row, {"version": version, "DECL_TOTAL__T__value": "", "DECL_TOTAL__T__na": "1"}, headers=HX
         )
     )
-    assert "say why DECL_TOTAL is not available for T" in body
+    assert f"say why {TOTAL_LABEL} is not available for year T" in body
     assert not DataValue.objects.unrestricted().filter(element__code="DECL_TOTAL").exists()
     client.post(
         row,
@@ -297,7 +301,7 @@ def test_a_jump_against_t_minus_1_asks_for_an_explanation(client, ncp, open_cycl
     start(open_cycle)
     save(open_cycle, ValueInput("AEO_COUNT", "T", 300), ValueInput("AEO_COUNT", "T-1", 100))
     page = text(client.get(url(open_cycle, "D1/")))
-    assert "AEO_COUNT changed from 100 (T-1) to 300 (T), +200%; explain the change" in page
+    assert f"{AEO_LABEL} changed from 100 in year T-1 to 300 in year T, +200%; explain the change" in page
     assert 'name="just__jump:AEO_COUNT"' in page
     response = client.post(
         url(open_cycle, "D1/rows/AEO_COUNT/"),
@@ -356,7 +360,7 @@ def test_a_whole_page_post_keeps_what_could_not_be_saved(client, ncp, open_cycle
     assert response.status_code == 200
     assert stored(open_cycle, "DECL_TOTAL") == 2000
     assert stored(open_cycle, "DECL_ELECTRONIC") is None
-    assert "DECL_ELECTRONIC (T) must be a number" in body
+    assert f"{ELECTRONIC_LABEL} (year T) must be a number" in body
     assert 'name="DECL_ELECTRONIC__T__value" value="lots"' in body
     assert 'aria-invalid="true"' in body
     assert 'href="#f-DECL_ELECTRONIC-T-value"' in body  # the summary at the top links to the field
@@ -463,7 +467,7 @@ def test_submission_is_refused_while_problems_remain(client, ncp, open_cycle):
     assert response.status_code == 422
     body = text(response)
     assert "The self-assessment was not submitted" in body
-    assert "DECL_TOTAL (T) is missing: report it or say why it is not available" in body
+    assert f"{TOTAL_LABEL} (year T) is missing: report it or say why it is not available" in body
     assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "in_progress"
 
 

@@ -1,22 +1,21 @@
 """Real-browser journey of a member dashboard: the NCP opens it, sees the charts drawn (not empty
 containers), switches to French, and downloads a chart's data.
 
-With PMM_SCREENSHOTS=<folder> it also saves the page in English and French (docs/screenshots/)."""
+It saves the page in English and French: into docs/screenshots/ with PMM_SCREENSHOTS=1 (see
+tests/browser_support.py)."""
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from browser_support import browser, screenshot_folder, sign_in  # noqa: F401 - the fixture, shared
 from conftest import cycle_of, write_results
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
 from pmm.targets.services import target_set
-from test_browser_journeys import browser, sign_in  # noqa: F401 - the fixture, shared
 
 PASSWORD = "correct-horse-battery-staple"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,6 +47,7 @@ def test_ncp_sees_the_charts_switches_to_french_and_downloads_data(
     reference_data,
     make_user,
     open_cycle,
+    tmp_path,
 ):
     earlier = cycle_of(2022)
     _publish(earlier, -20.0)
@@ -68,16 +68,14 @@ def test_ncp_sees_the_charts_switches_to_french_and_downloads_data(
         expect(charts.nth(index).locator("svg .role-mark").first).to_be_attached(timeout=15_000)
         assert charts.nth(index).locator("svg path").count() > 0
     expect(page.locator("text=Strengths and weaknesses")).to_be_visible()
-    shots = os.environ.get("PMM_SCREENSHOTS")
-    if shots:
-        page.screenshot(path=str(Path(shots) / "dashboard-en.png"), full_page=True, clip=CLIP)
+    shots = screenshot_folder(tmp_path)
+    page.screenshot(path=str(shots / "dashboard-en.png"), full_page=True, clip=CLIP)
 
     page.select_option("#language-select", "fr")
     page.click(".lang-form button[type=submit]")
-    expect(page.locator("h1")).to_have_text(re.compile("Tableau de bord de"))
+    expect(page.locator("h1")).to_have_text("Tableau de bord du Kenya")
     expect(page.locator("figure.chart").first.locator("svg .role-mark").first).to_be_attached(timeout=15_000)
-    if shots:
-        page.screenshot(path=str(Path(shots) / "dashboard-fr.png"), full_page=True, clip=CLIP)
+    page.screenshot(path=str(shots / "dashboard-fr.png"), full_page=True, clip=CLIP)
 
     with page.expect_download() as download_info:
         page.locator("#dimension-overview a[href*='format=csv']").click()

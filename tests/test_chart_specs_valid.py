@@ -36,6 +36,16 @@ def every_kind() -> dict[str, dict[str, Any]]:
         "trend, no point": specs.trend([], year_label="Year", value_label="V"),
         "overview": specs.dimension_overview(DIMENSIONS, dimension_label="Dimension", count_label="KPIs"),
         "distribution": specs.distribution(GROUPS, value_label="V", group_label="G", unit="u"),
+        "answer shares": specs.answer_shares(
+            [
+                {"group": "All members", "answer": "Yes", "members": 3, "percent": 60.0},
+                {"group": "All members", "answer": "No", "members": 2, "percent": 40.0},
+                {"group": "Europe", "answer": "", "members": None, "percent": None},
+            ],
+            answers=["Yes", "No"],
+            group_label="Group",
+            share_label="Share of the members (%)",
+        ),
     }
 
 

@@ -15,6 +15,8 @@ from pmm.assessments.workbook import layout as L
 from pmm.cli import app
 from pmm.cycles.models import Cycle
 
+ELECTRONIC = "“Declarations submitted and processed electronically”"  # a data element as messages name it
+
 
 @pytest.fixture
 def runner() -> CliRunner:
@@ -147,7 +149,7 @@ def test_workbook_import_prints_each_problem_and_exits_1(
     assert result.stderr.splitlines() == [
         "Error: The workbook has 2 problems; nothing was saved.",
         f"  - Sheet {sheet}, cell D{row}: holds a formula (=2*3); type the value itself.",
-        f"  - Sheet {sheet}, cell D{row + 1}: “many” is text; DECL_ELECTRONIC (T) needs a number.",
+        f"  - Sheet {sheet}, cell D{row + 1}: “many” is text; {ELECTRONIC} (year T) needs a number.",
     ]
     assert result.stdout == ""
     assert not Assessment.objects.exists()
@@ -239,6 +241,6 @@ def test_assessment_submit_lists_what_blocks_it(runner: CliRunner, open_cycle: A
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert lines[0].startswith("Error: The assessment cannot be submitted yet: ")
-    missing = "DECL_ELECTRONIC (T) is missing: report it or say why it is not available"
+    missing = f"{ELECTRONIC} (year T) is missing: report it or say why it is not available"
     assert f"  - missing:DECL_ELECTRONIC@T: {missing}" in lines
     assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "in_progress"

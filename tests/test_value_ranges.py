@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pmm.assessments.models import DataValue
+from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import ElementSpec
 from pmm.assessments.validation import coerce
 from pmm.framework.kinds import ELEMENT_TYPES, MAX_EXACT_INTEGER, VALUE_LIMITS
@@ -59,7 +60,7 @@ def test_a_value_beyond_what_its_type_holds_is_422_naming_the_field(client, open
     assert response.status_code == 422, response.content
     fields = response.json()["error"]["fields"]
     assert [f["field"] for f in fields] == ["values[0].value"]
-    assert element in fields[0]["message"]
+    assert cycle_spec(open_cycle).elements[element].name["en"] in fields[0]["message"]  # named by its label
     assert not DataValue.objects.unrestricted().filter(assessment__cycle=open_cycle).exists()
 
 

@@ -28,6 +28,10 @@ from pmm.core.errors import ApplicationError
 from pmm.cycles.services import cycle_create
 
 MEMBER = "KEN"
+# Data elements as messages name them (by their label).
+TOTAL_LABEL = "“Total number of Customs goods declarations (import, export and transit)”"
+SHARE_LABEL = "“Share of declaration data elements mapped to the WCO Data Model”"
+RFI_LABEL = "“Requests for information received”"
 
 
 # --------------------------------------------------------------------------------------------
@@ -295,11 +299,12 @@ def test_validation_problems_are_named_by_cell(started):
     messages = field_messages(error)
     assert error.code == "invalid_values"
     assert messages[f"Sheet {percent_sheet}, cell {percent}"].startswith(
-        "DATA_MODEL_ALIGNED_SHARE (T) must be between 0 and 100, not 150"
+        f"{SHARE_LABEL} (year T) must be between 0 and 100, not 150"
     )
-    assert messages[f"Sheet {reason_sheet}, cell {reason}"] == "say why RFI_COUNT is not available for T"
+    reason_message = messages[f"Sheet {reason_sheet}, cell {reason}"]
+    assert reason_message == f"say why {RFI_LABEL} is not available for year T"
     sheet, ref = where(started, "DECL_TOTAL")
-    assert messages[f"Sheet {sheet}, cell {ref}"] == "DECL_TOTAL (T) must be a whole number"
+    assert messages[f"Sheet {sheet}, cell {ref}"] == f"{TOTAL_LABEL} (year T) must be a whole number"
     sheet, ref = kpi_where(started, "D1.O2.K2", L.KPI_JUSTIFICATION)
     assert "explain why" in messages[f"Sheet {sheet}, cell {ref}"]
     assert stored(started) == before
@@ -502,7 +507,7 @@ def test_text_in_a_numeric_cell_is_refused(started):
     before = stored(started)
     error = refused(started, data)
     assert field_messages(error) == {
-        f"Sheet {sheet}, cell {ref}": "“about 120 000” is text; DECL_TOTAL (T) needs a number."
+        f"Sheet {sheet}, cell {ref}": f"“about 120 000” is text; {TOTAL_LABEL} (year T) needs a number."
     }
     assert stored(started) == before
 

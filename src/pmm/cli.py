@@ -138,7 +138,8 @@ def _stdin_is_tty() -> bool:
     return sys.stdin.isatty()
 
 
-def _migrate() -> None:
+def _migrate(*, quiet: bool = False) -> None:
+    """Apply the migrations; list each one unless `quiet` (then one line says how many)."""
     from django.core.management import call_command
     from django.db import DEFAULT_DB_ALIAS, connections
     from django.db.migrations.executor import MigrationExecutor
@@ -151,7 +152,7 @@ def _migrate() -> None:
     if not plan:
         typer.echo(f"The database ({connection.vendor}: {database}) is up to date; no migrations to apply.")
         return
-    for migration, backwards in plan:
+    for migration, backwards in [] if quiet else plan:
         typer.echo(f"{'unapplied' if backwards else 'applied'} {migration.app_label}.{migration.name}")
     typer.echo(
         f"The database ({connection.vendor}: {database}) is up to date; "
@@ -246,23 +247,63 @@ def demo(
 
     Safe to run again: what already exists is left as it is.
     """
+    _demo_environment(host, port)
     _setup()
-    from pmm.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, demo_setup
+    from pmm.demo import DEMO_ACCOUNTS, DEMO_FIRST_STEPS, DEMO_PASSWORD, demo_keys, demo_setup
 
-    _migrate()
+    _migrate(quiet=True)
     for line in demo_setup():
         typer.echo(line)
-    headers = ("Username", "Password", "Role", "Member", "Who")
-    rows = [(a.username, DEMO_PASSWORD, a.role, a.member or "-", a.description) for a in DEMO_ACCOUNTS]
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+    typer.echo(f"\nThe demo is at {_url(host, port)}")
     typer.echo("\nDemo accounts (all with the same password):")
+    _table(
+        ("Username", "Password", "Role", "Member", "Who"),
+        [(a.username, DEMO_PASSWORD, a.role, a.member or "-", a.description) for a in DEMO_ACCOUNTS],
+    )
+    keys = demo_keys()
+    if keys:
+        typer.echo(
+            f"\nTwo-factor sign-in ({', '.join(k.username for k in keys)}): after the password, type the "
+            "code that `pmm demo-code <username>` prints (demo only), or add the key to an authenticator app:"
+        )
+        _table(("Username", "Authenticator key"), [(k.username, k.key) for k in keys])
+    typer.echo("\nWhat to try first:")
+    for step in DEMO_FIRST_STEPS:
+        typer.echo(f"  - {step}")
+    if not no_serve:
+        typer.echo("")
+        _serve(host, port)
+
+
+@app.command("demo-code")
+@_reports_errors
+def demo_code(username: Annotated[str, typer.Argument(help="A demo account, e.g. admin.")]) -> None:
+    """Print the current two-factor sign-in code of a demo account (only for a demo set up by `pmm demo`)."""
+    _demo_environment()
+    _setup()
+    from pmm.demo import demo_code as code_of
+
+    typer.echo(code_of(username))
+
+
+def _demo_environment(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """The demo runs in production mode (real error pages) with the demo's allowances (PMM_DEMO: a key
+    generated into PMM_VAR_DIR, plain HTTP, text logs), passed on to the server processes. Settings are
+    read once: when Django is set up already (in tests) they are left as they are."""
+    from django.apps import apps
+
+    if apps.ready:
+        return
+    os.environ["PMM_DEMO"] = "true"
+    os.environ.setdefault("PMM_BASE_URL", _url(host, port).rstrip("/"))
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, tuple("-" * w for w in widths), *rows]:
         typer.echo(
             "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
-    typer.echo(f"\nOpen {_url(host, port)} and sign in with one of these accounts.")
-    if not no_serve:
-        _serve(host, port)
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,7 +665,7 @@ def workbook_import(
 
         report = import_(actor=actor, assessment=assessment, data=data, filename=file.name, progress=step)
     typer.echo(report.summary())
-    for changed in [*report.values, *report.kpis]:
+    for changed in [*report.values, *report.kpis, *report.explanations]:
         typer.echo(f"  {changed.cell}: {changed.subject}")
 
 

@@ -24,13 +24,12 @@ from pmm.assessments.services import (
     values_save,
 )
 from pmm.assessments.spec import spec_from_document
-from pmm.authz.roles import TWO_FACTOR_ROLES
 from pmm.core.actors import SYSTEM
+from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle
 from pmm.cycles.services import cycle_change_status, cycle_create, extension_grant
 from pmm.demo_data import (
     DEFAULT_SEED,
-    IN_PROGRESS,
     NOT_STARTED,
     SUBMITTED,
     AssessmentPlan,
@@ -41,8 +40,12 @@ from pmm.framework.models import Framework, FrameworkStatus
 from pmm.framework.services import framework_load
 from pmm.members.models import GroupKind, Member
 from pmm.members.services import members_load
+from pmm.results.participation import cycle_participation
 
 DEMO_PASSWORD = "pmm-demo-2026!"  # noqa: S105 - printed for the demo on purpose
+DEMO_EMAIL_DOMAIN = "demo.pmm.invalid"  # the accounts the demo created, and only those, have it
+# The demo's authenticator: a TOTP device under this name is the marker `pmm demo-code` asks for.
+DEMO_TOTP_DEVICE_NAME = "demo authenticator"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,18 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# What a first visit of the demo could try, printed by `pmm demo` after the accounts.
+DEMO_FIRST_STEPS = [
+    "ncp-fra: France's home page leads to the peer reviewer's queries (due in 14 days); its dashboard "
+    "shows the targets for 2026.",
+    "contrib-ken: Kenya's 2024 self-assessment is in progress: type values (they save as you type) or "
+    "download the workbook.",
+    "admin: the 2024 cycle's status board, results and publications, and the audit log.",
+    "reviewer: France's peer review: its queries, the verdicts, the review matrix.",
+    "without signing in: the published results under /public/.",
+]
+
+
 def demo_setup() -> list[str]:
     """Load the framework, the members and the demo accounts; idempotent. Returns what it did."""
     done = [framework_load(actor=SYSTEM, text=settings.PMM_DEFAULT_FRAMEWORK_FILE.read_text()).summary()]
@@ -75,13 +90,13 @@ def demo_setup() -> list[str]:
         user_create(
             actor=SYSTEM,
             username=account.username,
-            email=f"{account.username}@demo.pmm.invalid",
+            email=f"{account.username}@{DEMO_EMAIL_DOMAIN}",
             password=DEMO_PASSWORD,
             roles=[RoleSpec(account.role, account.member)],
             reason="demo account",
         )
         done.append(f"account {account.username} created")
-    done.append(demo_two_factor_note())
+    done += demo_two_factor_setup()
     done += demo_cycles_setup()
     done += demo_publications_setup()
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
@@ -225,8 +240,8 @@ def demo_reviews_setup() -> list[str]:
             actor=reviewer, review=review, kpi="D1.O1.K1", text="Is the total of declarations for T-1 final?"
         )
     return [
-        "demo peer review: France 2024, member responding to 3 queries (due in 14 days), led by the demo "
-        "reviewer (Canada)"
+        "demo peer review: France 2024, member responding to 2 queries (due in 14 days; a third is being "
+        "prepared), led by the demo reviewer (Canada)"
     ]
 
 
@@ -313,14 +328,85 @@ def demo_signed_off_review() -> list[str]:
     ]
 
 
-def demo_two_factor_note() -> str:
-    """What the demo's Secretariat and reviewer accounts meet at their first sign-in."""
-    names = ", ".join(a.username for a in DEMO_ACCOUNTS if a.role in TWO_FACTOR_ROLES)
-    return (
-        f"two-factor authentication: {names} must set it up at their first sign-in; the page then shows "
-        "a QR code and its key for an authenticator app (FreeOTP, Aegis, Google or Microsoft "
-        "Authenticator…), and the recovery codes. Other accounts may turn it on from their account page."
-    )
+@dataclass(frozen=True)
+class DemoKey:
+    username: str
+    key: str  # base32, in groups of four, as typed into an authenticator app
+    url: str  # otpauth:// URI, as a QR code holds it
+
+
+def demo_two_factor_setup() -> list[str]:
+    """Turn two-factor authentication on for the demo accounts whose role requires it, with a new key
+    each, through the same service as a user's set-up (audited). Idempotent: an account with an
+    authenticator keeps it. Only accounts the demo created (by their e-mail address) are touched."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pmm.accounts.two_factor import has_totp, new_secret, required_for, totp_enable
+
+    done = []
+    for user in _demo_users():
+        if not required_for(user) or has_totp(user):
+            continue
+        key = new_secret()
+        with transaction.atomic():
+            system: Any = SYSTEM  # the set-up service names its actor; the operator's here (audited)
+            totp_enable(actor=system, user=user, key=key, code=f"{TOTP(bytes.fromhex(key)).token():06d}")
+            TOTPDevice.objects.filter(user=user).update(name=DEMO_TOTP_DEVICE_NAME)
+        done.append(f"two-factor authentication on for {user.username}")
+    return done
+
+
+def demo_keys() -> list[DemoKey]:
+    """The authenticator keys of the demo accounts that sign in with a code (demo only)."""
+    from pmm.accounts.two_factor import otpauth_url, secret_for_humans
+
+    return [
+        DemoKey(user.username, secret_for_humans(device.key), otpauth_url(user, device.key))
+        for user, device in _demo_devices()
+    ]
+
+
+def demo_code(username: str) -> str:
+    """The code a demo account's authenticator app shows now (the next one if the current one was used
+    already), so that the demo can be tried without an app. Refused outside a demo: the platform must
+    be served by `pmm demo` (PMM_DEMO, plain HTTP on this machine) and the account must be one the demo
+    created, with the authenticator the demo set up; a real account's codes are never given."""
+    from django_otp.oath import TOTP
+
+    if not settings.PMM_DEMO or settings.PMM_HTTPS:
+        raise ApplicationError(
+            "demo codes are given only for a demo started by `pmm demo` (PMM_DEMO on, PMM_HTTPS off)."
+        )
+    devices = {user.username: device for user, device in _demo_devices()}
+    if username not in devices:
+        names = ", ".join(sorted(devices)) or "none"
+        raise ApplicationError(
+            f"{username} is not a demo account with the demo's authenticator (those are: {names})."
+        )
+    device = devices[username]
+    totp = TOTP(bytes.fromhex(device.key))
+    totp.drift = max(0, device.last_t + 1 - totp.t())  # a code is accepted once: then the next one
+    return f"{totp.token():06d}"
+
+
+def _demo_users() -> list[User]:
+    """The demo accounts that `demo_setup` created (their e-mail address is under the demo's domain)."""
+    emails = {f"{a.username}@{DEMO_EMAIL_DOMAIN}" for a in DEMO_ACCOUNTS}
+    users = User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS], email__in=emails)
+    order = {a.username: i for i, a in enumerate(DEMO_ACCOUNTS)}
+    return sorted(users, key=lambda u: order[u.username])
+
+
+def _demo_devices() -> list[tuple[User, Any]]:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    users = _demo_users()
+    devices = {
+        d.user_id: d
+        for d in TOTPDevice.objects.filter(user__in=users, name=DEMO_TOTP_DEVICE_NAME, confirmed=True)
+    }
+    return [(u, devices[u.pk]) for u in users if u.pk in devices]
 
 
 DEMO_FRAMEWORK = "pmm-v1"
@@ -334,8 +420,9 @@ DEMO_ACTORS = {"KEN": ("contrib-ken", "ncp-ken"), "FRA": ("ncp-fra", "ncp-fra")}
 
 
 def demo_cycles_setup(seed: int = DEFAULT_SEED, today: date | None = None) -> list[str]:
-    """Open the 2024 cycle with about 60 members' synthetic data, and the closed 2022 cycle for ten of
-    them. Idempotent: a cycle that exists already is left as it is (each is made in one transaction)."""
+    """Open the 2024 cycle (every member is invited) with synthetic data for 45 members (of 60 planned:
+    15 do not start), and the closed 2022 cycle for ten of them. Idempotent: a cycle that exists already
+    is left as it is (each is made in one transaction)."""
     framework = Framework.objects.filter(code=DEMO_FRAMEWORK, status=FrameworkStatus.ACTIVE).first()
     if framework is None:
         return [f"demo cycles: skipped (no active {DEMO_FRAMEWORK} framework)"]
@@ -385,10 +472,11 @@ def demo_cycles_setup(seed: int = DEFAULT_SEED, today: date | None = None) -> li
             for assessment_plan in plan.assessments:
                 if assessment_plan.status != NOT_STARTED:
                     carry_out_plan(assessment_plan, cycle, actors)
+        counts = cycle_participation(cycle, None).total  # counted as every page counts it
         lines.append(
-            f"demo cycle {DEMO_YEAR}: {plan.count(SUBMITTED)} submitted, "
-            f"{plan.count(IN_PROGRESS)} in progress, {plan.count(NOT_STARTED)} invited but not started; "
-            f"open {cycle.opens_on} to {cycle.closes_on}"
+            f"demo cycle {DEMO_YEAR}: {counts.invited} members invited, {counts.started} started "
+            f"({counts.in_progress} in progress, {counts.submitted} submitted), {counts.not_started} not "
+            f"started; open {cycle.opens_on} to {cycle.closes_on}"
         )
     if lines:
         lines.append(f"demo data entered in {time.perf_counter() - started:.1f} s")

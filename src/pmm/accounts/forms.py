@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from pmm.accounts import lockout
@@ -48,9 +49,11 @@ class RolesForm(CheckedForm):
         label=_("Roles"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "One role per line, with the member's ISO3 code after a colon where the role needs one, "
-            "e.g. ncp:KEN or secretariat_analyst."
+        help_text=mark_safe(  # noqa: S308 (a translated constant: the codes typed in the field, as code)
+            _(
+                "One role per line, with the member's ISO3 code after a colon where the role needs one, "
+                "e.g. <code>ncp:KEN</code> or <code>secretariat_analyst</code>."
+            )
         ),
     )
     reason = forms.CharField(label=_("Reason"), required=False)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from pmm.accounts.models import Invitation, User
 from pmm.authz import can
+from pmm.members.phrases import for_member
 
 
 def password_link(user: User) -> str:
@@ -77,17 +78,17 @@ def send_invitation_to_existing_account(invitation: Invitation) -> None:
         with translation.override(language):
             names = {
                 "inviter": _inviter_name(invitation),
-                "member": invitation.member.display_name,
+                "for_member": for_member(invitation.member),
                 "username": user.username,
                 "until": formats.date_format(timezone.localtime(valid_until(invitation)), "DATE_FORMAT"),
                 "link": accept_link(invitation),
             }
             text = (
                 _(
-                    "%(inviter)s invited you to contribute for %(member)s on the WCO PMM platform.\n"
+                    "%(inviter)s invited you to contribute %(for_member)s on the WCO PMM platform.\n"
                     "You already have an account (username: %(username)s), so no new account was "
-                    "created and nothing was changed on yours. To add the contributor role for "
-                    "%(member)s to your account, sign in and accept the invitation here, by "
+                    "created and nothing was changed on yours. To add the contributor role "
+                    "%(for_member)s to your account, sign in and accept the invitation here, by "
                     "%(until)s:\n%(link)s\n"
                     "If you do not expect this invitation, ignore this e-mail.\n"
                 )

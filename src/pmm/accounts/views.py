@@ -47,6 +47,7 @@ from pmm.authz.roles import Role
 from pmm.core.errors import ApplicationError, PermissionDenied
 from pmm.core.forms import form_add_problems
 from pmm.members.models import Member
+from pmm.members.phrases import for_member
 from pmm.web.middleware import refuse_bad_posted_text
 
 SECOND_STEP = "pmm_two_factor_pending"
@@ -338,7 +339,7 @@ def invitation_accept_view(request: HttpRequest, invitation_id: int) -> HttpResp
         else:
             messages.success(
                 request,
-                _("You now contribute for %(member)s.") % {"member": invitation.member.display_name},
+                _("You now contribute %(for_member)s.") % {"for_member": for_member(invitation.member)},
             )
             return redirect("web:home")
     return render(

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 
 from pmm.analytics import rules
-from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import FrameworkSpec
 from pmm.authz import can, require
@@ -28,11 +29,13 @@ from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience, may_see
 from pmm.members.models import Group, GroupKind, Member
-from pmm.public.selectors import STARTED, SUBMITTED, Counts, name_key
+from pmm.public.selectors import name_key
 from pmm.results.aggregates import Contribution, GroupStats, Result, Suppressed, custom_group_stats
+from pmm.results.answers import answers_kpi, with_answers
 from pmm.results.engine import COMPUTED
-from pmm.results.group_stats import GLOBAL, GroupAggregate, aggregates_for
-from pmm.results.models import KpiResult, Publication, PublishedMember, PublishedResult
+from pmm.results.group_stats import GLOBAL, GroupAggregate, aggregates_for, statistics_key
+from pmm.results.models import KpiResult, Publication, PublishedResult
+from pmm.results.participation import Counts, cycle_participation
 from pmm.results.selectors import publication_get
 from pmm.results.series import latest_publications, member_history
 
@@ -116,21 +119,24 @@ class _Visible:
 
 
 def _visible_values(audience: Audience, publication: Publication | None, kpis: Iterable[str]) -> _Visible:
-    """The publication's computed values of `kpis` that the audience may see, in one query."""
+    """The publication's computed values of `kpis` that the audience may see, in two queries."""
     found = _Visible()
     if publication is None:
         return found
     rows = (
         PublishedResult.objects.visible_to(audience)
         .filter(publication=publication, kpi__in=sorted(set(kpis)), status=COMPUTED, value__isnull=False)
-        .values_list("member_id", "member__iso3", "member__name", "kpi", "component", "value", "disclosure")
+        .values_list("member_id", "kpi", "component", "value", "disclosure")
     )
+    # Names once per member (one query of every member), not once per value.
+    names = {pk: (iso3, name) for pk, iso3, name in Member.objects.values_list("pk", "iso3", "name")}
     values: dict[Key, dict[int, float]] = defaultdict(dict)
-    for member, iso3, name, kpi, component, value, level in rows:
+    for member, kpi, component, value, level in rows:
         if value is None or not may_see(audience, member, level, publication.cycle_id):  # as the filter
             continue
         values[(kpi, component)][member] = float(value)
-        found.members.setdefault(member, MemberRef(member, iso3, name))
+        if member not in found.members:
+            found.members[member] = MemberRef(member, *names[member])
     found.values = dict(values)
     return found
 
@@ -143,6 +149,18 @@ def _at_least(result: Result, k: int) -> Result:
     """Statistics of fewer than k members are not shown."""
     if isinstance(result, GroupStats) and result.count < k:
         return Suppressed("too_few")
+    return result
+
+
+def _visible_stats(
+    members: frozenset[int], contributions: tuple[Contribution, ...], k: int, answers: bool
+) -> Result:
+    """Statistics of the members' values the reader sees (shown from k members), with the counts per
+    answer of a yes/no or ordinal KPI."""
+    result = _at_least(custom_group_stats(members, contributions), k)
+    if answers and isinstance(result, GroupStats):
+        values = (float(c.value) for c in contributions if c.visible and c.member in members)
+        return with_answers(result, values)
     return result
 
 
@@ -257,14 +275,15 @@ def _classified(row: InstrumentRow, spec: FrameworkSpec, visible: _Visible, k: i
         for kpi in spec.outcomes[outcome].kpis:
             if kpi in told_by:
                 continue
+            answers = answers_kpi(spec.kpis[kpi])
             for component in spec.kpis[kpi].formulas:
                 contributions = visible.contributions((kpi, component))
                 comparisons.append(
                     Comparison(
                         kpi,
                         component,
-                        _at_least(custom_group_stats(applying, contributions), k),
-                        _at_least(custom_group_stats(others, contributions), k),
+                        _visible_stats(applying, contributions, k, answers),
+                        _visible_stats(others, contributions, k, answers),
                     )
                 )
     return InstrumentRow(
@@ -468,48 +487,17 @@ class Analytics:
     distributions: list[GroupAggregate]  # released or not: global, then each WCO region
     needs: list[Need]  # every group (all members, then each WCO region) and outcome
     priorities: list[Need]  # the regions' outcomes with the highest shares of weak members
+    # Names what comes from the publication for this audience (its group statistics' key): pages may
+    # cache what they build from it under it. "" when nothing is published.
+    figures_key: str = ""
 
 
 def _participation(cycle: Cycle, publication: Publication | None) -> tuple[list[Participation], Counts]:
-    """Members of each WCO region and income group, and how many started, submitted and were published.
-    The counting follows the public site's participation (`pmm.public.selectors`), with every member
-    counted as invited. Five queries."""
-    groups = list(
-        Group.objects.filter(kind__in=PARTICIPATION_KINDS)
-        .annotate(invited=Count("members"))
-        .order_by("kind", "sort_order", "code")
-    )
-    figures = {"started": Count("id", filter=STARTED), "submitted": Count("id", filter=SUBMITTED)}
-    progress = {
-        group: (started, submitted)
-        for group, started, submitted in Assessment.objects.filter(
-            cycle=cycle, member__groups__kind__in=PARTICIPATION_KINDS
-        )
-        .values_list("member__groups")
-        .annotate(**figures)
-        .order_by()
-    }
-    published: dict[int, int] = {}
-    if publication is not None:
-        published = dict(
-            PublishedMember.objects.unrestricted()  # counts of published members: participation is public
-            .filter(publication=publication, member__groups__kind__in=PARTICIPATION_KINDS)
-            .values_list("member__groups")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-    rows = [
-        Participation(g, Counts(g.invited, *progress.get(g.pk, (0, 0)), published.get(g.pk, 0)))
-        for g in groups
-    ]
-    overall = Assessment.objects.filter(cycle=cycle).aggregate(**figures)
-    total = Counts(
-        Member.objects.count(),
-        overall["started"] or 0,
-        overall["submitted"] or 0,
-        publication.member_count if publication is not None else 0,
-    )
-    return rows, total
+    """Members of each WCO region and income group, and how many started, submitted and were published
+    in the chosen publication: `pmm.results.participation`, as everywhere. Six queries."""
+    groups = list(Group.objects.filter(kind__in=PARTICIPATION_KINDS).order_by("kind", "sort_order", "code"))
+    counted = cycle_participation(cycle, publication, PARTICIPATION_KINDS)
+    return [Participation(g, counted.of(g)) for g in groups], counted.total
 
 
 def _current_coverage(actor: Any, cycle: Cycle) -> dict[Key, int]:
@@ -531,7 +519,9 @@ def _current_coverage(actor: Any, cycle: Cycle) -> dict[Key, int]:
 
 def secretariat_analytics(actor: Any, cycle: Cycle, publication: str | int | None = None) -> Analytics:
     """Participation, coverage and distributions per KPI, and the outcomes where many members of a
-    region are weak, for the Secretariat (`cycle.status_board`)."""
+    region are weak, for the Secretariat (`cycle.status_board`). What comes from the publication is
+    read once per publication and audience and cached (`_published_figures`); participation and the
+    current results are read each time (they change until the cycle closes)."""
     require(actor, "cycle.status_board")
     chosen = publication_get(cycle, publication)
     audience = audience_of(actor)
@@ -539,35 +529,26 @@ def secretariat_analytics(actor: Any, cycle: Cycle, publication: str | int | Non
     links = framework_links(cycle)
     k = settings.PMM_AGGREGATE_MIN_MEMBERS
     participation, total = _participation(cycle, chosen)
-    visible = _visible_values(audience, chosen, spec.kpis)
     # Current results are read through `assessment.view`: here, for every member at once.
     current = (
         _current_coverage(actor, cycle) if audience.everything and can(actor, "assessment.view") else None
     )
+    regions = [p.group for p in participation if p.group.kind == GroupKind.WCO_REGION]
+    figures_key = "pmm:analytics:" + statistics_key(chosen, audience) if chosen is not None else ""
+    published = _published_figures(figures_key, audience, cycle, chosen, spec, links, regions)
     coverage = [
         Coverage(
             kpi,
             component,
-            len(visible.values.get((kpi, component), {})),
+            published.reporting.get((kpi, component), 0),
             None if current is None else current.get((kpi, component), 0),
         )
         for kpi in spec.kpis
         for component in spec.kpis[kpi].formulas
     ]
-    regions = [p.group for p in participation if p.group.kind == GroupKind.WCO_REGION]
-    order = {GLOBAL: 0} | {g.code: i + 1 for i, g in enumerate(regions)}
-    found = aggregates_for(audience, cycle, chosen) if chosen is not None else []
-    distributions = sorted(
-        (a for a in found if not a.reviewed_only and a.group in order),
-        key=lambda a: (
-            spec.kpis[a.kpi].position,
-            list(spec.kpis[a.kpi].formulas).index(a.component),
-            order[a.group],
-        ),
-    )
-    needs = _needs(spec, links, visible, distributions, regions) if chosen is not None else []
+    order = _region_order(regions)
     priorities = sorted(
-        (n for n in needs if n.group != GLOBAL and n.reporting >= k and n.weak),
+        (n for n in published.needs if n.group != GLOBAL and n.reporting >= k and n.weak),
         key=lambda n: (-n.share, -n.weak, order[n.group], list(spec.outcomes).index(n.outcome)),
     )[:PRIORITIES]
     return Analytics(
@@ -579,9 +560,78 @@ def secretariat_analytics(actor: Any, cycle: Cycle, publication: str | int | Non
         participation,
         total,
         coverage,
-        distributions,
-        needs,
+        published.distributions,
+        published.needs,
         priorities,
+        figures_key,
+    )
+
+
+@dataclass(frozen=True)
+class _Published:
+    """What the Secretariat's analytics read from one publication for one audience."""
+
+    reporting: dict[Key, int]  # members with a computed value the audience sees
+    distributions: list[GroupAggregate]
+    needs: list[Need]
+
+
+def _region_order(regions: list[Group]) -> dict[str, int]:
+    return {GLOBAL: 0} | {g.code: i + 1 for i, g in enumerate(regions)}
+
+
+def _published_figures(
+    cache_key: str,
+    audience: Audience,
+    cycle: Cycle,
+    chosen: Publication | None,
+    spec: FrameworkSpec,
+    links: Links,
+    regions: list[Group],
+) -> _Published:
+    """Coverage, distributions and needs of the publication for the audience, cached under `cache_key`
+    (made from its group statistics' key: the same publication, audience, groups and k): publications
+    never change. The statistics themselves come from `aggregates_for` (cached as well)."""
+    if chosen is None:
+        return _Published({}, [], [])
+    found: _Published | None = cache.get(cache_key)
+    if found is not None:
+        return found
+    visible = _visible_values(audience, chosen, spec.kpis)
+    order = _region_order(regions)
+    distributions = sorted(
+        (a for a in aggregates_for(audience, cycle, chosen) if not a.reviewed_only and a.group in order),
+        key=lambda a: (
+            spec.kpis[a.kpi].position,
+            list(spec.kpis[a.kpi].formulas).index(a.component),
+            order[a.group],
+        ),
+    )
+    found = _Published(
+        {key: len(values) for key, values in visible.values.items()},
+        distributions,
+        _needs(spec, links, visible, distributions, regions),
+    )
+    cache.set(cache_key, found, timeout=24 * 3600)
+    return found
+
+
+def spread_of(
+    actor: Any, cycle: Cycle, code: str, component: str, publication: str | int | None = None
+) -> list[GroupAggregate]:
+    """The statistics of one KPI component for all members and each WCO region, as the Secretariat's
+    analytics show them (`secretariat_analytics(...).distributions` of that component), computed for
+    that component only: what its chart's download needs. Empty when nothing is published."""
+    require(actor, "cycle.status_board")
+    chosen = publication_get(cycle, publication)
+    if chosen is None:
+        return []
+    regions = list(Group.objects.filter(kind=GroupKind.WCO_REGION).order_by("sort_order", "code"))
+    order = _region_order(regions)
+    found = aggregates_for(audience_of(actor), cycle, chosen, kpi=code)
+    return sorted(
+        (a for a in found if a.component == component and not a.reviewed_only and a.group in order),
+        key=lambda a: order[a.group],
     )
 
 

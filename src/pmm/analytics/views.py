@@ -5,12 +5,13 @@ Charts (`pmm.charts`) are built from what the selectors read, and their download
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -18,13 +19,16 @@ from pmm.analytics import rules
 from pmm.analytics.selectors import (
     Analytics,
     InstrumentsView,
+    Need,
     SdgFigure,
     SdgView,
     framework_links,
     instruments_view,
     sdg_view,
     secretariat_analytics,
+    spread_of,
 )
+from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.authz import require
 from pmm.charts import Chart, chart_download, specs
@@ -34,6 +38,7 @@ from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
 from pmm.members.models import Member
 from pmm.results.aggregates import GroupStats, Result
+from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text
 from pmm.results.formatting import component_label, number_text, units_of, value_text, withheld_text
 from pmm.results.group_stats import GroupAggregate
 from pmm.results.selectors import publications_of
@@ -64,6 +69,12 @@ def _stats(
     result: Result | None, kpi: KpiSpec, spec: FrameworkSpec, units: Units, too_few: str = ""
 ) -> dict[str, Any]:
     """Statistics ready to show: median, quartiles and count in the KPI's unit, or why they are not."""
+    if isinstance(result, AnswerStats):
+        return {
+            "shown": True,
+            "count": result.count,
+            "answers": shares_text(shares(result, kpi, spec, units)),
+        }
     if isinstance(result, GroupStats):
         return {
             "shown": True,
@@ -282,12 +293,19 @@ def _percent(part: int, whole: int) -> str:
     return _("%(number)s%%") % {"number": number_text(100 * part / whole, 0)} if whole else "-"
 
 
-def _distribution_chart(
-    view: Analytics, code: str, component: str, label: str, found: list[GroupAggregate], units: Units
+def _spread_chart(
+    view_spec: FrameworkSpec, cycle: Cycle, code: str, component: str, found: list[GroupAggregate]
 ) -> Chart:
     """One KPI component's released statistics, all members and each WCO region: boxes from the first
-    to the third quartile with the median."""
+    to the third quartile with the median; for a yes/no or ordinal KPI, the shares of the members per
+    answer."""
+    kpi, units = view_spec.kpis[code], units_of(cycle.framework.document)
+    label = _kpi_label(view_spec, code, component)
     group = _("Group")
+    chart_id = _chart_id("spread", code, component)
+    filename = _chart_id("pmm", str(cycle.reporting_year), code, component, "spread")
+    if answers_kpi(kpi):
+        return _shares_chart(view_spec, kpi, label, found, units, chart_id, filename)
     rows = []
     for a in found:
         stats = a.result if isinstance(a.result, GroupStats) else None
@@ -305,24 +323,118 @@ def _distribution_chart(
         "For each group, the middle half of the values of %(value)s (first to third quartile) and the median."
     ) % {"value": label}
     return Chart(
-        id=_chart_id("spread", code, component),
+        id=chart_id,
         title=label,
         description=description,
         spec=specs.distribution(
-            rows, value_label=label, group_label=group, unit=_unit(view.spec.kpis[code], units),
-            description=description,
+            rows, value_label=label, group_label=group, unit=_unit(kpi, units), description=description,
         ),
         columns=[
             ("group", group), ("count", _("Members")), ("q1", _("First quartile")), ("median", _("Median")),
             ("q3", _("Third quartile")), ("withheld", _("Not shown because")),
         ],
         rows=rows,
-        filename=_chart_id("pmm", str(view.cycle.reporting_year), code, component, "spread"),
+        filename=filename,
     )  # fmt: skip
 
 
+def _shares_chart(
+    spec: FrameworkSpec,
+    kpi: KpiSpec,
+    label: str,
+    found: list[GroupAggregate],
+    units: Units,
+    chart_id: str,
+    filename: str,
+) -> Chart:
+    """A yes/no or ordinal KPI component: for each group, the share of its members per answer."""
+    group, share = _("Group"), _("Share of the members (%)")
+    rows: list[dict[str, Any]] = []
+    answers: list[str] = []
+    for a in found:
+        name = pick(a.group_name)
+        if not isinstance(a.result, AnswerStats):
+            why = withheld_text(getattr(a.result, "reason", ""))
+            rows.append({"group": name, "answer": "", "members": None, "percent": None, "withheld": why})
+            continue
+        for s in shares(a.result, kpi, spec, units):
+            answers += [s.label] if s.label not in answers else []
+            rows.append(
+                {
+                    "group": name,
+                    "answer": s.label,
+                    "members": s.members,
+                    "percent": _rounded(s.percent),
+                    "withheld": "",
+                }
+            )
+    description = _("For each group, the share of the members per answer to %(value)s.") % {"value": label}
+    return Chart(
+        id=chart_id,
+        title=label,
+        description=description,
+        spec=specs.answer_shares(
+            rows, answers=answers, group_label=group, share_label=share, description=description
+        ),
+        columns=[
+            ("group", group), ("answer", _("Answer")), ("members", _("Members")), ("percent", share),
+            ("withheld", _("Not shown because")),
+        ],
+        rows=rows,
+        filename=filename,
+    )  # fmt: skip
+
+
+class _Sections:
+    """The page's sections that come from the publication (where members need support, the spread of
+    the values), ready to show, each built when the template first reads it: the template keeps them
+    rendered in the cache per publication, audience, language and address (`figures_key`), so a warm
+    page builds none of them."""
+
+    def __init__(self, view: Analytics, dimension: str):
+        self.view, self.dimension = view, dimension
+        self.spec, self.units = view.spec, units_of(view.cycle.framework.document)
+
+    @functools.cached_property
+    def distributions(self) -> list[dict[str, Any]]:
+        spec, units = self.spec, self.units
+        by_component: dict[tuple[str, str], list[GroupAggregate]] = {}
+        for a in self.view.distributions:
+            if spec.kpis[a.kpi].dimension == self.dimension:
+                by_component.setdefault((a.kpi, a.component), []).append(a)
+        distributions = []
+        for (code, component), found in by_component.items():
+            label = _kpi_label(spec, code, component)
+            groups = [{"name": a.group_name, **_stats(a.result, spec.kpis[code], spec, units)} for a in found]
+            released = any(isinstance(a.result, GroupStats) for a in found)
+            chart = _spread_chart(spec, self.view.cycle, code, component, found) if released else None
+            distributions.append({"label": label, "kpi": code, "groups": groups, "chart": chart})
+        return distributions
+
+    def _need(self, n: Need) -> dict[str, Any]:
+        return {
+            "need": n,
+            "outcome": self.spec.outcomes[n.outcome],
+            "share": _percent(n.weak, n.reporting),
+            "instruments": [(c, self.view.links.instruments[c]) for c in n.instruments],
+        }
+
+    @functools.cached_property
+    def priorities(self) -> list[dict[str, Any]]:
+        return [self._need(n) for n in self.view.priorities]
+
+    @functools.cached_property
+    def needs_by_group(self) -> list[dict[str, Any]]:
+        by_group: list[dict[str, Any]] = []
+        for n in self.view.needs:
+            if not by_group or by_group[-1]["code"] != n.group:
+                by_group.append({"code": n.group, "name": n.group_name, "needs": []})
+            by_group[-1]["needs"].append(self._need(n))
+        return by_group
+
+
 def _analytics_context(view: Analytics, dimension: str) -> dict[str, Any]:
-    spec, units, links = view.spec, units_of(view.cycle.framework.document), view.links
+    spec = view.spec
     participation: dict[str, list[Any]] = {}
     for p in view.participation:
         participation.setdefault(p.group.kind, []).append(p)
@@ -335,31 +447,6 @@ def _analytics_context(view: Analytics, dimension: str) -> dict[str, Any]:
         }
         for c in view.coverage
     ]
-    by_component: dict[tuple[str, str], list[GroupAggregate]] = {}
-    for a in view.distributions:
-        if spec.kpis[a.kpi].dimension == dimension:
-            by_component.setdefault((a.kpi, a.component), []).append(a)
-    distributions = []
-    for (code, component), found in by_component.items():
-        label = _kpi_label(spec, code, component)
-        groups = [{"name": a.group_name, **_stats(a.result, spec.kpis[code], spec, units)} for a in found]
-        released = any(isinstance(a.result, GroupStats) for a in found)
-        chart = _distribution_chart(view, code, component, label, found, units) if released else None
-        distributions.append({"label": label, "kpi": code, "groups": groups, "chart": chart})
-
-    def need(n: Any) -> dict[str, Any]:
-        return {
-            "need": n,
-            "outcome": spec.outcomes[n.outcome],
-            "share": _percent(n.weak, n.reporting),
-            "instruments": [(c, links.instruments[c]) for c in n.instruments],
-        }
-
-    by_group: list[dict[str, Any]] = []
-    for n in view.needs:
-        if not by_group or by_group[-1]["code"] != n.group:
-            by_group.append({"code": n.group, "name": n.group_name, "needs": []})
-        by_group[-1]["needs"].append(need(n))
     return {
         "participation_tables": [
             (_("By WCO region"), participation.get("wco_region", [])),
@@ -367,19 +454,46 @@ def _analytics_context(view: Analytics, dimension: str) -> dict[str, Any]:
         ],
         "min_members": view.min_members,
         "coverage": coverage,
-        "distributions": distributions,
-        "charts": [d["chart"] for d in distributions if d["chart"] is not None],
+        "sections": _Sections(view, dimension),
         "dimensions": list(spec.dimensions.values()),
         "chosen_dimension": dimension,
-        "priorities": [need(n) for n in view.priorities],
-        "needs_by_group": by_group,
     }
+
+
+def _spread_download(request: HttpRequest, cycle: Cycle, wanted: str) -> HttpResponse:
+    """A spread chart's download (`?chart=spread-...&format=...`), from that KPI component's statistics
+    only (`spread_of`), not from the whole page. 404 for a chart the page would not draw."""
+    spec = cycle_spec(cycle)
+    asked = request.GET.get("publication") or None
+    chosen = next(
+        (
+            (code, c)
+            for code, kpi in spec.kpis.items()
+            for c in kpi.formulas
+            if _chart_id("spread", code, c) == wanted
+        ),
+        None,
+    )
+    try:
+        found = spread_of(request.user, cycle, *chosen, asked) if chosen else []
+    except ApplicationError as error:
+        raise Http404(error.message) from error
+    charts = []
+    if chosen and any(isinstance(a.result, GroupStats) for a in found):
+        charts.append(_spread_chart(spec, cycle, *chosen, found))
+    response = chart_download(request, charts)
+    if response is None:  # not reached: the request names a chart
+        raise Http404()
+    return response
 
 
 @login_required
 def analytics_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = cycle_get(cycle_id)
     require(request.user, "cycle.status_board")
+    wanted = request.GET.get("chart")
+    if wanted is not None:
+        return _spread_download(request, cycle, wanted)
     view, problem = _asked_or_default(
         lambda: secretariat_analytics(request.user, cycle, request.GET.get("publication") or None),
         lambda: secretariat_analytics(request.user, cycle),
@@ -389,9 +503,6 @@ def analytics_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     if dimension not in view.spec.dimensions:
         dimension = next(iter(view.spec.dimensions), "")
     context = _analytics_context(view, dimension)
-    download = chart_download(request, context["charts"])
-    if download is not None:
-        return download
     return render(
         request,
         "analytics/analytics.html",

@@ -8,13 +8,15 @@ Pure: plain data in, a list of `Issue` out. Two levels:
   submission.
 
 Messages are English templates with named parameters; `pmm.assessments.messages` translates them.
+An issue names a data element by its code in `element` (for machines: API fields, justifications)
+and by its label in `element_name` ({language: text}); messages show the label and the year in words.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -54,8 +56,30 @@ class Issue:
     def needs_justification(self) -> bool:
         return self.severity == "warning"
 
+    def shown_params(
+        self, name_of: Callable[[Mapping[str, str]], str], year_of: Callable[[str], str]
+    ) -> dict[str, Any]:
+        """The parameters as a message shows them: the element by its label (`name_of` picks it from
+        {language: text}), the period in words (`year_of`: "T" -> "year T")."""
+        params = dict(self.params)
+        name = params.pop("element_name", None)
+        if name:
+            params["element"] = name_of(name)
+        if "period" in params:
+            params["period"] = year_of(params["period"])
+        return params
+
     def text(self) -> str:
-        return self.message.format(**self.params)
+        """The message in English (API errors, the command line)."""
+        return self.message.format(**self.shown_params(english_name, english_year))
+
+
+def english_name(name: Mapping[str, str]) -> str:
+    return name.get("en") or next(iter(name.values()), "")
+
+
+def english_year(period: str) -> str:
+    return f"year {period}" if period in ("T", "T-1") else period
 
 
 Values = Mapping[tuple[str, str], Entry]
@@ -133,11 +157,13 @@ def check_entry(
     spec: FrameworkSpec, element_code: str, period: str, raw: Any, state: str, reason: str
 ) -> tuple[Entry | None, list[Issue]]:
     """Check one submitted value; return the entry to store (None when refused) and its problems."""
-    where = {"element": element_code, "period": period}
+    where: dict[str, Any] = {"element": element_code, "period": period}
     element = spec.elements.get(element_code)
+    if element is not None:
+        where["element_name"] = element.name
     if element is None or element.derived is not None:
         message = (
-            "unknown data element {element}" if element is None else "{element} is computed, not reported"
+            "unknown data element {element}" if element is None else "“{element}” is computed, not reported"
         )
         return None, [
             Issue(f"element:{element_code}", "element", "error", message, where, element_code, period)
@@ -148,7 +174,7 @@ def check_entry(
                 f"period:{slot(element_code, period)}",
                 "period",
                 "error",
-                "{element} is not collected for {period}",
+                "“{element}” is not collected for {period}",
                 where,
                 element_code,
                 period,
@@ -173,7 +199,7 @@ def check_entry(
                     f"reason:{slot(element_code, period)}",
                     "reason",
                     "error",
-                    "say why {element} is not available for {period}",
+                    "say why “{element}” is not available for {period}",
                     where,
                     element_code,
                     period,
@@ -195,7 +221,7 @@ def check_entry(
                 f"type:{slot(element_code, period)}",
                 "type",
                 "error",
-                "{element} ({period}) " + error,
+                "“{element}” ({period}) " + error,
                 params,
                 element_code,
                 period,
@@ -206,11 +232,11 @@ def check_entry(
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = {**where, "value": value, "min": _fmt(low), "max": _fmt(high)}
             message = (
-                "{element} ({period}) must be between {min} and {max}, not {value}"
+                "“{element}” ({period}) must be between {min} and {max}, not {value}"
                 if low is not None and high is not None
-                else "{element} ({period}) must be at least {min}, not {value}"
+                else "“{element}” ({period}) must be at least {min}, not {value}"
                 if low is not None
-                else "{element} ({period}) must be at most {max}, not {value}"
+                else "“{element}” ({period}) must be at most {max}, not {value}"
             )
             return None, [
                 Issue(
@@ -276,6 +302,17 @@ def needed_slots(spec: FrameworkSpec, not_applicable: Iterable[str]) -> list[tup
     return slots
 
 
+def jump_checked(element: ElementSpec) -> bool:
+    """Whether a change of `element` from T-1 to T beyond the threshold raises a warning."""
+    return "T-1" in element.periods and element.value_type not in {"text", "choice", "yes_no", "year"}
+
+
+def warning_keys(spec: FrameworkSpec) -> list[str]:
+    """The key of every warning `check_assessment` can raise, in the order it raises them."""
+    rules = [f"rule:{rule.code}" for rule in spec.rules if rule.severity == "warning"]
+    return rules + [f"jump:{element.code}" for element in spec.elements.values() if jump_checked(element)]
+
+
 def check_assessment(
     spec: FrameworkSpec, values: Values, not_applicable: Iterable[str], jump_threshold_percent: float
 ) -> list[Issue]:
@@ -304,7 +341,7 @@ def check_assessment(
                 )
             )
     for element in spec.elements.values():
-        if "T-1" not in element.periods or element.value_type in {"text", "choice", "yes_no", "year"}:
+        if not jump_checked(element):
             continue
         now, before = numbers.get(fx.Ref(element.code, "T")), numbers.get(fx.Ref(element.code, "T-1"))
         if not isinstance(now, int | float) or not isinstance(before, int | float):
@@ -320,9 +357,11 @@ def check_assessment(
                     f"jump:{element.code}",
                     "jump",
                     "warning",
-                    "{element} changed from {before} (T-1) to {now} (T){change_text}; explain the change",
+                    "“{element}” changed from {before} in year T-1 to {now} in year T{change_text}; "
+                    "explain the change",
                     {
                         "element": element.code,
+                        "element_name": element.name,
                         "before": _fmt(before),
                         "now": _fmt(now),
                         "change_text": f", {change:+.0f}%" if change is not None else "",
@@ -338,8 +377,8 @@ def check_assessment(
                     f"missing:{slot(code, period)}",
                     "missing",
                     "error",
-                    "{element} ({period}) is missing: report it or say why it is not available",
-                    {"element": code, "period": period},
+                    "“{element}” ({period}) is missing: report it or say why it is not available",
+                    {"element": code, "element_name": spec.elements[code].name, "period": period},
                     element=code,
                     period=period,
                 )

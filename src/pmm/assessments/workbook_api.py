@@ -33,6 +33,8 @@ class ImportOut(Schema):
     values: list[ChangedOut]
     kpis: list[ChangedOut]
     kept: list[ChangedOut]
+    explanations: list[ChangedOut]  # explanations of warnings saved
+    unneeded: list[ChangedOut]  # explanations not saved: their warning does not arise from the values
 
 
 @router.get(
@@ -74,4 +76,6 @@ def upload(request: HttpRequest, cycle: int, iso3: str, file: File[UploadedFile]
         "values": [{"cell": c.cell, "subject": c.subject} for c in report.values],
         "kpis": [{"cell": c.cell, "subject": c.subject} for c in report.kpis],
         "kept": [{"cell": c.cell, "subject": c.subject} for c in report.kept],
+        "explanations": [{"cell": c.cell, "subject": c.subject} for c in report.explanations],
+        "unneeded": [{"cell": c.cell, "subject": c.subject} for c in report.unneeded],
     }

@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from pmm.audit.labels import changes, verb_label
 from pmm.audit.selectors import audit_events_list
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, actor_of
@@ -13,17 +14,26 @@ from pmm.core.api import ERROR_RESPONSES, actor_of
 router = Router(tags=["audit"])
 
 
+class ChangeOut(Schema):
+    field: str
+    label: str
+    before: str | None
+    after: str | None
+
+
 class AuditEventOut(Schema):
     id: int
     created_at: str
     actor: str
     verb: str
+    verb_label: str
     target_type: str
     target_id: str
     target: str
     before: Any
     after: Any
     reason: str
+    changes: list[ChangeOut]
 
 
 class AuditPage(Schema):
@@ -33,7 +43,11 @@ class AuditPage(Schema):
     events: list[AuditEventOut]
 
 
-@router.get("/audit", response={200: AuditPage, **ERROR_RESPONSES}, summary="The audit log (Secretariat)")
+@router.get(
+    "/audit",
+    response={200: AuditPage, **ERROR_RESPONSES},
+    summary="The audit log (Secretariat): raw before/after, with labels in the request's language",
+)
 def list_audit(
     request: HttpRequest,
     verb: str = "",
@@ -58,12 +72,14 @@ def list_audit(
                 "created_at": e.created_at.isoformat(),
                 "actor": e.actor_label,
                 "verb": e.verb,
+                "verb_label": verb_label(e.verb),
                 "target_type": e.target_type,
                 "target_id": e.target_id,
                 "target": e.target_label,
                 "before": e.before,
                 "after": e.after,
                 "reason": e.reason,
+                "changes": [c._asdict() for c in changes(e)],
             }
             for e in page
         ],

@@ -397,3 +397,86 @@ def distribution(
         "For each group, the middle half of the values of %(value)s (first to third quartile) and the median."
     ) % {"value": value_label}
     return _finish({"height": HEIGHT, "layer": layers}, description or default)
+
+
+# Colours of the answers of `answer_shares`, from the first answer (yes, the highest level) on.
+ANSWER_COLOURS = (BLUE, SKY, "#E69F00", VERMILLION, "#CC79A7", "#009E73", "#F0E442", GREY)
+
+
+def answer_shares(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    answers: Sequence[str],
+    group_label: str,
+    share_label: str,
+    description: str = "",
+) -> dict[str, Any]:
+    """A yes/no or ordinal KPI across groups: for each group (rows with `group`, `answer`, `members`
+    and `percent`, the groups in the order given) a horizontal bar of 100% split into the shares of
+    the members per answer, in the order of `answers` (the legend's order). A group without shares
+    (withheld) is left out; the chart's table says why."""
+    order = {answer: i for i, answer in enumerate(answers)}
+    data = [
+        {
+            "group": str(row["group"]),
+            "answer": str(row["answer"]),
+            "order": order.get(str(row["answer"]), len(order)),
+            "members": row.get("members"),
+            "percent": number(row.get("percent")),
+        }
+        for row in rows
+        if row.get("answer") and number(row.get("percent")) is not None
+    ]
+    colours = {
+        "domain": list(answers),
+        "range": [ANSWER_COLOURS[i % len(ANSWER_COLOURS)] for i in range(len(answers))],
+    }
+    chart = {
+        "height": _band_height(len({row["group"] for row in data})),
+        "data": {"values": data},
+        "mark": {"type": "bar", "height": {"band": 0.65}, "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "y": field("group:N", sort=None, title=group_label),
+            "x": field("percent:Q", stack="zero", title=share_label, scale={"domain": [0, 100]}),
+            "color": field("answer:N", scale=colours, title=None),
+            "order": field("order:Q"),
+            "tooltip": [
+                tooltip("group:N", group_label),
+                tooltip("answer:N", _("Answer")),
+                tooltip("percent:Q", share_label, ".0f"),
+                tooltip("members:Q", _("Members")),
+            ],
+        },
+    }
+    default = _("For each group, the share of the members per answer.")
+    return _finish(chart, description or default)
+
+
+def member_values(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    value_label: str,
+    member_label: str,
+    unit: str = "",
+    description: str = "",
+) -> dict[str, Any]:
+    """One KPI's values, one horizontal bar per member (rows with `member` and `value`), in the order
+    given (the caller sorts them); a row without a number is left out (the chart's table shows it)."""
+    data = [
+        {"member": str(row["member"]), "value": value}
+        for row in rows
+        if (value := number(row.get("value"))) is not None
+    ]
+    title = with_unit(value_label, unit)
+    chart = {
+        "height": _band_height(len(data)),
+        "data": {"values": data},
+        "mark": {"type": "bar", "height": {"band": 0.65}, "color": BLUE},
+        "encoding": {
+            "y": field("member:N", sort=None, title=member_label),
+            "x": field("value:Q", title=title),
+            "tooltip": [tooltip("member:N", member_label), tooltip("value:Q", title, NUMBER)],
+        },
+    }
+    default = _("The value of %(value)s of each member that made it public.") % {"value": value_label}
+    return _finish(chart, description or default)

@@ -47,7 +47,10 @@ def _secret_key(debug: bool) -> str:
 
 
 DEBUG = _env_bool("PMM_DEBUG", False)
-SECRET_KEY = _secret_key(DEBUG)
+# Set by `pmm demo` (never in production): production mode with its real error pages, but a key kept in
+# PMM_VAR_DIR and plain HTTP, for a demo served on this machine (docs/operations.md).
+PMM_DEMO = _env_bool("PMM_DEMO", False)
+SECRET_KEY = _secret_key(DEBUG or PMM_DEMO)
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("PMM_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()
 ]
@@ -183,7 +186,7 @@ OTP_TOTP_ISSUER = "WCO PMM"
 # PMM_HTTPS: users reach the platform over HTTPS (on by default in production mode). It makes the
 # cookies secure, redirects plain HTTP to HTTPS and sends HSTS. Behind a proxy that terminates TLS,
 # set PMM_PROXY_SSL_HEADER to the header it sets, e.g. "X-Forwarded-Proto" (value "https").
-PMM_HTTPS = _env_bool("PMM_HTTPS", not DEBUG)
+PMM_HTTPS = _env_bool("PMM_HTTPS", not DEBUG and not PMM_DEMO)
 
 
 def _proxy_ssl_header() -> tuple[str, str] | None:
@@ -256,7 +259,7 @@ PMM_BASE_URL = os.environ.get("PMM_BASE_URL", "http://127.0.0.1:8000")
 
 # Logs go to stderr, one JSON object per line in production (PMM_LOG_FORMAT=json, the default when
 # PMM_DEBUG is off) or plain text (PMM_LOG_FORMAT=text); each carries its request's id (docs/jobs.md).
-PMM_LOG_FORMAT = os.environ.get("PMM_LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+PMM_LOG_FORMAT = os.environ.get("PMM_LOG_FORMAT", "text" if DEBUG or PMM_DEMO else "json").strip().lower()
 if PMM_LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"PMM_LOG_FORMAT must be json or text, not {PMM_LOG_FORMAT!r}")
 LOGGING = logging_config(

@@ -27,7 +27,8 @@ from pmm.cycles.models import Cycle, DeadlineExtension
 from pmm.cycles.selectors import cycle_get, cycles_list
 from pmm.cycles.services import CYCLE_TRANSITIONS, cycle_change_status, cycle_create, extension_grant
 from pmm.members.models import Group, GroupKind, Member
-from pmm.members.selectors import member_get
+from pmm.members.selectors import member_choices, member_find, member_get
+from pmm.results.participation import members_counts
 
 ACTION_LABELS = {
     "open": gettext_lazy("Open the cycle"),
@@ -184,12 +185,17 @@ def _board(request: HttpRequest, cycle: Cycle) -> dict[str, Any]:
     region = request.GET.get("region", "").strip()
     group = request.GET.get("group", "").strip()
     status = request.GET.get("status", "").strip()
+    typed_member = request.GET.get("member", "").strip()
+    member = member_find(typed_member) if typed_member else None
     rows: list[BoardRow] = status_board(request.user, cycle, group=region)
+    if member is not None:
+        rows = [r for r in rows if r.member.pk == member.pk]
     if group:
         in_group = set(
             Member.groups.through.objects.filter(group__code=group).values_list("member_id", flat=True)
         )
         rows = [r for r in rows if r.member.pk in in_group]
+    statuses_of = {r.member.pk: r.status for r in rows}  # before the status filter: the participation
     if status:
         rows = [r for r in rows if r.status == status]
     groups = list(Group.objects.order_by("kind", "sort_order", "code"))
@@ -207,7 +213,9 @@ def _board(request: HttpRequest, cycle: Cycle) -> dict[str, Any]:
             }
             for r in rows
         ],
-        "filters": {"region": region, "group": group, "status": status},
+        "filters": {"region": region, "group": group, "status": status, "member": typed_member},
+        "unknown_member": typed_member if typed_member and member is None else "",
+        "statuses_of": statuses_of,
         "regions": [g for g in groups if g.kind == GroupKind.WCO_REGION],
         "group_sections": [
             (GroupKind(kind).label, [g for g in groups if g.kind == kind])
@@ -224,19 +232,55 @@ def cycle_board(request: HttpRequest, cycle_id: int) -> HttpResponse:
     require(request.user, "cycle.status_board")
     cycle = cycle_get(cycle_id)
     board = _board(request, cycle)
-    counts = {value: 0 for value, _label in AssessmentStatus.choices}
-    for item in board["rows"]:
-        counts[item["row"].status] += 1
     return render(
         request,
         "cycles/cycle_board.html",
         {
             "cycle": cycle,
             **board,
-            "counts": [(label, counts[value]) for value, label in AssessmentStatus.choices],
+            "counts": members_counts(cycle, board["statuses_of"]),
             "filtered": any(board["filters"].values()),
+            "sections": _board_sections(board["rows"], board["regions"]),
+            # A region's rows start folded on the whole board; shown at once once a filter narrows it.
+            "open_sections": any(board["filters"].values()) or len(board["rows"]) <= OPEN_BOARD_ROWS,
+            "member_choices": member_choices(),
+            "problem": _unknown_member_text(board["unknown_member"]),
         },
+        status=400 if board["unknown_member"] else 200,
     )
+
+
+OPEN_BOARD_ROWS = 30  # a board this short shows every region's rows unfolded
+
+
+def _unknown_member_text(typed: str) -> str:
+    if not typed:
+        return ""
+    return _("No member is called “%(name)s”: choose a name from the list, or type an ISO3 code.") % {
+        "name": typed
+    }
+
+
+def _board_sections(items: list[dict[str, Any]], regions: list[Group]) -> list[dict[str, Any]]:
+    """The board's rows by WCO region (in the regions' order, members without one last), each with
+    its number of members per status: the page shows a region's counts before its rows."""
+    names = [pick(g.name) for g in regions]
+    sections = []
+    for name in [*names, ""]:
+        rows = [item for item in items if item["region"] == name]
+        if not rows:
+            continue
+        counts = {value: 0 for value, _label in AssessmentStatus.choices}
+        for item in rows:
+            counts[item["row"].status] += 1
+        sections.append(
+            {
+                "name": name or _("No WCO region"),
+                "rows": rows,
+                "counts": [(label, n) for value, label in AssessmentStatus.choices if (n := counts[value])],
+            }
+        )
+    return sections
 
 
 @login_required
@@ -244,6 +288,9 @@ def cycle_board_csv(request: HttpRequest, cycle_id: int) -> HttpResponse:
     require(request.user, "cycle.status_board")
     cycle = cycle_get(cycle_id)
     board = _board(request, cycle)
+    if board["unknown_member"]:
+        problem = _unknown_member_text(board["unknown_member"])
+        return HttpResponse(problem, status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pmm-cycle-{cycle.pk}-status.csv"'
     response.write("\ufeff")  # lets spreadsheet programs read accented names correctly

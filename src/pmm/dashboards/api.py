@@ -13,6 +13,7 @@ from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.dashboards.selectors import Dashboard, GroupPoint, KpiLine, member_dashboard, peer_codes
 from pmm.members.selectors import member_get
+from pmm.results.answers import AnswerStats
 
 router = Router(tags=["dashboards"])
 
@@ -20,6 +21,11 @@ router = Router(tags=["dashboards"])
 class DashboardQuery(BaseModel):
     reviewed_only: bool = False  # peer statistics of peer-reviewed values only
     peers: str = ""  # ISO3 codes of a peer group of your choice, separated by commas
+
+
+class AnswerOut(BaseModel):
+    answer: float  # 1 yes, 0 no; a level of an ordinal KPI
+    members: int
 
 
 class DashboardGroupOut(BaseModel):
@@ -31,6 +37,7 @@ class DashboardGroupOut(BaseModel):
     median: float
     q3: float
     position: str  # top, middle, bottom (quarter of the group, by the KPI's direction) or none
+    answers: list[AnswerOut]  # yes/no and ordinal KPIs: how many members gave each answer; else []
 
 
 class TrendOut(BaseModel):
@@ -83,6 +90,9 @@ def _group(point: GroupPoint) -> dict[str, Any]:
     return {
         "group": point.code, "group_type": point.kind, "name": point.name, "count": s.count,
         "q1": s.q1, "median": s.median, "q3": s.q3, "position": point.position,
+        "answers": [
+            {"answer": a, "members": n} for a, n in (s.answers if isinstance(s, AnswerStats) else ())
+        ],
     }  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from pmm.disclosure.audience import audience_of
 from pmm.framework.models import Instrument
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.aggregates import GroupStats, group_statistics
+from pmm.results.answers import answers_kpi, with_answers
 from pmm.results.engine import COMPUTED
 from pmm.results.formatting import component_label, status_text, units_of, value_text
 from pmm.results.models import Publication, PublishedResult
@@ -146,8 +147,11 @@ def peer_presets(member: Member) -> list[tuple[str, str, list[str]]]:
     return presets
 
 
-def _chosen_stats(audience: Any, reference: Publication | None, peers: list[Member]) -> dict[Key, GroupStats]:
-    """Statistics of the chosen peers' values that the reader sees (nothing else enters them)."""
+def _chosen_stats(
+    audience: Any, reference: Publication | None, peers: list[Member], spec: FrameworkSpec
+) -> dict[Key, GroupStats]:
+    """Statistics of the chosen peers' values that the reader sees (nothing else enters them), with the
+    counts per answer of yes/no and ordinal KPIs."""
     if reference is None or not peers:
         return {}
     rows = (
@@ -159,7 +163,13 @@ def _chosen_stats(audience: Any, reference: Publication | None, peers: list[Memb
     for kpi, component, value in rows:
         if value is not None:  # filtered above; the check is for the type checker
             values[(kpi, component)].append(float(value))
-    return {key: group_statistics(found) for key, found in values.items()}
+    return {
+        key: with_answers(group_statistics(found), found)
+        if answers_kpi(spec.kpis[key[0]])
+        else group_statistics(found)
+        for key, found in values.items()
+        if key[0] in spec.kpis
+    }
 
 
 def _instruments(spec: FrameworkSpec, cycle: Cycle) -> dict[str, list[Instrument]]:
@@ -220,7 +230,7 @@ def member_dashboard(
     reference = same[0] if same else (earlier[-1] if earlier else None)
     history = member_history(audience, member.pk, earlier) if earlier else {}
     peer_groups = member_peer_groups(audience, member.pk, cycle, reference, reviewed_only=reviewed_only)
-    chosen = _chosen_stats(audience, reference, chosen_peers)
+    chosen = _chosen_stats(audience, reference, chosen_peers, spec)
     reviewed = {kpi for member_id, kpi in reviewed_kpis(cycle) if member_id == member.pk}
     lines = []
     for code in sorted(spec.kpis, key=lambda c: spec.kpis[c].position):

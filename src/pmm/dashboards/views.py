@@ -19,7 +19,9 @@ from pmm.cycles.selectors import cycle_get
 from pmm.dashboards.positions import BOTTOM, MIDDLE, NONE, TOP
 from pmm.dashboards.selectors import Dashboard, KpiLine, member_dashboard, peer_codes, peer_presets
 from pmm.members.models import GroupKind, Member
+from pmm.members.phrases import of_member
 from pmm.members.selectors import member_get
+from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text
 from pmm.results.formatting import unit_text, value_text
 from pmm.targets.selectors import target_progress
 from pmm.targets.views import STATUS_CLASSES, status_label
@@ -40,6 +42,9 @@ def _cell(board: Dashboard, line: KpiLine, point: Any) -> dict[str, Any] | None:
     if point is None:
         return None
     s = point.stats
+    if isinstance(s, AnswerStats):  # yes/no and ordinal KPIs: the share of the members per answer
+        answers = shares_text(shares(s, line.kpi, board.spec, board.units))
+        return {"answers": answers, "count": s.count, "position": point.position}
 
     def number(value: float) -> str:
         return value_text(value, line.kpi, board.spec, board.units)
@@ -57,7 +62,7 @@ def _rows(board: Dashboard) -> list[tuple[str, Any, list[dict[str, Any]]]]:
     """Per dimension (code, its spec, its KPI lines): the cells of the KPI tables, values as text."""
     by_dimension: dict[str, list[dict[str, Any]]] = {code: [] for code in board.spec.dimensions}
     for line in board.lines:
-        by_kind = {}
+        by_kind: dict[str, Any] = {}
         for g in line.groups:
             by_kind.setdefault(g.kind, g)
         by_dimension.setdefault(line.kpi.dimension, []).append(
@@ -110,15 +115,21 @@ def _overview(board: Dashboard) -> list[dict[str, Any]]:
 
 
 def _focus(board: Dashboard, asked: str) -> KpiLine | None:
-    """The KPI looked at closely: the one asked for, else the first weakness, strength or comparable KPI."""
+    """The KPI looked at closely: the one asked for, else the first weakness, strength or KPI with a
+    trend among the KPIs that measure (a yes/no or ordinal KPI is looked at when asked for only)."""
     lines = board.lines
     chosen = next((line for line in lines if f"{line.kpi.code}:{line.component}" == asked), None)
     chosen = chosen or next((line for line in lines if line.kpi.code == asked), None)
+    if chosen is not None:
+        return chosen
+
+    def measured(found: list[KpiLine]) -> KpiLine | None:
+        return next((line for line in found if not answers_kpi(line.kpi)), None)
+
     return (
-        chosen
-        or next(iter(board.weaknesses), None)
-        or next(iter(board.strengths), None)
-        or next((line for line in lines if line.trend), None)
+        measured(board.weaknesses)
+        or measured(board.strengths)
+        or measured([line for line in lines if line.trend])
     )
 
 
@@ -140,10 +151,10 @@ def _charts(
             id="dimension-overview",
             title=_("Overview by dimension"),
             description=_(
-                "For each dimension, how many of %(member)s's KPIs stand in the best quarter, the middle "
+                "For each dimension, how many KPIs %(of_member)s stand in the best quarter, the middle "
                 "and the worst quarter of all members, and how many cannot be compared."
             )
-            % {"member": member.display_name},
+            % {"of_member": of_member(member)},
             spec=specs.dimension_overview(
                 overview_rows, dimension_label=_("Dimension"), count_label=_("KPIs")
             ),
@@ -158,49 +169,10 @@ def _charts(
     name = pick(kpi.name) + (f" ({focus.label})" if focus.label else "")
     unit = unit_text(kpi, board.units)
     slug = slugify(f"{kpi.code}-{focus.component}")
-    group_rows = [
-        {
-            "group": g.name,
-            "q1": g.stats.q1,
-            "median": g.stats.median,
-            "q3": g.stats.q3,
-            "count": g.stats.count,
-        }
-        for g in focus.groups
-    ]
-    if focus.chosen is not None:
-        c = focus.chosen.stats
-        group_rows.append(
-            {"group": _("Your peer group"), "q1": c.q1, "median": c.median, "q3": c.q3, "count": c.count}
-        )
-    charts.append(
-        Chart(
-            id=f"peers-{slug}",
-            title=_("%(kpi)s: %(member)s and its peer groups") % {"kpi": name, "member": member.display_name},
-            description=_(
-                "For each peer group, the range from the first to the third quartile with the median, and "
-                "the value of %(member)s."
-            )
-            % {"member": member.display_name},
-            spec=specs.peer_comparison(
-                group_rows,
-                value_label=name,
-                group_label=_("Peer group"),
-                member_label=member.display_name,
-                unit=unit,
-                member_value=focus.value,
-            ),
-            columns=[
-                ("group", _("Peer group")),
-                ("q1", _("First quartile")),
-                ("median", _("Median")),
-                ("q3", _("Third quartile")),
-                ("count", _("Members")),
-            ],
-            rows=group_rows,
-            filename=f"{stem}-{slug}-peers",
-        )
-    )
+    if answers_kpi(kpi):
+        charts.append(_answers_chart(board, focus, name, f"peers-{slug}", f"{stem}-{slug}-peers"))
+    else:
+        charts.append(_peers_chart(board, focus, name, unit, f"peers-{slug}", f"{stem}-{slug}-peers"))
     target = next(
         (t.target for t in targets if t.target.kpi == kpi.code and t.target.component == focus.component),
         None,
@@ -227,6 +199,87 @@ def _charts(
         )
     )
     return charts
+
+
+def _answers_chart(board: Dashboard, focus: KpiLine, name: str, chart_id: str, filename: str) -> Chart:
+    """A yes/no or ordinal KPI: for each peer group, the share of its members per answer."""
+    member = board.member
+    group, share = _("Peer group"), _("Share of the members (%)")
+    points = [(g.name, g.stats) for g in focus.groups]
+    if focus.chosen is not None:
+        points.append((_("Your peer group"), focus.chosen.stats))
+    rows: list[dict[str, Any]] = []
+    answers: list[str] = []
+    for group_name, stats in points:
+        if not isinstance(stats, AnswerStats):
+            continue
+        for s in shares(stats, focus.kpi, board.spec, board.units):
+            answers += [s.label] if s.label not in answers else []
+            rows.append(
+                {"group": group_name, "answer": s.label, "members": s.members, "percent": round(s.percent, 2)}
+            )
+    description = _(
+        "For each peer group, the share of the members per answer; the answer %(of_member)s: %(value)s."
+    ) % {"of_member": of_member(member), "value": focus.text or "—"}
+    return Chart(
+        id=chart_id,
+        title=_("%(kpi)s: %(member)s and its peer groups") % {"kpi": name, "member": member.display_name},
+        description=description,
+        spec=specs.answer_shares(
+            rows, answers=answers, group_label=group, share_label=share, description=description
+        ),
+        columns=[("group", group), ("answer", _("Answer")), ("members", _("Members")), ("percent", share)],
+        rows=rows,
+        filename=filename,
+    )
+
+
+def _peers_chart(
+    board: Dashboard, focus: KpiLine, name: str, unit: str, chart_id: str, filename: str
+) -> Chart:
+    """For each peer group, its quartiles and median, and the member's value."""
+    member = board.member
+    group_rows = [
+        {
+            "group": g.name,
+            "q1": g.stats.q1,
+            "median": g.stats.median,
+            "q3": g.stats.q3,
+            "count": g.stats.count,
+        }
+        for g in focus.groups
+    ]
+    if focus.chosen is not None:
+        c = focus.chosen.stats
+        group_rows.append(
+            {"group": _("Your peer group"), "q1": c.q1, "median": c.median, "q3": c.q3, "count": c.count}
+        )
+    return Chart(
+        id=chart_id,
+        title=_("%(kpi)s: %(member)s and its peer groups") % {"kpi": name, "member": member.display_name},
+        description=_(
+            "For each peer group, the range from the first to the third quartile with the median, and "
+            "the value %(of_member)s."
+        )
+        % {"of_member": of_member(member)},
+        spec=specs.peer_comparison(
+            group_rows,
+            value_label=name,
+            group_label=_("Peer group"),
+            member_label=member.display_name,
+            unit=unit,
+            member_value=focus.value,
+        ),
+        columns=[
+            ("group", _("Peer group")),
+            ("q1", _("First quartile")),
+            ("median", _("Median")),
+            ("q3", _("Third quartile")),
+            ("count", _("Members")),
+        ],
+        rows=group_rows,
+        filename=filename,
+    )
 
 
 @login_required

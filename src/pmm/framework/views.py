@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,17 @@ from pmm.framework.kinds import KPI_KINDS
 from pmm.framework.selectors import framework_file
 from pmm.framework.services import STATUS_TRANSITIONS, framework_change_status, framework_load
 from pmm.web.middleware import refuse_bad_posted_text
+
+# A reference to working notes in a provenance's source: "(see pmm-domain.md)", "pmm-domain.md".
+NOTES_REFERENCE = re.compile(r"\s*\((?:see\s+)?[\w.-]+\.md\)|^[\w.-]+\.md\b\s*")
+
+
+def source_shown(source: str) -> str:
+    """A provenance's source as readers see it: the citation or link of the framework file, without its
+    references to the authors' working notes (Markdown files that readers of the platform cannot open:
+    "Reconstruction from public sources (see pmm-domain.md)" reads "Reconstruction from public
+    sources"). The stored framework and its export keep the source as written."""
+    return NOTES_REFERENCE.sub("", source or "").strip()
 
 
 class UploadForm(CheckedForm):
@@ -66,7 +79,12 @@ def kpi_detail(request: HttpRequest, code: str, kpi: str) -> HttpResponse:
     return render(
         request,
         "framework/kpi_detail.html",
-        {"framework": framework, "kpi": item, "kind_label": kind.label if kind else item.kind},
+        {
+            "framework": framework,
+            "kpi": item,
+            "kind_label": kind.label if kind else item.kind,
+            "source": source_shown(item.provenance.get("source", "")),
+        },
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db.models import Prefetch, QuerySet
 
 from pmm.core.errors import NotFound
+from pmm.core.translated import pick
 from pmm.members.models import Group, Member
 
 
@@ -48,3 +51,32 @@ def group_get(code: str) -> Group:
     if group is None:
         raise NotFound(f"No group with code {code}.")
     return group
+
+
+def _folded(text: str) -> str:
+    """Text compared without case or accents: "Côte d'Ivoire" and "cote d'ivoire" are one name."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def member_choices() -> list[tuple[str, str]]:
+    """Every member as (ISO3 code, name in the active language), by name: what a member filter offers."""
+    members = [(iso3, pick(name)) for iso3, name in Member.objects.values_list("iso3", "name")]
+    return sorted(members, key=lambda m: _folded(m[1]))
+
+
+def member_find(text: str) -> Member | None:
+    """The member a person typed into a member filter: its ISO3 code, its name in any language (case
+    and accents aside), or "Name (ISO3)"; None when nothing matches. One query."""
+    wanted = _folded(text)
+    if not wanted:
+        return None
+    coded = wanted.rsplit("(", 1)[-1].rstrip(")").strip() if wanted.endswith(")") else wanted
+    members = list(Member.objects.all())
+    for member in members:
+        if member.iso3.casefold() == coded:
+            return member
+    for member in members:
+        if any(_folded(name) == wanted for name in member.name.values() if isinstance(name, str)):
+            return member
+    return None

@@ -1,7 +1,9 @@
 """In-app notifications of users, and each user's choice of which kinds also come by e-mail.
 
 The kinds are the registry in `kinds.py`; a kind is stored as its code (no database choices, so a
-new kind needs no migration)."""
+new kind needs no migration). A notification also stores its message's code and parameters, and is
+written in the reader's language when shown (`shown_subject`, `shown_body`); `subject` and `body`
+keep the text as first written, shown for notifications stored before messages had codes."""
 
 from __future__ import annotations
 
@@ -10,10 +12,12 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from pmm.core.scoped import ScopedQuerySet
 from pmm.notifications.kinds import kind_label
+from pmm.notifications.messages import render
 
 
 class NotificationQuerySet(ScopedQuerySet):
@@ -30,6 +34,8 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
+    message = models.CharField(_("message code"), max_length=80, blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     dedupe_key = models.CharField(
         max_length=200, blank=True, db_index=True, help_text="Sent at most once per user with this key"
     )
@@ -59,6 +65,20 @@ class Notification(models.Model):
     @property
     def kind_label(self) -> str:
         return kind_label(self.kind)
+
+    @cached_property
+    def _shown(self) -> tuple[str, str]:
+        rendered = render(self.message, self.params or {}) if self.message else None
+        return rendered or (self.subject, self.body)
+
+    @property
+    def shown_subject(self) -> str:
+        """The subject in the active language (as stored for notifications without a message code)."""
+        return self._shown[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown[1]
 
 
 class NotificationPreference(models.Model):

@@ -1,16 +1,17 @@
 """Writes of notifications: `notify()` (in the app at once, by e-mail after the commit), marking
 notifications read, and a user's e-mail preferences.
 
-Other apps call `notify()` inside their own write, with the subject and body already in the language
-they chose; the e-mail is sent only once that write commits, so a write that is rolled back sends
-nothing, and a failing mail server is logged, never raised to the caller.
+Other apps call `notify_message()` inside their own write, with the code of a message of
+`kinds.MESSAGES` and its parameters: each reader reads it in their language. The e-mail is sent only
+once that write commits, so a write that is rolled back sends nothing, and a failing mail server is
+logged, never raised to the caller.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -25,7 +26,8 @@ from django.utils.translation import gettext as _
 from pmm.accounts.models import User
 from pmm.audit.services import audit_record
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound, PermissionDenied
-from pmm.notifications.kinds import KINDS
+from pmm.notifications.kinds import KINDS, MESSAGES
+from pmm.notifications.messages import render
 from pmm.notifications.models import Notification, NotificationPreference
 from pmm.notifications.selectors import Preference, email_choices, preferences_of
 
@@ -120,21 +122,34 @@ def _send_emails(emails: list[_Email]) -> None:
             logger.exception("Sent notification e-mails could not be recorded as sent.")
 
 
-Texts = Callable[[], tuple[str, str]]  # (subject, body), called in each reader's language
-
-
-def notify_in_their_languages(
-    users: Iterable[User], kind: str, texts: Texts, url: str = "", *, dedupe_key: str = ""
-) -> None:
-    """`notify` each user in their own language: `texts()` is called once per language, with that
-    language active."""
+def notify_message(
+    users: Iterable[User], message: str, params: Mapping[str, Any], url: str = "", *, dedupe_key: str = ""
+) -> list[Notification]:
+    """`notify` each user of message `message` (kinds.MESSAGES) filled with `params` (built with
+    pmm.notifications.messages' helpers). The notification is shown in each reader's language when
+    read; its e-mail is written in the recipient's preferred language, else the site's."""
+    if message not in MESSAGES:
+        raise ValueError(
+            f"unknown notification message {message!r}; the messages are in pmm/notifications/kinds.py"
+        )
     by_language: dict[str, list[User]] = defaultdict(list)
     for user in {u.pk: u for u in users}.values():
         by_language[user.preferred_language or settings.LANGUAGE_CODE].append(user)
+    notifications: list[Notification] = []
     for language, readers in sorted(by_language.items()):
         with translation.override(language):
-            subject, body = texts()
-            notify(readers, kind, subject, body, url, dedupe_key=dedupe_key)
+            subject, body = render(message, params) or ("", "")
+            notifications += notify(
+                readers,
+                MESSAGES[message].kind,
+                subject,
+                body,
+                url,
+                dedupe_key=dedupe_key,
+                message=message,
+                params=params,
+            )
+    return notifications
 
 
 @transaction.atomic
@@ -146,6 +161,8 @@ def notify(
     url: str = "",
     *,
     dedupe_key: str = "",
+    message: str = "",
+    params: Mapping[str, Any] | None = None,
 ) -> list[Notification]:
     """Notify each distinct active user: one notification in the app each, and an e-mail to those who
     have an address and want this kind by e-mail (after the caller's transaction commits).
@@ -153,7 +170,9 @@ def notify(
     `subject` and `body` are already translated by the caller. `url` is a path on the platform (or an
     http(s) URL) the notification links to. With a `dedupe_key`, users who already have a notification
     with that key are skipped (a reminder is sent once). A fixed number of queries, whatever the number
-    of users. Raises ValueError for an unknown kind or a malformed url.
+    of users. Raises ValueError for an unknown kind or a malformed url. Senders of a listed message
+    call `notify_message`, which gives the message's code and `params` so that the notification is
+    shown in each reader's language.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}; the kinds are in pmm/notifications/kinds.py")
@@ -185,6 +204,8 @@ def notify(
                 body=body,
                 url=url,
                 dedupe_key=dedupe_key,
+                message=message,
+                params=dict(params or {}),
                 created_at=now,
             )
             for user in recipients.values()

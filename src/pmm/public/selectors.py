@@ -13,9 +13,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Subquery, Sum
 
-from pmm.assessments.models import Assessment, AssessmentStatus
+from pmm.assessments.models import Assessment
 from pmm.audit.models import AuditEvent
 from pmm.core.errors import NotFound
 from pmm.core.translated import pick
@@ -23,13 +23,12 @@ from pmm.cycles.models import Cycle, CycleStatus
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.engine import COMPUTED
-from pmm.results.models import Publication, PublishedMember, PublishedResult
+from pmm.results.models import Publication, PublishedResult
+from pmm.results.participation import STARTED, SUBMITTED, Counts, participation
 from pmm.results.selectors import ResultFilters, Results, published_results_for
 
 # Cycles the public site shows: a planned cycle has not opened yet and is not public.
 PUBLIC_CYCLE_STATUSES = (CycleStatus.OPEN, CycleStatus.CLOSED, CycleStatus.ARCHIVED)
-STARTED = Q(status__in=[AssessmentStatus.IN_PROGRESS, AssessmentStatus.SUBMITTED])
-SUBMITTED = Q(status=AssessmentStatus.SUBMITTED)
 # Writes to these objects change what public pages show (names, regions, cycles, frameworks,
 # publications); each is audited, so the newest of their audit events versions the pages.
 PAGE_DATA_TYPES = (
@@ -76,14 +75,6 @@ def latest_publications(cycle_ids: list[int]) -> dict[int, Publication]:
 
 
 @dataclass
-class Counts:
-    invited: int = 0  # members with an assessment in the cycle
-    started: int = 0  # … in progress or submitted
-    submitted: int = 0
-    published: int = 0  # members in the cycle's latest publication
-
-
-@dataclass
 class RegionParticipation:
     region: Group
     counts: Counts
@@ -98,54 +89,22 @@ class CycleOverview:
 
 
 def cycles_overview() -> list[CycleOverview]:
-    """Each public cycle with its latest publication and its participation per WCO region and in all.
-
-    Six queries whatever the number of cycles, members and publications: counting is done by the
-    database (one aggregate per figure family), not by loading assessments.
-    """
+    """Each public cycle with its latest publication and its participation per WCO region and in all
+    (`pmm.results.participation`, counted against the latest publication). Seven queries whatever the
+    number of cycles, members and publications: counting is done by the database."""
     cycles = public_cycles()
-    ids = [c.pk for c in cycles]
-    latest = latest_publications(ids)
+    latest = latest_publications([c.pk for c in cycles])
     regions = list(Group.objects.filter(kind=GroupKind.WCO_REGION).order_by("sort_order", "code"))
-    figures = {
-        "invited": Count("id"),
-        "started": Count("id", filter=STARTED),
-        "submitted": Count("id", filter=SUBMITTED),
-    }
-    by_region: dict[tuple[int, int], Counts] = {}
-    per_region = (
-        Assessment.objects.filter(cycle_id__in=ids, member__groups__kind=GroupKind.WCO_REGION)
-        .values_list("cycle_id", "member__groups")
-        .annotate(**figures)
-        .order_by()
-    )
-    for cycle_id, region_id, invited, started, submitted in per_region:
-        by_region[(cycle_id, region_id)] = Counts(invited, started, submitted)
-    totals = {
-        cycle_id: Counts(invited, started, submitted)
-        for cycle_id, invited, started, submitted in Assessment.objects.filter(cycle_id__in=ids)
-        .values_list("cycle_id")
-        .annotate(**figures)
-        .order_by()
-    }
-    cycle_of = {p.pk: cycle_id for cycle_id, p in latest.items()}
-    published = (
-        PublishedMember.objects.unrestricted()  # counts of published members: participation is public
-        .filter(publication_id__in=cycle_of, member__groups__kind=GroupKind.WCO_REGION)
-        .values_list("publication_id", "member__groups")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for publication_id, region_id, n in published:
-        by_region.setdefault((cycle_of[publication_id], region_id), Counts()).published = n
-    overviews = []
-    for cycle in cycles:
-        publication = latest.get(cycle.pk)
-        total = totals.get(cycle.pk, Counts())
-        total.published = publication.member_count if publication else 0
-        rows = [RegionParticipation(r, by_region.get((cycle.pk, r.pk), Counts())) for r in regions]
-        overviews.append(CycleOverview(cycle, publication, rows, total))
-    return overviews
+    counted = participation(cycles, latest, (GroupKind.WCO_REGION,))
+    return [
+        CycleOverview(
+            cycle,
+            latest.get(cycle.pk),
+            [RegionParticipation(r, counted[cycle.pk].of(r)) for r in regions],
+            counted[cycle.pk].total,
+        )
+        for cycle in cycles
+    ]
 
 
 # --- published results, as the public sees them -----------------------------------------------

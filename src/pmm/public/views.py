@@ -20,11 +20,13 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_safe
 
 from pmm.assessments.selectors import cycle_spec
+from pmm.charts import chart_download
 from pmm.core.errors import ApplicationError
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
 from pmm.public import selectors
+from pmm.public.charts import public_values_chart
 from pmm.public.formatting import direction_label, framework_tree, kind_label
 from pmm.results.exports import download_url
 from pmm.results.formatting import (
@@ -258,6 +260,28 @@ def kpi_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
     def by_name(m: MemberFigures) -> tuple[str, str]:
         return (selectors.name_key(pick(m.name)), m.iso3)
 
+    unit = unit_text(kpi, units)
+    charts = [
+        chart
+        for chart in [
+            public_values_chart(
+                results.rows,
+                kpi=kpi,
+                spec=spec,
+                units=units,
+                filename=f"pmm-{chosen.cycle.reporting_year}-{kpi.code.lower().replace('.', '-')}-public",
+            )
+        ]
+        if chart is not None
+    ]
+    download = chart_download(request, charts)
+    if download is not None:
+        return download
+    # Group statistics: the released groups are listed; the withheld ones are counted, not listed.
+    groups = group_rows(
+        aggregates_for(PUBLIC_AUDIENCE, chosen.cycle, chosen.publication, kpi=kpi.code), spec, units
+    )
+    released = [g for g in groups if not g["withheld"]]
     definition = kpi_definitions(document).get(kpi.code, {})
     return render(
         request,
@@ -268,16 +292,19 @@ def kpi_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
             outcome=spec.outcomes[kpi.outcome],
             dimension=spec.dimensions[kpi.dimension],
             description=definition.get("description") or {},
-            unit=unit_text(kpi, units),
+            unit=unit,
             kind=kind_label(kpi),
             direction=direction_label(kpi),
             components=[component_label(c) for c in components] if len(components) > 1 else [],
             with_value=sorted(with_value, key=by_name),
             without_value=sorted(without_value, key=by_name),
+            # The publication's members (a public count) less those listed here: no more than the public
+            # pages show already (docs/disclosure.md).
+            not_public=max(chosen.publication.member_count - len(by_member), 0),
+            charts=charts,
             csv_url=_csv_url(chosen, kpi=kpi.code),
-            aggregates=group_rows(
-                aggregates_for(PUBLIC_AUDIENCE, chosen.cycle, chosen.publication, kpi=kpi.code), spec, units
-            ),
+            aggregates=released,
+            groups_withheld=len(groups) - len(released),
             min_members=settings.PMM_AGGREGATE_MIN_MEMBERS,
         ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,11 @@ class ResultsQuery(Schema):
     publication: str | None = None  # a number (default: the latest) or "current"
 
 
+class ResultsListQuery(ResultsQuery):
+    offset: int = 0  # rows to skip (negative counts as 0)
+    limit: int | None = None  # rows to return at most (at least 1); default: every row
+
+
 class ResultOut(BaseModel):  # plain pydantic: ninja's Schema getter is slow on 10,000 rows
     member: str
     member_name: str
@@ -81,7 +87,9 @@ class ResultsOut(Schema):
     cycle: int
     source: str  # "publication", "current" or "none"
     publication: PublicationOut | None
-    count: int
+    count: int  # every row of the selection, whatever offset and limit
+    offset: int
+    limit: int | None  # None: every row from offset on
     results: list[ResultOut]
 
 
@@ -151,17 +159,22 @@ def _results(request: HttpRequest, cycle: int, query: ResultsQuery) -> Results:
     url_name="results_list",
     summary="KPI results you may see (filters: member, kpi, outcome, dimension, publication)",
 )
-def results_list(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
+def results_list(request: HttpRequest, cycle: int, query: Query[ResultsListQuery]) -> HttpResponse:
     """Rendered straight from the records, which already have the fields of `ResultsOut` in its order
     (tests/test_results_cache.py checks it): validating 10,000 rows against it took a third of the time."""
     results = _results(request, cycle, query)
     source = "current" if results.is_current else "publication" if results.publication else "none"
+    offset = max(0, query.offset)
+    limit = None if query.limit is None else max(1, query.limit)
+    end = None if limit is None else offset + limit
     answer = {
         "cycle": cycle,
         "source": source,
         "publication": publication_out(results.publication) if results.publication else None,
         "count": len(results.rows),
-        "results": result_records(results),
+        "offset": offset,
+        "limit": limit,
+        "results": result_records(replace(results, rows=results.rows[offset:end])),
     }
     from pmm.config.api import api  # imported here: that module imports this one
 

@@ -24,7 +24,7 @@ import hashlib
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +43,7 @@ from pmm.results.aggregates import (
     Contribution,
     GroupDef,
     GroupStats,
+    MemberId,
     Result,
     Snapshot,
     SnapshotStatistics,
@@ -50,6 +51,7 @@ from pmm.results.aggregates import (
     custom_group_stats,
     release,
 )
+from pmm.results.answers import ANSWER_KINDS, with_answers
 from pmm.results.models import Publication, PublishedResult
 from pmm.results.selectors import ResultFilters
 
@@ -475,10 +477,23 @@ def _publications_up_to(cycle: Cycle, publication: Publication) -> list[Publicat
     return list(Publication.objects.filter(cycle=cycle, number__lte=publication.number).order_by("number"))
 
 
+# The form of a cached answer: change it when what an answer holds changes (2: the answers of yes/no
+# and ordinal KPIs), so that no process reads an answer of another form.
+_ANSWER_FORMAT = 2
+
+
+def statistics_key(publication: Publication, audience: Audience) -> str:
+    """A key naming the group statistics of every KPI of a publication for an audience (it changes
+    with the groups and k): what is derived from them can be cached under a key made from it."""
+    spec = cycle_spec(publication.cycle)
+    kpis = sorted(spec.kpis, key=lambda code: spec.kpis[code].position)
+    return _cache_key(publication, audience.in_cycle(publication.cycle_id), kpis)
+
+
 def _cache_key(publication: Publication, audience: Audience, kpis: list[str]) -> str:
     generation = cache.get(_GENERATION, 0)
     k = settings.PMM_AGGREGATE_MIN_MEMBERS
-    wanted = f"{generation}:{publication.pk}:{audience.key}:{','.join(kpis)}:{k}"
+    wanted = f"{_ANSWER_FORMAT}:{generation}:{publication.pk}:{audience.key}:{','.join(kpis)}:{k}"
     return "pmm:aggregates:" + hashlib.sha256(wanted.encode()).hexdigest()
 
 
@@ -569,7 +584,8 @@ def _compute(
     for code in kpis:
         for component in spec.kpis[code].formulas:
             series = [inputs.values.get((p.pk, code, component), _EMPTY) for p in publications]
-            answer += _component_aggregates(audience, inputs, code, component, series, k)
+            answers = spec.kpis[code].kind in ANSWER_KINDS
+            answer += _component_aggregates(audience, inputs, code, component, series, k, answers)
     return answer
 
 
@@ -578,17 +594,33 @@ _aggregates_memory = _Memory(1024)
 
 
 def _component_aggregates(
-    audience: Audience, inputs: _Inputs, code: str, component: str, series: list[_Values], k: int
+    audience: Audience,
+    inputs: _Inputs,
+    code: str,
+    component: str,
+    series: list[_Values],
+    k: int,
+    answers: bool = False,  # a yes/no or ordinal KPI: released statistics carry the answers' counts
 ) -> list[GroupAggregate]:
     """The statistics of every predefined group and of its peer-reviewed part, for the audience."""
     key, results = _component_release(audience, inputs.groups, series, k, inputs.groups_key)
-    key = (key, code, component)
+    key = (key, code, component, answers)
     found: list[GroupAggregate] | None = _aggregates_memory.get(key)
     if found is not None:
         return found
     info = inputs.info
+    last = series[-1]
+
+    def told(result: Result, members: Collection[MemberId]) -> Result:
+        """A released result with its answers counted, from the contributors it was computed from."""
+        if not answers or not isinstance(result, GroupStats):
+            return result
+        return with_answers(result, (v for m, (v, _level) in last.by_member.items() if m in members))
+
     found = [
-        GroupAggregate(code, component, g.code, info[g.code][0], info[g.code][1], results[g.code])
+        GroupAggregate(
+            code, component, g.code, info[g.code][0], info[g.code][1], told(results[g.code], g.members)
+        )
         for g in inputs.groups
     ]
     found += [
@@ -598,13 +630,20 @@ def _component_aggregates(
             g.code,
             info[g.code][0],
             info[g.code][1],
-            _reviewed_part(g, results, series[-1]),
+            told(_reviewed_part(g, results, last), _reviewed_members(g, results, last)),
             True,
         )
         for g in inputs.groups
     ]
     _aggregates_memory.put(key, found)
     return found
+
+
+def _reviewed_members(group: GroupDef, results: dict[str, Result], values: _Values) -> frozenset[MemberId]:
+    """The members whose values `_reviewed_part` gives the statistics of."""
+    if group.code + REVIEWED in results:
+        return frozenset(m for m in group.members if m in values.reviewed)  # as `_with_reviewed_parts`
+    return group.members
 
 
 def _reviewed_part(group: GroupDef, results: dict[str, Result], values: _Values) -> Result:

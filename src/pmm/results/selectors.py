@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
+from django.utils.translation import gettext
 
 from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
 from pmm.assessments.selectors import cycle_spec
@@ -27,6 +28,7 @@ from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
 from pmm.members.models import Member
+from pmm.members.selectors import member_find
 from pmm.results.engine import Inputs, KpiResult, compute
 from pmm.results.models import KpiResult as StoredResult
 from pmm.results.models import Publication, PublishedMember, PublishedResult
@@ -179,10 +181,12 @@ class Results:
 def _member_filter(filters: ResultFilters) -> Member | None:
     if not filters.member:
         return None
-    member = Member.objects.filter(iso3=filters.member.upper()).first()
+    member = member_find(filters.member)
     if member is None:
         raise ApplicationError(
-            f"No member {filters.member}.", problems=[FieldProblem("member", "unknown ISO3 code")]
+            gettext("No member is called “%(name)s”: choose a name from the list, or type an ISO3 code.")
+            % {"name": filters.member},
+            problems=[FieldProblem("member", "unknown member name or ISO3 code")],
         )
     return member
 

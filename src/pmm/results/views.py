@@ -13,13 +13,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pmm.assessments.messages import element_text
 from pmm.assessments.selectors import assessment_access, cycle_spec
 from pmm.assessments.spec import FrameworkSpec
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
+from pmm.core.paging import list_page
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
 from pmm.disclosure.audience import audience_of
+from pmm.members.selectors import member_choices, member_find
 from pmm.results.changelog import change_logs_for
 from pmm.results.exports import download_url
 from pmm.results.formatting import figure_of, group_rows, units_of
@@ -51,6 +54,12 @@ def _filter_choices(cycle: Cycle, spec: FrameworkSpec) -> dict[str, Any]:
     }
 
 
+def _member_code(typed: str) -> str:
+    """The ISO3 code of the member named in the filter ('' for none or an unknown one)."""
+    member = member_find(typed) if typed else None
+    return member.iso3 if member is not None else ""
+
+
 @login_required
 def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
     cycle = cycle_get(cycle_id)
@@ -74,13 +83,16 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
             request.user, cycle, results.publication, kpi=filters.kpi, reviewed_only=reviewed_only
         )
         aggregates = group_rows(found, spec, units_of(cycle.framework.document))
+    listing = list_page(results.rows, request.GET)
     return render(
         request,
         "results/results.html",
         {
             "cycle": cycle,
             "results": results,
-            "rows": _kpi_rows(cycle, spec, results.rows),
+            "listing": listing,
+            "rows": _kpi_rows(cycle, spec, listing.items),
+            "member_choices": member_choices(),
             "publications": list(publications_of(cycle)),
             "may_current": may_current,
             "filters": filters,
@@ -91,7 +103,7 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "may_publish": can(request.user, "result.publish"),
             "aggregates": aggregates,
             "reviewed_only": reviewed_only,
-            "peer_review": signed_off_certificate(request.user, cycle, filters.member),
+            "peer_review": signed_off_certificate(request.user, cycle, _member_code(filters.member)),
             "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
             **_filter_choices(cycle, spec),
         },
@@ -145,10 +157,10 @@ def preview_page(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse
     for dimension in spec.dimensions.values():
         for code in dimension.outcomes:
             outcome = spec.outcomes[code]
-            rows = [r for r in results if spec.kpis[r.kpi].outcome == code]
-            outcomes.append(
-                {"dimension": dimension, "outcome": outcome, "rows": _kpi_rows(cycle, spec, rows)}
-            )
+            rows = _kpi_rows(cycle, spec, [r for r in results if spec.kpis[r.kpi].outcome == code])
+            for item in rows:  # the inputs still needed, by their labels ("ELEMENT@T" slots)
+                item["missing"] = [element_text(spec, *slot.split("@", 1)) for slot in item["row"].missing]
+            outcomes.append({"dimension": dimension, "outcome": outcome, "rows": rows})
     computed = sum(1 for r in results if r.status == "computed")
     return render(
         request,

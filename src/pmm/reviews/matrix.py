@@ -98,6 +98,7 @@ class MatrixRow:
     verdict_label: str
     verdict_reason: str
     steps: tuple[Step, ...]
+    element_name: str = ""  # the data element's label, in the active language
 
     @property
     def period_text(self) -> str:
@@ -217,6 +218,7 @@ def matrix_rows(
                 verdict_label=_label(Verdict, verdict.verdict) if verdict else "",
                 verdict_reason=verdict.reason if verdict else "",
                 steps=steps,
+                element_name=pick(element.name) if (element := spec.elements.get(query.element)) else "",
             )
         )
     return rows

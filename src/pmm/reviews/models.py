@@ -81,7 +81,7 @@ class Review(models.Model):
         ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:
-        return f"review of {self.assessment} ({self.status})"
+        return f"review of {self.assessment}"  # no status: an audit entry keeps this label (it goes stale)
 
     @property
     def is_open(self) -> bool:

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pmm.assessments.messages import element_text
 from pmm.assessments.models import Assessment
 from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services.common import ValueInput
@@ -61,9 +62,17 @@ def work_context(user: Any, assessment: Assessment, review: Review | None) -> di
         n = query.number
         is_open = query.status != QueryStatus.CLOSED
         elements = {query.element} if query.element else spec.kpis[query.kpi].elements
+        for message in thread.messages:  # corrections as people read them: labels, not codes
+            message.changes_shown = [
+                (element_text(spec, c["element"], c.get("period")), c["before"], c["after"])
+                for c in message.changes
+            ]
         threads.append(
             {
                 "query": query,
+                "subject": element_text(spec, query.element, query.period)
+                if query.element
+                else pick(spec.kpis[query.kpi].name),
                 "status_label": QueryStatus(query.status).label,
                 "kpi_name": pick(spec.kpis[query.kpi].name),
                 "messages": thread.messages,

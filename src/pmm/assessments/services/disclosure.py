@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from pmm.accounts.models import User
 from pmm.assessments.models import Assessment, Disclosure
 from pmm.authz import holders
-from pmm.notifications.services import notify_in_their_languages
+from pmm.notifications.messages import each_language, label_param, member_param
+from pmm.notifications.services import notify_message
 
 NOTIFICATION_KIND = "assessment.disclosure_changed"
 
@@ -91,6 +92,11 @@ def level_label(level: str) -> str:
     return str(Disclosure(level).label) if level in Disclosure.values else level
 
 
+def level_param(level: str) -> dict[str, str] | str:
+    """A level as a notification parameter, shown in its reader's language."""
+    return label_param(Disclosure(level).label) if level in Disclosure.values else level
+
+
 def published_note(published: str, current: str) -> str:
     """Both levels in plain words, for a KPI whose level changed since its latest publication."""
     return _("Published as: %(published)s · From the next publication: %(next)s") % {
@@ -105,36 +111,15 @@ def secretariat_notify(
     """Tell those who publish (the Secretariat administrators), each in their language, that a
     published member changed a level: the latest publication still shows the old one; publishing
     again would show the new one."""
-
-    def texts() -> tuple[str, str]:
-        names = {
-            "member": assessment.member.display_name,
-            "kpi": kpi,
-            "cycle": str(assessment.cycle),
-            "old": level_label(old),
-            "new": level_label(new),
-            "number": published.number,
-            "reason": reason,
-        }
-        subject = _("%(member)s changed who may see KPI %(kpi)s after publication") % names
-        body = "\n\n".join(
-            [
-                _(
-                    "%(member)s changed the disclosure level of KPI %(kpi)s in %(cycle)s from "
-                    "%(old)s to %(new)s."
-                )
-                % names,
-                _("Reason given: %(reason)s") % names,
-                _(
-                    "Publication %(number)s still shows this KPI at the level it was published with; "
-                    "the new level applies from the next publication of the cycle. Publish again if "
-                    "readers should see the change now."
-                )
-                % names,
-            ]
-        )
-        return subject, body
-
+    params = {
+        "member": member_param(assessment.member),
+        "kpi": kpi,
+        "cycle": each_language(lambda: assessment.cycle),
+        "old": level_param(old),
+        "new": level_param(new),
+        "number": published.number,
+        "reason": reason,
+    }
     publishers = User.objects.filter(holders("result.publish")).distinct()
     url = reverse("results:publications", args=[assessment.cycle_id])
-    notify_in_their_languages(publishers, NOTIFICATION_KIND, texts, url)
+    notify_message(publishers, NOTIFICATION_KIND, params, url)

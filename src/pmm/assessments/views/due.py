@@ -1,4 +1,5 @@
-"""What is due: the open cycles' assessments of the members the visitor works for."""
+"""What is due: the open cycles' assessments of the members the visitor works for, and the peer-review
+queries waiting for their answers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.shortcuts import render
 
 from pmm.assessments.selectors import due_items
 from pmm.authz import acting_for, require
+from pmm.reviews.due import member_review_work
 
 
 @login_required
@@ -18,6 +20,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
         "assessments/due_list.html",
         {
             "items": due_items(request.user),
+            "reviews": member_review_work(request.user),
             "works_for_member": bool(acting_for(request.user)),
         },
     )

@@ -27,7 +27,9 @@ from pmm.assessments.forms import (
 )
 from pmm.assessments.models import AssessmentStatus, Disclosure
 from pmm.assessments.selectors import assessment_state, value_history_counts
+from pmm.assessments.validation import Completeness
 from pmm.assessments.views.common import Page, is_htmx, load_page, may_start, page_urls
+from pmm.assessments.views.outcome_sections import outcome_sections
 from pmm.assessments.views.saving import SaveResult, disclosure_only, only_disclosure, save
 from pmm.authz import require
 from pmm.core.errors import NotFound
@@ -40,6 +42,7 @@ def _dimension_context(
     only_attention = request.GET.get("missing") == "1"
     state = page.state
     urls = page_urls(page)
+    view = builder.dimension(dimension, only_attention=only_attention)
     return {
         "page": page,
         "a": page.assessment,
@@ -47,7 +50,9 @@ def _dimension_context(
         "member": page.member,
         "state": state,
         "status_label": AssessmentStatus(page.assessment.status).label,
-        "view": builder.dimension(dimension, only_attention=only_attention),
+        "view": view,
+        "sections": outcome_sections(view.outcomes, unfold_all=only_attention),
+        "toc": _outcome_toc(page, dimension),
         "only_attention": only_attention,
         "nav": _dimension_nav(page, dimension),
         "urls": urls,
@@ -79,6 +84,20 @@ def _entry_context(page: Page, dimension: str) -> dict[str, Any]:
         "urls": page_urls(page),
         "here": _dimension_url(page, dimension),
     }
+
+
+def _outcome_toc(page: Page, dimension: str) -> list[dict[str, Any]]:
+    """The outcomes of the dimension with their completeness: the page's table of contents (swapped
+    in again by each autosave, so that its figures follow the entries)."""
+    spec, state = page.state.spec, page.state
+    return [
+        {
+            "code": code,
+            "name": pick(spec.outcomes[code].name),
+            "completeness": state.per_outcome.get(code, Completeness(0, 0)),
+        }
+        for code in spec.dimensions[dimension].outcomes
+    ]
 
 
 def _dimension_nav(page: Page, current: str) -> list[dict[str, Any]]:
@@ -155,6 +174,7 @@ def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: st
         kpi_error_fields=result.kpi_error_fields,
     )
     context = _dimension_context(request, page, dimension, builder)
+    context["sections"] = outcome_sections(context["view"].outcomes, unfold_all=True)  # the problems show
     context["version"] = result.version if result.version is not None else posted_version(request.POST)
     count = len(result.entry_errors) + len(result.kpi_errors)
     if result.conflict:
@@ -250,6 +270,7 @@ def _autosave_response(
         ],
         "overall": page.state.overall,
         "nav": _dimension_nav(page, dimension),
+        "toc": _outcome_toc(page, dimension),
         "status_label": label,
         "status_text": text,
         "status_subject": subject,

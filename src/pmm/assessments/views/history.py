@@ -31,6 +31,7 @@ FIELD_LABELS = {
     "justification": gettext_lazy("justification"),
     "disclosure": gettext_lazy("disclosure level"),
     "status": gettext_lazy("status"),
+    "file": gettext_lazy("evidence file"),
 }
 
 
@@ -48,6 +49,8 @@ def _change_value(spec: FrameworkSpec, subject: str, name: str, value: Any) -> s
         return str(AssessmentStatus(value).label)
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if name == "file" and isinstance(value, dict):  # an evidence file's facts: people know it by its name
+        return str(value.get("name", ""))
     return str(value)
 
 
@@ -62,6 +65,10 @@ def _subject_label(spec: FrameworkSpec, subject: str, year: int) -> str:
         code = subject.removeprefix("kpi:")
         kpi = spec.kpis.get(code)
         return _("KPI %(code)s: %(name)s") % {"code": code, "name": pick(kpi.name) if kpi else ""}
+    if subject.startswith("evidence:"):
+        about = subject.removeprefix("evidence:")  # a value ("DECL_TOTAL@T") or a KPI ("D1.O1.K1")
+        about = about if "@" in about else f"kpi:{about}"
+        return _("Evidence for %(subject)s") % {"subject": _subject_label(spec, about, year)}
     if subject.startswith("issue:"):
         return _("Explanation of a warning (%(key)s)") % {"key": subject.removeprefix("issue:")}
     return _("The self-assessment")

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from io import BytesIO
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -19,11 +20,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pmm.assessments.messages import issue_text
 from pmm.assessments.models import Assessment, Disclosure
 from pmm.assessments.selectors import AssessmentState, assessment_state
 from pmm.assessments.spec import ElementSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.checks import SheetChecks, protection
+from pmm.assessments.workbook.printing import fit_rows, number_format, print_setup
 from pmm.core.spreadsheet import clean_text, safe_cell
 from pmm.core.translated import pick
 from pmm.framework.kinds import ELEMENT_TYPE_LABELS
@@ -34,6 +37,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 OUTCOME_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD, TITLE, MUTED = Font(bold=True), Font(bold=True, size=14), Font(italic=True, color="666666")
 WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")  # beside a cell of wrapped text, on its first line
 UNLOCKED = Protection(locked=False)
 
 
@@ -60,7 +64,9 @@ class _Writer:
         for code in self.spec.dimensions:
             self._dimension(self.book.create_sheet(code), code)
         self._kpis(self.book.create_sheet(L.KPIS))
+        self._warnings(self.book.create_sheet(L.WARNINGS))
         self._meta(self.book.create_sheet(L.META))
+        self._print_setup()
         self.book.move_sheet(L.LISTS, offset=len(self.book.sheetnames))
         self.book.security = WorkbookProtection(lockStructure=True)
         self.book.properties.creator = "WCO PMM platform"
@@ -68,6 +74,18 @@ class _Writer:
         buffer = BytesIO()
         self.book.save(buffer)
         return buffer.getvalue()
+
+    def _print_setup(self) -> None:
+        member, cycle = self.assessment.member, self.assessment.cycle
+        for ws in self.book.worksheets:
+            if ws.sheet_state == "visible":
+                fit_rows(ws)
+                print_setup(
+                    ws,
+                    member=f"{member.display_name} ({member.iso3})",
+                    cycle=str(cycle),
+                    title_rows=None if ws.title == L.INSTRUCTIONS else f"{L.HEADER_ROW}:{L.HEADER_ROW}",
+                )
 
     # ----------------------------------------------------------------------------------------
     # Sheets
@@ -117,6 +135,12 @@ class _Writer:
                 "On the KPIs sheet you may declare a KPI not applicable to your administration, with a "
                 "justification, and choose who may see its results (only the National Contact Point may "
                 "change the disclosure level)."
+            ),
+            _(
+                "The Warnings sheet lists every warning the checks can raise, and those your figures "
+                "raised when the workbook was downloaded. A warning must be explained before the assessment "
+                "is submitted: write the explanation in its Explanation column. An explanation is saved "
+                "when its warning arises from the figures saved."
             ),
             _(
                 "Do not rename, move or delete sheets, rows or columns, and do not merge cells. Keep the "
@@ -183,6 +207,7 @@ class _Writer:
             ws[f"B{row}"] = safe_cell(self._name(element))
             ws[f"C{row}"] = safe_cell(_unit(element))
             ws[f"B{row}"].alignment = WRAP
+            ws[f"A{row}"].alignment = ws[f"C{row}"].alignment = TOP
             if sheet_row.kind == "reference":
                 home_sheet, home_row = self.layout.home[element.code]
                 ws[f"D{row}"] = safe_cell(
@@ -219,7 +244,7 @@ class _Writer:
             checks.add(self._list(f"choice:{element.code}", labels), value_ref)
         elif element.value_type in L.NUMERIC_TYPES:
             checks.number(element, value_ref)
-            ws[value_ref].number_format = _number_format(element)
+            ws[value_ref].number_format = number_format(element)
 
     def _kpis(self, ws: Worksheet) -> None:
         ws["A1"] = safe_cell(_("KPIs: applicability and disclosure"))
@@ -261,6 +286,56 @@ class _Writer:
         ws.freeze_panes = f"D{L.FIRST_ROW}"
         ws.protection = protection()
 
+    def _warnings(self, ws: Worksheet) -> None:
+        ws["A1"] = safe_cell(_("Warnings: explain what is not a mistake"))
+        ws["A1"].font = TITLE
+        ws["A2"] = safe_cell(
+            _(
+                "Every warning the checks can raise. Column D shows those your figures raised when the "
+                "workbook was downloaded. Each warning must be explained before submission."
+            )
+        )
+        ws["A2"].font = MUTED
+        headers = {
+            L.WARNING_CODE: _("Code"),
+            L.WARNING_KIND: _("Check"),
+            L.WARNING_CHECK: _("What is checked"),
+            L.WARNING_NOW: _("Raised at download"),
+            L.WARNING_JUSTIFICATION: _("Explanation"),
+        }
+        self._header(ws, headers, {"A": 36, "B": 22, "C": 60, "D": 50, "E": 60})
+        raised = {i.key: issue_text(i) for i in self.state.issues if i.needs_justification}
+        for key in self.layout.warnings:
+            row = self.layout.warning_row(key)
+            kind, text = self._warning_check(key)
+            ws[f"{L.WARNING_CODE}{row}"] = safe_cell(L.warning_code(key))
+            ws[f"{L.WARNING_KIND}{row}"] = safe_cell(kind)
+            ws[f"{L.WARNING_CHECK}{row}"] = safe_cell(text)
+            ws[f"{L.WARNING_NOW}{row}"] = safe_cell(raised.get(key))
+            explanation = ws[f"{L.WARNING_JUSTIFICATION}{row}"]
+            explanation.value = safe_cell(self._justification(key)[0] or None)
+            explanation.fill, explanation.protection = INPUT_FILL, UNLOCKED
+            for column in (L.WARNING_CHECK, L.WARNING_NOW, L.WARNING_JUSTIFICATION):
+                ws[f"{column}{row}"].alignment = WRAP
+            ws[f"{L.WARNING_CODE}{row}"].alignment = ws[f"{L.WARNING_KIND}{row}"].alignment = TOP
+        ws.freeze_panes = f"C{L.FIRST_ROW}"
+        ws.protection = protection()
+
+    def _warning_check(self, key: str) -> tuple[str, str]:
+        """What the Warnings sheet says of a warning: its kind and what it checks."""
+        code = L.warning_code(key)
+        if key.startswith("rule:"):
+            rule = next(r for r in self.spec.rules if r.code == code)
+            return _("consistency"), pick(rule.message, self.language) or code
+        return _("change from T-1 to T"), _(
+            "%(name)s: a change of more than %(threshold)s%% from T-1 (%(t1)s) to T (%(t)s)"
+        ) % {
+            "name": self._name(self.spec.elements[code]),
+            "threshold": f"{settings.PMM_JUMP_THRESHOLD_PERCENT:g}",
+            "t1": self.assessment.cycle.reporting_year - 1,
+            "t": self.assessment.cycle.reporting_year,
+        }
+
     def _meta(self, ws: Worksheet) -> None:
         a, framework = self.assessment, self.assessment.cycle.framework
         values = {
@@ -281,6 +356,10 @@ class _Writer:
                 rows.append((f"{L.VALUE_PREFIX}{code}@{period}", L.snapshot_dump(slot)))
         rows += [
             (f"{L.KPI_PREFIX}{code}", L.snapshot_dump(self._kpi_choice(code))) for code in self.layout.kpis
+        ]
+        rows += [
+            (f"{L.ISSUE_PREFIX}{key}", L.snapshot_dump(self._justification(key)))
+            for key in self.layout.warnings
         ]
         for index, (key, value) in enumerate(rows, start=1):
             ws.cell(index, 1, safe_cell(key))
@@ -336,6 +415,11 @@ class _Writer:
         value, state, text = L.slot_of(stored.value, stored.state, stored.reason, stored.comment)
         return (clean_text(value) if isinstance(value, str) else value, state, clean_text(text))
 
+    def _justification(self, key: str) -> tuple[str]:
+        """A warning's stored explanation as the cell shows it."""
+        stored = self.state.justifications.get(key)
+        return (clean_text(stored.text.strip()) if stored else "",)
+
     def _kpi_choice(self, code: str) -> L.KpiChoice:
         response = self.state.responses.get(code)
         if response is None:
@@ -349,9 +433,3 @@ def _unit(element: ElementSpec) -> str:
         currency = _("national currency") if element.currency == "national" else element.currency
         return f"{label} ({currency})"
     return label
-
-
-def _number_format(element: ElementSpec) -> str:
-    if element.value_type == "year":
-        return "0"
-    return "#,##0" if element.whole_numbers else "General"

@@ -3,14 +3,17 @@
 Order: authorise; check the file as a zip (size, parts, macros, bombs) before any parsing; load it
 with openpyxl; check `_meta` (member, cycle, framework, template version) and the sheets; read
 every cell; then, in one transaction, compare with the stored data and save only what differs,
-through the same services as the form and the API (`values_save`, `kpi_update`, path "workbook").
+through the same services as the form and the API (`values_save`, `kpi_update`,
+`justification_save`, path "workbook").
 
 Versions. The workbook carries the assessment version it was exported at and, in `_meta`, the
 values it was exported with. When the assessment is unchanged since, every differing cell is
 saved. When it changed meanwhile, a cell is saved only if the stored value is still the exported
 one; a cell left as exported is not written back (the newer stored value is kept); a cell
 changed in the workbook AND on the platform is a conflict: 409, nothing saved. This never loses
-an update and spares re-downloading when colleagues edited other values.
+an update and spares re-downloading when colleagues edited other values. Explanations of warnings
+follow the same rules; like on the web form, one is saved only when its warning arises from the
+values once saved (otherwise it is reported as not needed).
 """
 
 from __future__ import annotations
@@ -28,9 +31,16 @@ from django.utils.translation import ngettext
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from pmm.assessments.models import Assessment, DataValue, KpiResponse
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.services import PublishedLevels, ValueInput, kpi_update, published_levels, values_save
+from pmm.assessments.models import Assessment, DataValue, KpiResponse, WarningJustification
+from pmm.assessments.selectors import assessment_state, cycle_spec
+from pmm.assessments.services import (
+    PublishedLevels,
+    ValueInput,
+    justification_save,
+    kpi_update,
+    published_levels,
+    values_save,
+)
 from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.package import package_check
@@ -39,10 +49,12 @@ from pmm.assessments.workbook.reading import (
     Meta,
     Reading,
     SlotCells,
+    WarningCells,
     check_sheets,
     read_dimension,
     read_kpis,
     read_meta,
+    read_warnings,
 )
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError, FieldProblem
@@ -67,15 +79,22 @@ class ImportReport:
     kept: list[Changed] = field(
         default_factory=list
     )  # changed on the platform since the export, untouched here
+    explanations: list[Changed] = field(default_factory=list)  # explanations of warnings saved
+    unneeded: list[Changed] = field(default_factory=list)  # explanations of warnings that do not arise
 
     @property
     def changed(self) -> int:
-        return len(self.values) + len(self.kpis)
+        return len(self.values) + len(self.kpis) + len(self.explanations)
 
     def summary(self) -> str:
         if not self.changed:
             text = _("%(file)s: nothing to save, the workbook holds the data already stored.") % {
                 "file": self.filename
+            }
+        elif not self.values and not self.kpis:  # explanations only, told below
+            text = _("%(file)s: the assessment is now at version %(version)s.") % {
+                "file": self.filename,
+                "version": self.version,
             }
         else:
             text = _(
@@ -87,6 +106,18 @@ class ImportReport:
                 % {"n": len(self.kpis)},
                 "version": self.version,
             }
+        if self.explanations:
+            text += " " + ngettext(
+                "%(n)s explanation of a warning saved.",
+                "%(n)s explanations of warnings saved.",
+                len(self.explanations),
+            ) % {"n": len(self.explanations)}
+        if self.unneeded:
+            text += " " + ngettext(
+                "%(n)s explanation was not saved: its warning does not arise from the values saved.",
+                "%(n)s explanations were not saved: their warnings do not arise from the values saved.",
+                len(self.unneeded),
+            ) % {"n": len(self.unneeded)}
         if self.kept:
             text += " " + ngettext(
                 "%(n)s value changed on the platform since the download was kept.",
@@ -122,6 +153,8 @@ def workbook_import(
         read_dimension(book[sheet], sheet, spec, layout, reading)
     report(total - 2, total, _("Reading sheet %(sheet)s") % {"sheet": L.KPIS})
     read_kpis(book[L.KPIS], spec, reading)
+    if L.WARNINGS in book.sheetnames:  # workbooks downloaded before the sheet existed have none
+        read_warnings(book[L.WARNINGS], layout, reading)
     report(total - 1, total, _("Saving"))
     result = _save(actor, assessment, spec, meta, reading, filename)
     report(total, total, _("Done"))
@@ -156,6 +189,7 @@ class _Plan:
     items: list[ValueInput] = field(default_factory=list)
     item_cells: list[SlotCells] = field(default_factory=list)
     kpis: list[tuple[KpiCells, dict[str, Any]]] = field(default_factory=list)
+    explanations: list[WarningCells] = field(default_factory=list)
     kept: list[Changed] = field(default_factory=list)
     conflicts: list[FieldProblem] = field(default_factory=list)
 
@@ -164,8 +198,8 @@ def _save(
     actor: Any, assessment: Assessment, spec: FrameworkSpec, meta: Meta, reading: Reading, filename: str
 ) -> ImportReport:
     with transaction.atomic():
-        assessment, slots, choices = _current(assessment)
-        plan = _plan(actor, assessment, spec, meta, reading, slots, choices)
+        assessment, slots, choices, explained = _current(assessment)
+        plan = _plan(actor, assessment, spec, meta, reading, slots, choices, explained)
         if plan.conflicts:
             raise ApplicationError(
                 _(
@@ -207,6 +241,7 @@ def _save(
                 if error.code != "invalid_values":
                     raise
                 problems += [FieldProblem(kpi.cell(p.field), p.message) for p in error.problems]
+        explanations, unneeded = _explain(actor, assessment, plan.explanations, problems)
         if problems:
             raise ApplicationError(
                 ngettext(
@@ -227,19 +262,21 @@ def _save(
         values=[Changed(c.cell(), c.subject) for c in plan.item_cells],
         kpis=[Changed(k.cell(next(iter(changes))), f"kpi:{k.code}") for k, changes in plan.kpis],
         kept=plan.kept,
+        explanations=explanations,
+        unneeded=unneeded,
     )
 
 
 def _current(
     assessment: Assessment,
-) -> tuple[Assessment, dict[tuple[str, str], L.Slot], dict[str, L.KpiChoice]]:
+) -> tuple[Assessment, dict[tuple[str, str], L.Slot], dict[str, L.KpiChoice], dict[str, tuple[str]]]:
     """The stored data, read under a lock on the assessment row (PostgreSQL; SQLite serialises writes).
     Texts as the exported workbook shows them (`clean_text`: characters a workbook cannot hold are
     U+FFFD there), so a cell left as exported is not taken for a change."""
     if not assessment.pk:
         started = Assessment.objects.filter(cycle=assessment.cycle, member=assessment.member).first()
         if started is None:
-            return assessment, {}, {}
+            return assessment, {}, {}, {}
         assessment = started
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
     assessment.version, assessment.status = locked.version, locked.status
@@ -260,7 +297,13 @@ def _current(
         .filter(assessment=assessment)
         .values_list("kpi__code", "applicable", "justification", "disclosure")
     }
-    return assessment, slots, choices
+    explained = {
+        key: (clean_text(text.strip()),)
+        for key, text in WarningJustification.objects.unrestricted()
+        .filter(assessment=assessment)
+        .values_list("issue_key", "text")
+    }
+    return assessment, slots, choices, explained
 
 
 def _plan(
@@ -271,6 +314,7 @@ def _plan(
     reading: Reading,
     slots: dict[tuple[str, str], L.Slot],
     choices: dict[str, L.KpiChoice],
+    explained: dict[str, tuple[str]],
 ) -> _Plan:
     """What to write: cells that differ from the stored data, judged against the exported data."""
     plan = _Plan()
@@ -330,7 +374,59 @@ def _plan(
                 )
                 continue
         plan.kpis.append((kpi, changes))
+    _plan_explanations(plan, meta, reading, explained, stale)
     return plan
+
+
+def _plan_explanations(
+    plan: _Plan, meta: Meta, reading: Reading, explained: dict[str, tuple[str]], stale: bool
+) -> None:
+    """The explanations of warnings that differ from the stored ones, judged like the values."""
+    for key, warning in reading.warnings.items():
+        if not warning.ok:
+            continue
+        now = explained.get(key, ("",))
+        if L.same((warning.text,), now):
+            continue
+        if stale:
+            exported = meta.snapshot.get(f"{L.ISSUE_PREFIX}{key}")
+            if exported is not None and L.same((warning.text,), exported):
+                continue  # left as downloaded: the newer explanation stays
+            if exported is None or not L.same(now, exported):
+                plan.conflicts.append(
+                    FieldProblem(warning.cell(), _("changed on the platform after the download."))
+                )
+                continue
+        plan.explanations.append(warning)
+
+
+def _explain(
+    actor: Any, assessment: Assessment, planned: list[WarningCells], problems: list[FieldProblem]
+) -> tuple[list[Changed], list[Changed]]:
+    """Save the changed explanations of the warnings that arise from the values now saved (read once,
+    after the values); return the explanations saved and those whose warning does not arise."""
+    if not planned:
+        return [], []
+    raised = {i.key for i in assessment_state(assessment, actor).issues if i.needs_justification}
+    saved: list[Changed] = []
+    unneeded: list[Changed] = []
+    for cells in planned:
+        subject = f"{L.ISSUE_PREFIX}{cells.key}"
+        if cells.key not in raised:
+            if cells.text:  # clearing the explanation of a warning that is gone changes nothing
+                unneeded.append(Changed(cells.cell(), subject))
+            continue
+        try:
+            justification_save(
+                actor=actor, assessment=assessment, issue_key=cells.key, text=cells.text, path="workbook"
+            )
+        except ApplicationError as error:
+            if error.code != "invalid_values":
+                raise
+            problems += [FieldProblem(cells.cell(), p.message) for p in error.problems]
+        else:
+            saved.append(Changed(cells.cell(), subject))
+    return saved, unneeded
 
 
 def _item(cells: SlotCells) -> ValueInput:

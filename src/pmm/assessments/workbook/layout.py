@@ -1,11 +1,12 @@
 """Where everything sits in a member's workbook: shared by the export and the import.
 
-Sheets: "Instructions", one sheet per dimension (named by its code, e.g. "D1"), "KPIs", and two
-hidden ones: "_lists" (the drop-down lists) and "_meta" (what the workbook is for, and the values
-it was exported with). A data element has ONE input row in the whole workbook, in the first
-outcome (framework order) whose KPIs use it; other dimensions that use it show a locked reference
-row pointing to it. Elements no KPI uses (supporting figures of consistency rules) sit right after
-a rule partner, else after the element listed before them in the framework.
+Sheets: "Instructions", one sheet per dimension (named by its code, e.g. "D1"), "KPIs", "Warnings"
+(every warning the checks can raise, with a cell to explain it), and two hidden ones: "_lists"
+(the drop-down lists) and "_meta" (what the workbook is for, and the values it was exported with).
+A data element has ONE input row in the whole workbook, in the first outcome (framework order)
+whose KPIs use it; other dimensions that use it show a locked reference row pointing to it.
+Elements no KPI uses (supporting figures of consistency rules) sit right after a rule partner,
+else after the element listed before them in the framework.
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.models import Disclosure
 from pmm.assessments.spec import FrameworkSpec
+from pmm.assessments.validation import warning_keys
 from pmm.core.downloads import XLSX_TYPE
 from pmm.framework import formula as fx
 
 TEMPLATE_VERSION = "pmm-workbook/1"
 CONTENT_TYPE = XLSX_TYPE
 
-INSTRUCTIONS, KPIS, LISTS, META = "Instructions", "KPIs", "_lists", "_meta"
+INSTRUCTIONS, KPIS, WARNINGS, LISTS, META = "Instructions", "KPIs", "Warnings", "_lists", "_meta"
 HEADER_ROW, FIRST_ROW = 4, 5
+MAX_CELL_TEXT = 32_767  # the most characters a cell holds in Excel (and LibreOffice)
 
 # Dimension sheets: columns
 CODE, NAME, UNIT = "A", "B", "C"
@@ -46,6 +49,10 @@ KPI_CODE, KPI_NAME, KPI_OUTCOME = "A", "B", "C"
 KPI_APPLICABLE, KPI_JUSTIFICATION, KPI_DISCLOSURE = "D", "E", "F"
 KPI_INPUT_COLUMNS = "DEF"
 
+# Warnings sheet: columns (one row per warning the checks can raise, in `warning_keys` order)
+WARNING_CODE, WARNING_KIND, WARNING_CHECK, WARNING_NOW, WARNING_JUSTIFICATION = "A", "B", "C", "D", "E"
+WARNING_INPUT_COLUMNS = "E"
+
 # _meta keys (column A), values in column B
 META_KEYS = (
     "template_version",
@@ -58,7 +65,8 @@ META_KEYS = (
     "language",
     "exported_at",
 )
-VALUE_PREFIX, KPI_PREFIX = "value:", "kpi:"
+VALUE_PREFIX, KPI_PREFIX, ISSUE_PREFIX = "value:", "kpi:", "issue:"
+SNAPSHOT_PREFIXES = (VALUE_PREFIX, KPI_PREFIX, ISSUE_PREFIX)
 
 REPORTED, NOT_AVAILABLE = "reported", "not_available"
 STATE_LABELS: dict[str, Promise] = {REPORTED: _("reported"), NOT_AVAILABLE: _("not available")}
@@ -91,9 +99,13 @@ class Layout:
     sheets: dict[str, tuple[SheetRow, ...]]  # dimension code -> its rows from FIRST_ROW on
     home: dict[str, tuple[str, int]]  # element code -> (sheet, row) of its input row
     kpis: tuple[str, ...]  # KPI codes in the order of the KPIs sheet
+    warnings: tuple[str, ...] = ()  # issue keys ("rule:CODE", "jump:ELEMENT"), Warnings sheet order
 
     def kpi_row(self, code: str) -> int:
         return FIRST_ROW + self.kpis.index(code)
+
+    def warning_row(self, key: str) -> int:
+        return FIRST_ROW + self.warnings.index(key)
 
 
 def _inputs(spec: FrameworkSpec, codes: Iterable[str]) -> set[str]:
@@ -169,7 +181,7 @@ def _build(spec: FrameworkSpec) -> Layout:
             home[code] = (first, FIRST_ROW + len(sheets[first]))
             sheets[first] = (*sheets[first], SheetRow("element", code))
     kpis = tuple(k for d in spec.dimensions.values() for o in d.outcomes for k in spec.outcomes[o].kpis)
-    return Layout(sheets, home, kpis)
+    return Layout(sheets, home, kpis, tuple(warning_keys(spec)))
 
 
 _LAYOUTS: dict[str, Layout] = {}
@@ -258,10 +270,16 @@ def snapshot_dump(item: tuple[Any, ...]) -> str:
 
 
 def snapshot_load(text: Any) -> tuple[Any, ...] | None:
+    """A snapshot item as dumped: a slot, a KPI choice, or a warning's explanation `(text,)`."""
     if not isinstance(text, str):
         return None
     try:
         loaded = json.loads(text)
     except ValueError:
         return None
-    return tuple(loaded) if isinstance(loaded, list) and len(loaded) == 3 else None
+    return tuple(loaded) if isinstance(loaded, list) and loaded else None
+
+
+def warning_code(key: str) -> str:
+    """What the Warnings sheet shows of an issue key: the rule's or the element's code."""
+    return key.partition(":")[2]

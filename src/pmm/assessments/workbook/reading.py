@@ -8,6 +8,7 @@ character: text that Excel or LibreOffice keeps as text (typed with a leading ap
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -18,6 +19,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pmm.assessments.messages import named_element
 from pmm.assessments.models import Assessment, Disclosure
 from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.assessments.validation import coerce
@@ -71,6 +73,19 @@ class KpiCells:
 
 
 @dataclass
+class WarningCells:
+    """A warning's explanation as the Warnings sheet has it."""
+
+    key: str  # the issue key, e.g. "rule:CODE" or "jump:ELEMENT"
+    row: int
+    text: str = ""
+    ok: bool = True
+
+    def cell(self) -> str:
+        return L.cell_name(L.WARNINGS, f"{L.WARNING_JUSTIFICATION}{self.row}")
+
+
+@dataclass
 class Meta:
     version: int
     snapshot: dict[str, tuple[Any, ...]]
@@ -80,6 +95,7 @@ class Meta:
 class Reading:
     slots: dict[tuple[str, str], SlotCells] = field(default_factory=dict)
     kpis: dict[str, KpiCells] = field(default_factory=dict)
+    warnings: dict[str, WarningCells] = field(default_factory=dict)
     problems: list[FieldProblem] = field(default_factory=list)
 
     def problem(self, where: str, message: str) -> None:
@@ -168,7 +184,7 @@ def read_meta(book: Workbook, assessment: Assessment) -> Meta:
     snapshot = {
         key: loaded
         for key, value in values.items()
-        if key.startswith((L.VALUE_PREFIX, L.KPI_PREFIX)) and (loaded := L.snapshot_load(value)) is not None
+        if key.startswith(L.SNAPSHOT_PREFIXES) and (loaded := L.snapshot_load(value)) is not None
     }
     return Meta(version or 0, snapshot)
 
@@ -178,7 +194,8 @@ def check_sheets(book: Workbook, spec: FrameworkSpec) -> None:
     missing = [name for name in required if name not in book.sheetnames]
     if not missing:
         return
-    unknown = [n for n in book.sheetnames if n not in {*required, L.INSTRUCTIONS, L.META, L.LISTS}]
+    known = {*required, L.INSTRUCTIONS, L.WARNINGS, L.META, L.LISTS}
+    unknown = [n for n in book.sheetnames if n not in known]
     found = _(" This workbook has sheets the template does not know: %(names)s.") % {
         "names": ", ".join(unknown)
     }
@@ -234,8 +251,22 @@ def _value(cell: Cell | MergedCell, reading: Reading, sheet: str) -> tuple[Any, 
         if (bad := text_problem(value)) is not None:
             reading.problem(where, bad)
             return None, False
+        if len(value) > L.MAX_CELL_TEXT:
+            reading.problem(
+                where,
+                _("holds %(length)s characters; a cell holds at most %(max)s.")
+                % {"length": len(value), "max": L.MAX_CELL_TEXT},
+            )
+            return None, False
         value = value.strip() or None
     return value, True
+
+
+def _percent_format(cell: Cell | MergedCell) -> bool:
+    """Whether the cell's number format shows a fraction as a percentage ("0%": the cell holds 0.65
+    for 65%). A % in quotes or after a backslash is mere text, as in the export's `0.0#" %"`."""
+    code = re.sub(r'"[^"]*"|\\.', "", str(cell.number_format or ""))
+    return "%" in code
 
 
 def _text(value: Any) -> str:
@@ -345,7 +376,7 @@ def _read_slot(
                 _("holds a date or a time (%(value)s); type a plain value.") % {"value": raw.isoformat()},
             )
         raw = raw.isoformat()
-    if element.value_type == "percent" and isinstance(raw, int | float) and "%" in value_cell.number_format:
+    if element.value_type == "percent" and isinstance(raw, int | float) and _percent_format(value_cell):
         raw = round(raw * 100, 10)  # typed as "65%": the spreadsheet keeps 0.65
     slot.raw = raw
     if slot.state == L.NOT_AVAILABLE:
@@ -366,8 +397,8 @@ def _read_slot(
         slot.ok = False
         reading.problem(
             slot.cell(),
-            _("“%(text)s” is text; %(element)s (%(period)s) needs a number.")
-            % {"text": raw[:60], "element": element.code, "period": period},
+            _("“%(text)s” is text; %(element)s needs a number.")
+            % {"text": raw[:60], "element": named_element(element, element.code, period)},
         )
     slot.parsed = None if error else (value, L.REPORTED, slot.text)
     return slot
@@ -411,3 +442,20 @@ def read_kpis(ws: Worksheet, spec: FrameworkSpec, reading: Reading) -> None:
     for code in spec.kpis:
         if code not in reading.kpis:
             reading.problem(L.sheet_name(L.KPIS), _("the row of KPI %(code)s is missing.") % {"code": code})
+
+
+def read_warnings(ws: Worksheet, layout: L.Layout, reading: Reading) -> None:
+    """Read the explanation of each warning: one row per warning, in the order of `layout.warnings`."""
+    bad_rows = _merged(ws, L.WARNINGS, L.WARNING_INPUT_COLUMNS, reading)
+    for key in layout.warnings:
+        row = layout.warning_row(key)
+        code_cell = ws[f"{L.WARNING_CODE}{row}"]
+        if _text(code_cell.value) != L.warning_code(key):
+            reading.problem(
+                L.cell_name(L.WARNINGS, code_cell.coordinate),
+                _("should hold %(code)s: rows of this sheet must not be moved or deleted.")
+                % {"code": L.warning_code(key)},
+            )
+            continue
+        raw, ok = _value(ws[f"{L.WARNING_JUSTIFICATION}{row}"], reading, L.WARNINGS)
+        reading.warnings[key] = WarningCells(key, row, _text(raw), ok=ok and row not in bad_rows)

@@ -107,7 +107,7 @@ def _audit(actor: Any, verb: str, query: ReviewQuery, before: str, **after: Any)
         actor=actor,
         verb=verb,
         target=query.review,
-        target_label=f"{query.review} · query {query.number} ({query.subject})",
+        target_label=f"{query.review} · query {query.number} ({query.kpi})",  # the KPI: no element code
         before={"query": query.number, "status": before},
         after={"query": query.number, "status": query.status, **after},
     )

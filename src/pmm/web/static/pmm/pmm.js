@@ -5,16 +5,11 @@
  * d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717.
  *
  * No inline script or style anywhere, so that a strict Content-Security-Policy can be applied:
- * htmx is told not to inject its indicator <style> and not to evaluate code from attributes.
+ * htmx's settings are in base.html's <meta name="htmx-config"> (no indicator <style> of its own,
+ * whose rules are in pmm.css; no code evaluated from attributes; no scripts from responses).
  */
 (function () {
   "use strict";
-
-  if (window.htmx) {
-    window.htmx.config.includeIndicatorStyles = false;
-    window.htmx.config.allowEval = false;
-    window.htmx.config.allowScriptTags = false;
-  }
 
   function announce(text) {
     var region = document.getElementById("autosave-status");
@@ -82,9 +77,50 @@
     document.addEventListener("htmx:afterRequest", retry);
   });
 
+  // A link to a folded part of a page (an outcome of a dimension's entry page, a field inside it)
+  // unfolds it: the <details> around the target, or the one of the section the link names.
+  function unfold(hash) {
+    var target = hash && hash.length > 1 ? document.getElementById(decodeURIComponent(hash.slice(1))) : null;
+    if (!target) {
+      return;
+    }
+    var folded = target.tagName === "SECTION" ? target.querySelector(":scope > details:not([open])") : null;
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS" && !node.open) {
+        node.open = true;
+      }
+    }
+    if (folded) {
+      folded.open = true;
+    }
+    target.scrollIntoView();
+  }
+  window.addEventListener("hashchange", function () {
+    unfold(window.location.hash);
+  });
+  if (window.location.hash) {
+    unfold(window.location.hash);
+  }
+
   // An error summary (a refused workbook upload) takes the focus, so that its problems are seen and read.
   var summary = document.querySelector("[data-focus-on-load]");
   if (summary) {
     summary.focus();
+  }
+
+  // The menu's "More" closes like a menu: on Escape (the focus back on "More") and on a click elsewhere.
+  var more = document.querySelector(".nav-more details");
+  if (more) {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && more.open) {
+        more.open = false;
+        more.querySelector("summary").focus();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (more.open && !more.contains(event.target)) {
+        more.open = false;
+      }
+    });
   }
 })();

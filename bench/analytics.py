@@ -1,0 +1,150 @@
+"""Benchmark: the Secretariat's analytics page and a chart's data download, among 187 members x 51 KPIs
+(docs/performance.md, "Analytics").
+
+Run with `PMM_DEBUG=true .venv/bin/python bench/analytics.py [--runs N] [--profile WHAT]`. It uses a
+fresh SQLite database in a temporary folder (or PMM_DATABASE_URL) and prints figures; it asserts
+nothing about time. Each figure is printed beside the median of `GET /api/v1/me` measured in the same
+run (the ratio), so runs under a different load can be compared.
+
+The data: the 2024 cycle of PMM v.1 with all 187 members' complete, submitted demo assessments,
+computed and published. The reader: a Secretariat analyst, signed in (a browser session).
+
+Measured:
+- `GET /api/v1/me` (the yardstick);
+- `GET /cycles/<id>/analytics/` cold: nothing cached, nothing remembered by the process (the first
+  visit after a publication the warm-up job has not reached, or in a fresh process);
+- the same page after the warm-up job (the group statistics cached, the page's model not yet);
+- the same page warm (asked before: its model cached for the publication and the audience);
+- a chart's CSV (`?chart=spread-...&format=csv`), warm, and cold (nothing cached).
+`--profile page page-cold csv csv-cold` (any of them) prints a cProfile of one such request instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from typing import Any
+
+from common import (  # sets up the database first
+    reference_cycle,
+    report,
+    submitted_assessments,
+    timed,
+)
+from django.core import signals
+from django.core.cache import cache
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from pmm.accounts.services import RoleSpec, user_create
+from pmm.assessments.selectors import cycle_spec
+from pmm.core.actors import SYSTEM
+from pmm.demo import _member_infos
+from pmm.demo_data import complete_plan
+from pmm.results.group_stats import clear_process_memory
+from pmm.results.services import publication_create, results_recompute
+from pmm.results.tasks import warm_group_statistics
+
+CHART = "spread-d1-o1-k1-value"  # the spread of the first KPI of the first dimension
+
+
+def cold_start() -> None:
+    """Nothing cached, nothing remembered by this process (as in a fresh web process)."""
+    cache.clear()
+    clear_process_memory()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10, help="repetitions of each measure")
+    parser.add_argument("--profile", nargs="+", choices=["page", "page-cold", "csv", "csv-cold"], default=[])
+    args = parser.parse_args()
+    runs = max(3, args.runs)
+
+    cycle = reference_cycle(2024)
+    spec = cycle_spec(cycle)
+    plans = {i.iso3: complete_plan(spec, i, seed=2024, year=2024) for i in _member_infos()}
+    for assessment in submitted_assessments(cycle, plans):
+        results_recompute(assessment.pk)
+    publication = publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+    print(f"cycle 2024: {publication.member_count} members published")
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    analyst = user_create(
+        actor=SYSTEM,
+        username="bench-analyst",
+        email="analyst@example.org",
+        password="bench-password-1234",
+        roles=[RoleSpec("secretariat_analyst", None)],
+    )
+    TOTPDevice.objects.create(user=analyst, name="bench", key="31323334353637383930" * 2, confirmed=True)
+    client = Client()
+    client.force_login(analyst)
+    me = "/api/v1/me"
+    page = f"/cycles/{cycle.pk}/analytics/"
+    csv = f"{page}?chart={CHART}&format=csv"
+
+    def get(url: str) -> None:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+
+    for url in (me, page, csv):
+        get(url)  # imports, template compilation, the first connection
+    if args.profile:
+        import cProfile
+        import pstats
+
+        for what in args.profile:
+            url = csv if what.startswith("csv") else page
+            cold_start()
+            if not what.endswith("-cold"):
+                get(url)
+            print(f"--- profile of GET {url} ({what})")
+            cProfile.runctx("get(url)", globals(), {"get": get, "url": url}, "/tmp/pmm-analytics.prof")
+            pstats.Stats("/tmp/pmm-analytics.prof").sort_stats("cumulative").print_stats(40)
+        return
+
+    yardstick = timed(lambda: get(me), max(30, runs))
+    report("GET /api/v1/me as a Secretariat analyst (the yardstick)", yardstick)
+    figures: list[tuple[str, list[float]]] = []
+
+    def measure(label: str, seconds: list[float], queries: int | None = None) -> None:
+        report(label, seconds, queries)
+        figures.append((label, seconds))
+
+    def after(prepare: Any, url: str) -> float:
+        """How long GET `url` takes once `prepare()` has run (not timed)."""
+        prepare()
+        return timed(lambda: get(url), 1)[0]
+
+    def after_job() -> None:
+        cold_start()
+        warm_group_statistics.call(publication.pk)
+
+    def counted(url: str) -> int:
+        connection.queries_log.clear()
+        with CaptureQueriesContext(connection) as queries:
+            get(url)
+        return len(queries)
+
+    measure("GET analytics page, cold (nothing cached)", [after(cold_start, page) for _ in range(runs)])
+    measure("GET analytics page, first after the warm-up job", [after(after_job, page) for _ in range(runs)])
+    get(page)
+    measure("GET analytics page, warm", timed(lambda: get(page), runs), counted(page))
+    measure("GET analytics chart CSV, cold (nothing cached)", [after(cold_start, csv) for _ in range(runs)])
+    get(csv)
+    measure("GET analytics chart CSV, warm", timed(lambda: get(csv), runs), counted(csv))
+
+    yardstick += timed(lambda: get(me), max(30, runs))  # the load may have changed meanwhile
+    base = statistics.median(yardstick)
+    print(f"\nmedian GET /api/v1/me over the run: {base * 1000:.1f} ms; ratios to it:")
+    for label, seconds in figures:
+        print(f"{label:<62} {statistics.median(seconds) / base:8.1f} x GET me")
+
+
+if __name__ == "__main__":
+    main()

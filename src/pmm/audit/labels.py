@@ -1,0 +1,234 @@
+"""The audit log in words people use: a label for each action code, and an event's before and after
+as a list of changes ("Status: Submitted → In review").
+
+Field names and values are labelled from the models themselves: the target's field of that name (its
+verbose name, and its `choices` for the value), else a field of that name with such a choice in any
+model (a query's status on a review's event), else the few names below that are not model fields.
+The raw before and after stay in the API (for machines), next to these labels.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, NamedTuple
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from pmm.audit.models import AuditEvent
+
+VERBS: dict[str, Promise] = {
+    "assessment.kpi_changed": _("KPI choices changed"),
+    "assessment.reopened": _("Self-assessment reopened"),
+    "assessment.started": _("Self-assessment started"),
+    "assessment.submitted": _("Self-assessment submitted"),
+    "assessment.values_saved": _("Values saved"),
+    "assessment.warning_explained": _("Warning explained"),
+    "backup.created": _("Backup created"),
+    "backup.restored": _("Backup restored"),
+    "cycle.archive": _("Cycle archived"),
+    "cycle.close": _("Cycle closed"),
+    "cycle.created": _("Cycle created"),
+    "cycle.extension_granted": _("Extension granted"),
+    "cycle.open": _("Cycle opened"),
+    "evidence.removed": _("Evidence removed"),
+    "evidence.uploaded": _("Evidence uploaded"),
+    "framework.activated": _("Framework activated"),
+    "framework.loaded": _("Framework loaded"),
+    "framework.replaced": _("Framework replaced"),
+    "framework.retired": _("Framework retired"),
+    "group.created": _("Group created"),
+    "group.updated": _("Group changed"),
+    "job.failed": _("Background job failed"),
+    "job.requeued": _("Background job queued again"),
+    "login.failed": _("Sign-in failed"),
+    "login.locked": _("Sign-in locked"),
+    "login.succeeded": _("Signed in"),
+    "member.created": _("Member created"),
+    "member.updated": _("Member changed"),
+    "members.loaded": _("Members loaded"),
+    "mfa.recovery_codes_generated": _("Recovery codes generated"),
+    "mfa.totp_disabled": _("Authenticator app removed"),
+    "mfa.totp_enabled": _("Authenticator app set up"),
+    "mfa.totp_reset": _("Two-factor authentication reset"),
+    "notifications.preferences_saved": _("Notification preferences saved"),
+    "results.published": _("Results published"),
+    "review.accept": _("Peer review accepted"),
+    "review.assigned": _("Reviewer assigned"),
+    "review.assignment_changed": _("Reviewer assignment changed"),
+    "review.decline": _("Peer review declined"),
+    "review.hand_back": _("Answers handed back"),
+    "review.query_answered": _("Query answered"),
+    "review.query_closed": _("Query closed"),
+    "review.query_corrected": _("Query answered with a correction"),
+    "review.query_evidence": _("Query answered with evidence"),
+    "review.query_raised": _("Query raised"),
+    "review.query_reopened": _("Query reopened"),
+    "review.requested": _("Peer review requested"),
+    "review.send_round": _("Queries sent"),
+    "review.sign_off": _("Peer review signed off"),
+    "review.start": _("Peer review started"),
+    "review.unassigned": _("Reviewer removed"),
+    "review.verdict": _("Verdict given"),
+    "review.withdraw": _("Peer review withdrawn"),
+    "reviewer.saved": _("Reviewer profile saved"),
+    "target.removed": _("Target removed"),
+    "target.set": _("Target set"),
+    "token.created": _("API token created"),
+    "token.revoked": _("API token revoked"),
+    "user.activated": _("Account activated"),
+    "user.created": _("Account created"),
+    "user.deactivated": _("Account deactivated"),
+    "user.invitation_accepted": _("Invitation accepted"),
+    "user.invited": _("Person invited"),
+    "user.invited_existing": _("Existing account invited"),
+    "user.password_changed": _("Password changed"),
+    "user.password_set": _("Password set"),
+    "user.roles_changed": _("Roles changed"),
+}
+
+# Names in before/after that are not fields of a model (or read better otherwise).
+FIELDS: dict[str, Promise] = {
+    "attempts": _("attempts"),
+    "by": _("by"),
+    "carried_forward": _("values carried forward"),
+    "certificate": _("certificate"),
+    "changed": _("changed"),
+    "changes": _("changes"),
+    "confirmed_with": _("confirmed with"),
+    "email": _("e-mail"),
+    "evidence": _("evidence"),
+    "extended_to": _("extended to"),
+    "fingerprint": _("fingerprint"),
+    "groups": _("groups"),
+    "invitation": _("invitation"),
+    "ip": _("IP address"),
+    "items": _("items"),
+    "kpi": _("KPI"),
+    "lead": _("lead reviewer"),
+    "member": _("member"),
+    "members": _("members"),
+    "note": _("note"),
+    "path": _("entered through"),
+    "query": _("query"),
+    "reason": _("reason"),
+    "recovery_codes": _("recovery codes"),
+    "refused": _("refused"),
+    "reviewer": _("reviewer"),
+    "roles": _("roles"),
+    "second_factor": _("second factor"),
+    "status": _("status"),
+    "step": _("step"),
+    "text": _("text"),
+    "two_factor": _("two-factor authentication"),
+    "user": _("user"),
+    "username": _("username"),
+    "version": _("version"),
+    "warnings": _("warnings"),
+}
+
+
+class Change(NamedTuple):
+    field: str  # the key in before/after
+    label: str
+    before: str | None  # None: not in before
+    after: str | None  # None: not in after
+
+
+def verb_label(verb: str) -> str:
+    """The action's label in the active language (the code itself for an action not listed)."""
+    label = VERBS.get(verb)
+    return str(label) if label is not None else verb
+
+
+def _model(target_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(target_type) if "." in target_type else None
+    except (LookupError, ValueError):
+        return None
+
+
+@cache
+def _fields_named(name: str) -> tuple[models.Field[Any, Any], ...]:
+    """Every concrete model field called `name` (fields with choices first)."""
+    found = [
+        field
+        for model in apps.get_models()
+        for field in model._meta.get_fields()
+        if isinstance(field, models.Field) and field.name == name
+    ]
+    return tuple(sorted(found, key=lambda field: not field.choices))
+
+
+def _own_field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _choice(field: models.Field[Any, Any] | None, value: Any) -> str | None:
+    for key, label in field.flatchoices if field is not None and field.choices else []:
+        if key == value:
+            return str(label)
+    return None
+
+
+def _field_label(model: type[models.Model] | None, name: str) -> str:
+    if name in FIELDS:
+        return capfirst(str(FIELDS[name]))
+    field = _own_field(model, name) or next(iter(_fields_named(name)), None)
+    if field is not None:
+        return capfirst(str(field.verbose_name))
+    return capfirst(name.replace("_", " "))
+
+
+def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(model, name, item) for item in value) or "—"
+    if isinstance(value, dict):
+        languages = {code: str(label) for code, label in settings.LANGUAGES}
+        if value and set(value) <= set(languages):  # a text in each language: {"en": ..., "fr": ...}
+            return "; ".join(f"{languages[k]}: {_value(model, name, v)}" for k, v in value.items())
+        return "; ".join(
+            f"{_field_label(model, str(k))}: {_value(model, str(k), v)}" for k, v in value.items()
+        )
+    if isinstance(value, str):
+        own = _choice(_own_field(model, name), value)
+        if own is not None:
+            return own
+        for field in _fields_named(name):
+            label = _choice(field, value)
+            if label is not None:
+                return label
+    return str(value)
+
+
+def changes(event: AuditEvent) -> list[Change]:
+    """The event's before and after, field by field, in words. A field with the same value before and
+    after (e.g. the query a change is about) is shown once, as its after value."""
+    model = _model(event.target_type)
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    names = [*before, *(name for name in after if name not in before)]
+    shown: list[Change] = []
+    for name in names:
+        was = _value(model, name, before[name]) if name in before else None
+        now = _value(model, name, after[name]) if name in after else None
+        if was is not None and now is not None and before[name] == after[name]:
+            was = None
+        shown.append(Change(name, _field_label(model, name), was, now))
+    return shown

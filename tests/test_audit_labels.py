@@ -1,0 +1,134 @@
+"""The audit log speaks the language of its readers: each action has a label, before and after read as
+"Status: Submitted → In review" with the models' own labels, never a Python dict or a raw code; the
+API keeps the raw before and after and adds the labels."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pmm.audit.labels import VERBS, changes, verb_label
+from pmm.audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def event(verb: str, target_type: str, before, after) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor_label="ana",
+        verb=verb,
+        target_type=target_type,
+        target_id="1",
+        target_label="Kenya 2024",
+        before=before,
+        after=after,
+    )
+
+
+@pytest.fixture
+def events():
+    return [
+        event(
+            "assessment.submitted",
+            "assessments.assessment",
+            {"status": "in_progress"},
+            {"status": "submitted", "version": 7},
+        ),
+        event("review.start", "reviews.review", {"status": "accepted"}, {"status": "in_review"}),
+        # a query's status on an event about its review: labelled from the query's own choices
+        event(
+            "review.query_answered",
+            "reviews.review",
+            {"query": 3, "status": "open"},
+            {"query": 3, "status": "answered"},
+        ),
+        event("user.activated", "accounts.user", {"is_active": False}, {"is_active": True}),
+        event(
+            "notifications.preferences_saved",
+            "accounts.user",
+            {"email": {"review.assigned": True}},
+            {"email": {"review.assigned": False}},
+        ),
+    ]
+
+
+def test_changes_are_labelled_from_the_models(events):
+    submitted, started, answered, activated, _preferences = events
+    assert [tuple(c) for c in changes(submitted)] == [
+        ("status", "Status", "In progress", "Submitted"),
+        ("version", "Version", None, "7"),
+    ]
+    assert [tuple(c) for c in changes(started)] == [("status", "Status", "Accepted", "In review")]
+    assert [tuple(c) for c in changes(answered)] == [
+        ("query", "Query", None, "3"),  # unchanged: shown once
+        ("status", "Status", "Open", "Answered"),
+    ]
+    assert [tuple(c) for c in changes(activated)] == [("is_active", "Active", "No", "Yes")]
+    renamed = event(
+        "member.updated", "members.member", {"name": {"en": "Turkey"}}, {"name": {"en": "Türkiye"}}
+    )
+    assert [tuple(c) for c in changes(renamed)] == [("name", "Name", "English: Turkey", "English: Türkiye")]
+
+
+def test_the_page_shows_labels_and_no_dict_or_raw_code(client, make_user, events):
+    client.force_login(make_user("secretariat_analyst"))
+    page = text(client.get("/audit/"))
+    assert "Self-assessment submitted" in page and "Peer review started" in page
+    assert "Status: Accepted → In review" in page.replace(
+        '<span aria-hidden="true">→</span><span class="visually-hidden">changed to</span>', "→"
+    )
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "{'" not in table and "{&#x27;" not in table
+    assert "in_review" not in table and "in_progress" not in table and "review.start" not in table
+
+
+def test_the_page_in_french(client, make_user, events, settings):
+    client.force_login(make_user("secretariat_analyst"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    page = text(client.get("/audit/"))
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "Auto-évaluation soumise" in table
+    assert "Statut" in table and "Acceptée" in table and "En cours d&#x27;évaluation" in table
+
+
+def test_the_filter_offers_labels_and_keeps_the_codes(client, make_user, events):
+    client.force_login(make_user("secretariat_analyst"))
+    page = text(client.get("/audit/?verb=review.start"))
+    assert '<option value="review.start" selected>Peer review started</option>' in page
+
+
+def test_the_api_keeps_the_raw_values_and_adds_labels(client, make_user, events):
+    client.force_login(make_user("secretariat_analyst"))
+    body = client.get("/api/v1/audit?verb=review.start").json()
+    (started,) = body["events"]
+    assert started["verb"] == "review.start" and started["verb_label"] == "Peer review started"
+    assert started["before"] == {"status": "accepted"} and started["after"] == {"status": "in_review"}
+    assert started["changes"] == [
+        {"field": "status", "label": "Status", "before": "Accepted", "after": "In review"}
+    ]
+
+
+def test_every_verb_written_by_the_code_has_a_label():
+    """Each verb literal in the sources, and each workflow move audited as `<app>.<move>`, is listed."""
+    from pathlib import Path
+
+    import pmm
+    from pmm.cycles.services import CYCLE_TRANSITIONS
+    from pmm.framework.services import STATUS_TRANSITIONS
+    from pmm.reviews.workflow import MOVES
+
+    sources = (p.read_text() for p in Path(pmm.__file__).parent.rglob("*.py") if "tests" not in p.parts)
+    calls = ("verb=", "_audit(", "_answered(", "_remove_devices(")
+    lines = [line for source in sources for line in source.splitlines() if any(c in line for c in calls)]
+    written = {verb for line in lines for verb in re.findall(r'"([a-z_]+\.[a-z_]+)"', line)}
+    written |= {f"cycle.{action}" for _status, action in CYCLE_TRANSITIONS}
+    written |= {f"framework.{action}d" for _status, action in STATUS_TRANSITIONS}
+    written |= {f"review.{action}" for action in MOVES}
+    assert len(written) > 50
+    assert sorted(written - set(VERBS)) == []
+    assert verb_label("nobody.knows") == "nobody.knows"
