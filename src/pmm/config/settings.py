@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "pmm.dashboards",
     "pmm.analytics",
     "pmm.public",
+    "pmm.reports",
     "pmm.web",
     "pmm.jobs",
     "django_tasks",
