@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 PEERS = ["UGA", "TZA", "RWA", "BDI", "ETH", "SOM"]
 # KEN's values, one KPI at each disclosure level, each a number found nowhere else in the report.
 KEN = {"public": 81.7, "wco": 72.3, "union": 63.9, "country": 54.1}
+EARLIER, CHANGE = "70.2%", "11.5%"  # KEN's public KPI in 2022, and the change to 2024
 
 
 def _numeric_kpis(cycle) -> list[Kpi]:
@@ -50,6 +51,12 @@ def world(open_cycle):
             for kpi in kpis
         ]
     write_results(open_cycle, 1, entries)
+    earlier = cycle_of(2022)  # KEN's public KPI two years before, public too
+    first = kpis[0]
+    before = [
+        (first, "public", [{"component": c, "status": "computed", "value": 70.2} for c in first.formula])
+    ]
+    write_results(earlier, 1, {members["KEN"]: before})
     return open_cycle
 
 
@@ -76,6 +83,7 @@ def test_the_public_edition_shows_every_public_value_and_none_other(world, clien
         assert expected[level] not in text, level
     assert "Not shown in this edition" in text
     assert "Kenya" in text
+    assert f"2022: {EARLIER}" in text and f"+{CHANGE}" in text  # the trend and the change since
 
 
 def test_the_members_own_people_get_everything_and_can_make_the_public_edition(world, client, make_user):
@@ -126,7 +134,7 @@ def test_bad_requests_answer_in_plain_words(world, client, query, status, field)
 def test_unknown_member_cycle_without_publication_and_member_without_results(world, client):
     assert client.get(f"/api/v1/cycles/{world.pk}/members/ZZZ/report.pdf").status_code == 404
     assert client.get(f"/api/v1/cycles/{world.pk}/members/MEX/report.pdf").status_code == 404
-    empty = cycle_of(2022)
+    empty = cycle_of(2020)
     assert client.get(f"/api/v1/cycles/{empty.pk}/members/KEN/report.pdf").status_code == 404
     assert client.get(f"/cycles/{empty.pk}/members/KEN/report/").status_code == 404
 

@@ -47,6 +47,7 @@ class ReportLine:
     figure: Figure | None  # None: not shown in this edition
     previous: str = ""  # the value in the latest earlier cycle the audience may see
     previous_year: int | None = None
+    trend: list[tuple[int, str]] = field(default_factory=list)  # every earlier cycle's value, oldest first
     change: str = ""
     peers: list[PeerFigure] = field(default_factory=list)
     standing: str = ""  # strength, weakness or ""
@@ -145,6 +146,7 @@ def _line(
     line.reviewed = kpi.code in reviewed
     value = row.value if row is not None and row.status == COMPUTED else None
     past = history.get((kpi.code, component), [])
+    line.trend = [(year, value_text(v, kpi, spec, units)) for year, v in past]
     if past:
         line.previous_year, before = past[-1]
         line.previous = value_text(before, kpi, spec, units)
