@@ -23,7 +23,8 @@ Measured, for the page and the API:
 - the page's PNG download of a chart, warm (the image itself is cached by content);
 and, as the NCP, `GET /api/v1/cycles/{id}/aggregates` cold (both ways) and
 `GET /api/v1/cycles/{id}/results.xlsx` of the cycle's publication.
-`--profile page api api-after-job xlsx` (any of them) prints a cProfile of one such request instead.
+`--profile page api api-after-job xlsx aggregates-cold` (any of them) prints a cProfile of one such request
+instead.
 """
 
 from __future__ import annotations
@@ -64,7 +65,12 @@ def cold_start() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10, help="repetitions of each measure")
-    parser.add_argument("--profile", nargs="+", choices=["page", "api", "api-after-job", "xlsx"], default=[])
+    parser.add_argument(
+        "--profile",
+        nargs="+",
+        choices=["page", "api", "api-after-job", "xlsx", "aggregates-cold"],
+        default=[],
+    )
     args = parser.parse_args()
     runs = max(3, args.runs)
 
@@ -90,6 +96,7 @@ def main() -> None:
     api = f"/api/v1/cycles/{current.pk}/members/KEN/dashboard"
     page = f"/cycles/{current.pk}/members/KEN/dashboard/"
     xlsx = f"/api/v1/cycles/{current.pk}/results.xlsx?publication=1"
+    aggregates = f"/api/v1/cycles/{current.pk}/aggregates"
     me = "/api/v1/me"
 
     def get(url: str) -> None:
@@ -104,11 +111,17 @@ def main() -> None:
         import pstats
 
         for what in args.profile:
-            url = {"page": page, "api": api, "api-after-job": api, "xlsx": xlsx}[what]
+            url = {
+                "page": page,
+                "api": api,
+                "api-after-job": api,
+                "xlsx": xlsx,
+                "aggregates-cold": aggregates,
+            }[what]
             cold_start()
             if what == "api-after-job":
                 job()
-            else:
+            elif what != "aggregates-cold":
                 get(url)  # warm, except the xlsx (never cached)
             print(f"--- profile of GET {url} ({what})")
             cProfile.runctx("get(url)", globals(), {"get": get, "url": url}, "/tmp/pmm-dashboard.prof")
@@ -141,7 +154,6 @@ def main() -> None:
         warm_aggregates(publication, [PUBLIC_AUDIENCE])  # as the job does first
         clear_process_memory()
 
-    aggregates = f"/api/v1/cycles/{current.pk}/aggregates"
     measure(
         "GET /aggregates as the NCP, cold (nothing cached)",
         [after(cold_start, aggregates) for _ in range(runs)],

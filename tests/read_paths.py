@@ -372,6 +372,14 @@ ROUTES: dict[str, Read] = {
         ),
         first_only=True,
     ),
+    # --- reports (a member's country report: the print page, its PDF, the API's PDF; every edition) ---
+    "reports:country_page": Read(
+        queries=("", "?edition=public", "?edition=wco", "?publication={publication}"), first_only=True
+    ),
+    "reports:country_pdf": Read(queries=("", "?edition=wco&lang=fr"), first_only=True),
+    "GET /api/v1/cycles/{cycle}/members/{iso3}/report.pdf": Read(
+        queries=("?edition=public", ""), first_only=True
+    ),
     "GET /api/v1/publications": Read(queries=("", "?cycle={cycle}")),
     "GET /api/v1/cycles/{cycle}/publications/{number}": Read(axes={"number": "publication_number"}),
     # --- peer review ---

@@ -460,3 +460,19 @@ def test_chart_csv_defuses_formulas_and_replaces_illegal_characters():
     rows = list(csv.reader(io.StringIO(chart_csv(chart).lstrip("\ufeff"))))
     assert rows == [["'=Name", "Value"], [f"'@evil{REPLACEMENT}", "-2"], [f"a{REPLACEMENT}b", ""]]
     assert csv_value(True) == "Yes" and csv_value(-1.5) == -1.5
+
+
+@pytest.mark.django_db
+def test_results_xlsx_holds_the_csv_rows_with_a_frozen_bold_header_and_an_about_sheet(odd_results, client):
+    xlsx = client.get(f"/api/v1/cycles/{odd_results.pk}/results.xlsx?publication=1")
+    text = client.get(f"/api/v1/cycles/{odd_results.pk}/results.csv?publication=1")
+    book = _book(xlsx.content)
+    sheet, about = book.worksheets
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in sheet[1])
+    csv_rows = list(csv.reader(io.StringIO(text.content.decode())))
+    sheet_rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert sheet_rows == csv_rows  # the same cells, empty text as no cell, numbers as numbers
+    assert isinstance(sheet.cell(2, csv_rows[0].index("value") + 1).value, float)
+    facts = dict(about.iter_rows(values_only=True))
+    assert facts["Rows"] == len(csv_rows) - 1

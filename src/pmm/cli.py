@@ -1132,8 +1132,10 @@ def target_list_cmd(cycle: CycleOption, member: MemberOption, as_user: AsOption 
 # --------------------------------------------------------------------------------------------
 
 from pmm.operations.cli import register as register_operations  # noqa: E402 - needs the plumbing above
+from pmm.reports.cli import register as register_reports  # noqa: E402 - needs the plumbing above
 
 register_operations(app, reports_errors=_reports_errors, setup=_setup, system=_system)
+register_reports(app, reports_errors=_reports_errors, setup=_setup, actor=_actor)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 
@@ -10,27 +9,16 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from pmm.config.env import env_bool, env_choice, env_float, env_int, env_list, env_text
 from pmm.core.logs import logging_config
 
 SRC_DIR = Path(__file__).resolve().parent.parent  # src/pmm
 PROJECT_DIR = SRC_DIR.parent.parent
-VAR_DIR = Path(os.environ.get("PMM_VAR_DIR", PROJECT_DIR / "var"))
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+VAR_DIR = Path(env_text("PMM_VAR_DIR", str(PROJECT_DIR / "var")))
 
 
 def _secret_key(debug: bool) -> str:
-    key = os.environ.get("PMM_SECRET_KEY", "")
+    key = env_text("PMM_SECRET_KEY", "")
     if key:
         return key
     if not debug:
@@ -46,17 +34,13 @@ def _secret_key(debug: bool) -> str:
     return key_file.read_text().strip()
 
 
-DEBUG = _env_bool("PMM_DEBUG", False)
+DEBUG = env_bool("PMM_DEBUG", False)
 # Set by `pmm demo` (never in production): production mode with its real error pages, but a key kept in
 # PMM_VAR_DIR and plain HTTP, for a demo served on this machine (docs/operations.md).
-PMM_DEMO = _env_bool("PMM_DEMO", False)
+PMM_DEMO = env_bool("PMM_DEMO", False)
 SECRET_KEY = _secret_key(DEBUG or PMM_DEMO)
-ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("PMM_ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("PMM_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+ALLOWED_HOSTS = env_list("PMM_ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
+CSRF_TRUSTED_ORIGINS = env_list("PMM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -86,6 +70,7 @@ INSTALLED_APPS = [
     "pmm.dashboards",
     "pmm.analytics",
     "pmm.public",
+    "pmm.reports",
     "pmm.web",
     "pmm.jobs",
     "django_tasks",
@@ -133,7 +118,7 @@ TEMPLATES = [
 
 
 def _database() -> dict:
-    url = os.environ.get("PMM_DATABASE_URL", "")
+    url = env_text("PMM_DATABASE_URL", "")
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'pmm.sqlite3'}"
@@ -168,12 +153,12 @@ LOGOUT_REDIRECT_URL = "web:home"
 # --- Account security (docs/security.md) ------------------------------------------------------
 # Sign-in lockout: after PMM_LOGIN_MAX_FAILURES wrong passwords or codes for one username within
 # PMM_LOGIN_FAILURE_WINDOW_MINUTES, that username cannot sign in for PMM_LOGIN_LOCKOUT_MINUTES.
-PMM_LOGIN_MAX_FAILURES = int(os.environ.get("PMM_LOGIN_MAX_FAILURES", "5"))
-PMM_LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("PMM_LOGIN_FAILURE_WINDOW_MINUTES", "15"))
-PMM_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("PMM_LOGIN_LOCKOUT_MINUTES", "15"))
+PMM_LOGIN_MAX_FAILURES = env_int("PMM_LOGIN_MAX_FAILURES", 5, minimum=1)
+PMM_LOGIN_FAILURE_WINDOW_MINUTES = env_int("PMM_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
+PMM_LOGIN_LOCKOUT_MINUTES = env_int("PMM_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # Sessions end after this much inactivity, and in any case PMM_SESSION_MAX_HOURS after sign-in.
-PMM_SESSION_IDLE_MINUTES = int(os.environ.get("PMM_SESSION_IDLE_MINUTES", "60"))
-SESSION_COOKIE_AGE = int(float(os.environ.get("PMM_SESSION_MAX_HOURS", "8")) * 3600)
+PMM_SESSION_IDLE_MINUTES = env_int("PMM_SESSION_IDLE_MINUTES", 60, minimum=1)
+SESSION_COOKIE_AGE = int(env_float("PMM_SESSION_MAX_HOURS", 8, minimum=0.1) * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -186,11 +171,11 @@ OTP_TOTP_ISSUER = "WCO PMM"
 # PMM_HTTPS: users reach the platform over HTTPS (on by default in production mode). It makes the
 # cookies secure, redirects plain HTTP to HTTPS and sends HSTS. Behind a proxy that terminates TLS,
 # set PMM_PROXY_SSL_HEADER to the header it sets, e.g. "X-Forwarded-Proto" (value "https").
-PMM_HTTPS = _env_bool("PMM_HTTPS", not DEBUG and not PMM_DEMO)
+PMM_HTTPS = env_bool("PMM_HTTPS", not DEBUG and not PMM_DEMO)
 
 
 def _proxy_ssl_header() -> tuple[str, str] | None:
-    raw = os.environ.get("PMM_PROXY_SSL_HEADER", "").strip()
+    raw = env_text("PMM_PROXY_SSL_HEADER", "")
     if not raw:
         return None
     name, _sep, value = raw.partition("=")
@@ -202,13 +187,13 @@ def _proxy_ssl_header() -> tuple[str, str] | None:
 SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 SESSION_COOKIE_SECURE = PMM_HTTPS
 CSRF_COOKIE_SECURE = PMM_HTTPS
-SECURE_SSL_REDIRECT = PMM_HTTPS and _env_bool("PMM_SSL_REDIRECT", True)
+SECURE_SSL_REDIRECT = PMM_HTTPS and env_bool("PMM_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^health/"]  # load balancers and probes ask over plain HTTP
-SECURE_HSTS_SECONDS = int(os.environ.get("PMM_HSTS_SECONDS", "31536000")) if PMM_HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("PMM_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_SECONDS = env_int("PMM_HSTS_SECONDS", 31536000, minimum=0) if PMM_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PMM_HSTS_INCLUDE_SUBDOMAINS", True)
 # Asking browsers to preload HSTS is a commitment for the whole domain: only on request. Without it
 # `check --deploy` would warn (security.W021), so that one check is silenced unless preload is on.
-SECURE_HSTS_PRELOAD = _env_bool("PMM_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("PMM_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -242,37 +227,36 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-EMAIL_BACKEND = os.environ.get("PMM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("PMM_DEFAULT_FROM_EMAIL", "pmm@localhost")
+EMAIL_BACKEND = env_text("PMM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_text("PMM_DEFAULT_FROM_EMAIL", "pmm@localhost")
 # The mail server, with PMM_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend (docs/notifications.md).
-EMAIL_HOST = os.environ.get("PMM_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("PMM_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("PMM_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("PMM_EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _env_bool("PMM_EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
-EMAIL_USE_SSL = _env_bool("PMM_EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
+EMAIL_HOST = env_text("PMM_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("PMM_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_text("PMM_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_text("PMM_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PMM_EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("PMM_EMAIL_USE_SSL", False)  # TLS from the start, usually port 465
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("Set PMM_EMAIL_USE_TLS or PMM_EMAIL_USE_SSL, not both.")
-EMAIL_TIMEOUT = int(os.environ.get("PMM_EMAIL_TIMEOUT", "10"))  # seconds before giving up on the server
+EMAIL_TIMEOUT = env_int("PMM_EMAIL_TIMEOUT", 10, minimum=1)  # seconds before giving up on the server
 # The address users reach the platform at, for links in e-mails.
-PMM_BASE_URL = os.environ.get("PMM_BASE_URL", "http://127.0.0.1:8000")
+PMM_BASE_URL = env_text("PMM_BASE_URL", "http://127.0.0.1:8000")
 
 # Logs go to stderr, one JSON object per line in production (PMM_LOG_FORMAT=json, the default when
 # PMM_DEBUG is off) or plain text (PMM_LOG_FORMAT=text); each carries its request's id (docs/jobs.md).
-PMM_LOG_FORMAT = os.environ.get("PMM_LOG_FORMAT", "text" if DEBUG or PMM_DEMO else "json").strip().lower()
-if PMM_LOG_FORMAT not in ("json", "text"):
-    raise ImproperlyConfigured(f"PMM_LOG_FORMAT must be json or text, not {PMM_LOG_FORMAT!r}")
+PMM_LOG_FORMAT = env_choice("PMM_LOG_FORMAT", "text" if DEBUG or PMM_DEMO else "json", ("json", "text"))
 LOGGING = logging_config(
-    json_lines=PMM_LOG_FORMAT == "json", level=os.environ.get("PMM_LOG_LEVEL", "WARNING")
+    json_lines=PMM_LOG_FORMAT == "json",
+    level=env_choice("PMM_LOG_LEVEL", "warning", ("debug", "info", "warning", "error", "critical")).upper(),
 )
 
 # A value that changes by more than this share between T-1 and T needs an explanation.
-PMM_JUMP_THRESHOLD_PERCENT = float(os.environ.get("PMM_JUMP_THRESHOLD_PERCENT", "50"))
+PMM_JUMP_THRESHOLD_PERCENT = env_float("PMM_JUMP_THRESHOLD_PERCENT", 50, minimum=0)
 
 # Uploads: evidence files live outside the web root and are served only after an access check.
-PMM_EVIDENCE_DIR = Path(os.environ.get("PMM_EVIDENCE_DIR", VAR_DIR / "evidence"))
-PMM_EVIDENCE_MAX_BYTES = int(os.environ.get("PMM_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
-PMM_WORKBOOK_MAX_BYTES = int(os.environ.get("PMM_WORKBOOK_MAX_BYTES", str(5 * 1024 * 1024)))
+PMM_EVIDENCE_DIR = Path(env_text("PMM_EVIDENCE_DIR", str(VAR_DIR / "evidence")))
+PMM_EVIDENCE_MAX_BYTES = env_int("PMM_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+PMM_WORKBOOK_MAX_BYTES = env_int("PMM_WORKBOOK_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -281,11 +265,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Each worker refreshes its heartbeat this often; a RUNNING job whose worker was not seen for the lease
 # goes back to the queue, and fails after PMM_JOB_MAX_ATTEMPTS attempts (docs/jobs.md).
-PMM_JOB_HEARTBEAT_SECONDS = float(os.environ.get("PMM_JOB_HEARTBEAT_SECONDS", "5"))
-PMM_JOB_LEASE_SECONDS = float(os.environ.get("PMM_JOB_LEASE_SECONDS", "30"))
-PMM_JOB_MAX_ATTEMPTS = int(os.environ.get("PMM_JOB_MAX_ATTEMPTS", "3"))
+PMM_JOB_HEARTBEAT_SECONDS = env_float("PMM_JOB_HEARTBEAT_SECONDS", 5, minimum=0.1)
+PMM_JOB_LEASE_SECONDS = env_float("PMM_JOB_LEASE_SECONDS", 30, minimum=1)
+PMM_JOB_MAX_ATTEMPTS = env_int("PMM_JOB_MAX_ATTEMPTS", 3, minimum=1)
 # /health/ready fails when the evidence files' disk has less free space than this.
-PMM_HEALTH_MIN_FREE_MB = int(os.environ.get("PMM_HEALTH_MIN_FREE_MB", "500"))
+PMM_HEALTH_MIN_FREE_MB = env_int("PMM_HEALTH_MIN_FREE_MB", 500, minimum=0)
 
 # The cache (group statistics, rendered charts) is shared by the web processes and the worker: files
 # under PMM_VAR_DIR/cache by default, so that what the worker computes after a publication serves the
@@ -293,29 +277,29 @@ PMM_HEALTH_MIN_FREE_MB = int(os.environ.get("PMM_HEALTH_MIN_FREE_MB", "500"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": os.environ.get("PMM_CACHE_DIR", str(VAR_DIR / "cache")),
+        "LOCATION": env_text("PMM_CACHE_DIR", str(VAR_DIR / "cache")),
         "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
 # After each publication the worker computes the group statistics that its readers will ask for (the
 # public, the Secretariat, and each published member's own people), so the first reader does not wait.
-PMM_WARM_STATISTICS = os.environ.get("PMM_WARM_STATISTICS", "true").lower() in ("1", "true", "yes")
+PMM_WARM_STATISTICS = env_bool("PMM_WARM_STATISTICS", True)
 
 # Group statistics are shown to an audience only when at least this many members contribute.
-PMM_AGGREGATE_MIN_MEMBERS = int(os.environ.get("PMM_AGGREGATE_MIN_MEMBERS", "5"))
+PMM_AGGREGATE_MIN_MEMBERS = env_int("PMM_AGGREGATE_MIN_MEMBERS", 5, minimum=3)
 
 # Assigning a peer reviewer who already has this many open reviews needs a confirmation.
-PMM_REVIEWER_MAX_OPEN_REVIEWS = int(os.environ.get("PMM_REVIEWER_MAX_OPEN_REVIEWS", "3"))
+PMM_REVIEWER_MAX_OPEN_REVIEWS = env_int("PMM_REVIEWER_MAX_OPEN_REVIEWS", 3, minimum=1)
 
 # The review certificate's evidence criterion: the share of reported KPIs with an evidence file.
-PMM_REVIEW_EVIDENCE_COVERAGE = float(os.environ.get("PMM_REVIEW_EVIDENCE_COVERAGE", "0.75"))
+PMM_REVIEW_EVIDENCE_COVERAGE = env_float("PMM_REVIEW_EVIDENCE_COVERAGE", 0.75, minimum=0, maximum=1)
 
 # Reminders go out this many days before a round's due date (and once when it is missed).
-PMM_REVIEW_REMINDER_DAYS = int(os.environ.get("PMM_REVIEW_REMINDER_DAYS", "3"))
+PMM_REVIEW_REMINDER_DAYS = env_int("PMM_REVIEW_REMINDER_DAYS", 3, minimum=0)
 
 # A peer reviewer reads the reviewed self-assessment (and that cycle's country-level figures of the
 # member) while the review runs and for this many days after its sign-off; then the access ends.
-PMM_REVIEW_ACCESS_DAYS = int(os.environ.get("PMM_REVIEW_ACCESS_DAYS", "90"))
+PMM_REVIEW_ACCESS_DAYS = env_int("PMM_REVIEW_ACCESS_DAYS", 90, minimum=0)
 
 # The default framework shipped with the platform.
 PMM_DEFAULT_FRAMEWORK_FILE = SRC_DIR / "framework" / "data" / "pmm-v1.yaml"

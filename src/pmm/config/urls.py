@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("pmm.members.urls")),
     path("", include("pmm.audit.urls")),
     path("", include("pmm.cycles.urls")),
+    path("", include("pmm.reports.urls")),
     path("", include("pmm.results.urls")),  # before assessments, like evidence
     path("", include("pmm.reviews.urls")),  # before assessments, like evidence
     path("", include("pmm.notifications.urls")),

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+PDF_TYPE = "application/pdf"
 
 
 def attachment(content: bytes | str, content_type: str, filename: str) -> HttpResponse:

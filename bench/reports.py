@@ -1,0 +1,87 @@
+"""Benchmark: a member's country report as a PDF, for a cycle of 187 members x 51 KPIs, beside GET
+/api/v1/me (the trivial endpoint) of the same run; and the peak memory of the process while rendering.
+
+Run with `PMM_DEBUG=true .venv/bin/python bench/reports.py [--runs N]`. Same data as bench/results.py
+(every member's complete, submitted demo assessment, published once); it prints figures and asserts
+nothing about time. Cold: the cache emptied (the PDF and the statistics it shows are made again);
+warm: the PDF kept in the cache. Goal (issue 16): the country report PDF in 3 s or less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+
+from common import (  # sets up Django, first
+    bench_readers,
+    reference_cycle,
+    report,
+    submitted_assessments,
+    timed,
+)
+from django.core.cache import cache
+from django.db.models import Count
+from django.test import Client
+
+from pmm.assessments.selectors import cycle_spec
+from pmm.core.actors import SYSTEM
+from pmm.demo import _member_infos
+from pmm.demo_data import complete_plan
+from pmm.results.group_stats import clear_process_memory
+from pmm.results.models import PublishedResult
+from pmm.results.services import publication_create, results_recompute_cycle
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="repetitions of each measure")
+    args = parser.parse_args()
+    runs = max(3, args.runs)
+
+    cycle = reference_cycle()
+    spec = cycle_spec(cycle)
+    plans = {info.iso3: complete_plan(spec, info, seed=11, year=2024) for info in _member_infos()}
+    submitted_assessments(cycle, plans)
+    results_recompute_cycle(cycle)
+    publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+
+    client = Client()
+    readers = bench_readers()
+
+    def get(url: str, headers: dict[str, str]) -> None:
+        response = client.get(url, headers=headers)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+
+    def cold(url: str, headers: dict[str, str]) -> None:
+        cache.clear()
+        clear_process_memory()
+        get(url, headers)
+
+    me = "/api/v1/me"
+    get(me, readers["Secretariat"])
+    report("GET /api/v1/me", timed(lambda: get(me, readers["Secretariat"]), 20))
+    # The public edition of the member with the most public values (Kenya's demo choices keep its own
+    # values from the public).
+    public_rows = PublishedResult.objects.unrestricted().filter(disclosure="public")
+    shown = public_rows.values("member__iso3").annotate(n=Count("id")).order_by("-n", "member__iso3")
+    public_member = shown[0]["member__iso3"]
+    before = peak_mb()
+    for label, iso3, edition in (("NCP of Kenya", "KEN", "full"), ("public", public_member, "public")):
+        headers = readers[label]
+        url = f"/api/v1/cycles/{cycle.pk}/members/{iso3}/report.pdf?edition={edition}&lang=en"
+        get(url, headers)  # imports and fonts loaded once
+        report(f"country report PDF, {label}, cold", timed(lambda u=url, h=headers: cold(u, h), runs))
+        report(f"country report PDF, {label}, cached", timed(lambda u=url, h=headers: get(u, h), runs))
+    page = f"/cycles/{cycle.pk}/members/{public_member}/report/?edition=public"
+    report("country report print page, public, cold", timed(lambda: cold(page, {}), runs))
+    report("GET /api/v1/me, again", timed(lambda: get(me, readers["Secretariat"]), 20))
+    print(f"peak memory of the process: {before:.0f} MB before the reports, {peak_mb():.0f} MB after")
+
+
+if __name__ == "__main__":
+    main()

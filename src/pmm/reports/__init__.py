@@ -1,0 +1,1 @@
+"""Reports: a member's country performance report for one publication, as a print page and a PDF."""

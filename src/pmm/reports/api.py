@@ -1,0 +1,35 @@
+"""The country report as a PDF through the API."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
+
+from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.downloads import PDF_TYPE, attachment
+from pmm.core.openapi import file_answer
+from pmm.reports.rendering import report_filename, report_pdf
+from pmm.reports.views import asked_report
+
+router = Router(tags=["reports"])
+
+
+class ReportQuery(Schema):
+    edition: str = ""  # public, wco or full (default: the widest the caller may have)
+    publication: str = ""  # its number (default: the latest)
+    lang: str = ""  # en or fr (default: the request's language)
+
+
+@router.get(
+    "/cycles/{cycle}/members/{iso3}/report.pdf",
+    response=ERROR_RESPONSES,
+    url_name="country_report_pdf",
+    summary="A member's country performance report (PDF), in the edition the caller asks for",
+    openapi_extra=file_answer("The report", PDF_TYPE),
+)
+def country_report_pdf(
+    request: HttpRequest, cycle: int, iso3: str, query: Query[ReportQuery]
+) -> HttpResponse:
+    asked = {k: v for k, v in query.dict().items() if v}
+    report, language = asked_report(actor_of(request), cycle, iso3, asked)
+    return attachment(report_pdf(report, language), PDF_TYPE, report_filename(report, language))

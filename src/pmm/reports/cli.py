@@ -1,0 +1,58 @@
+"""`pmm report country`: a member's country report as a PDF file, over pmm.reports.
+
+`register` adds the command to `pmm`; it is given the command's plumbing (error reporting, Django
+set-up, the acting user) so that this module does not import pmm.cli (which imports it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def register(
+    app: typer.Typer,
+    *,
+    reports_errors: Callable[[Callable[..., Any]], Callable[..., Any]],
+    setup: Callable[[], None],
+    actor: Callable[[str | None], Any],
+) -> None:
+    """Add `report country` to the `pmm` command."""
+    report_app = typer.Typer(help="Reports: a member's country report as a PDF.", no_args_is_help=True)
+    app.add_typer(report_app, name="report")
+
+    @report_app.command("country")
+    @reports_errors
+    def country(
+        cycle: Annotated[int, typer.Option("--cycle", help="The cycle (its id).", show_default=False)],
+        member: Annotated[str, typer.Option("--member", help="ISO3 code of the member.", show_default=False)],
+        out: Annotated[Path, typer.Option("--out", help="The PDF file to write.", show_default=False)],
+        edition: Annotated[
+            str, typer.Option(help="public, wco or full (full: what the acting user may see).")
+        ] = "full",
+        publication: Annotated[
+            int | None, typer.Option(help="The publication's number (default: the latest).")
+        ] = None,
+        lang: Annotated[str, typer.Option(help="The report's language (en or fr).")] = "en",
+        as_user: Annotated[
+            str | None,
+            typer.Option("--as", help="Build it as this user (their rights apply); default: the system."),
+        ] = None,
+    ) -> None:
+        """Write a member's country report for a publication of a cycle as a PDF file."""
+        setup()
+        from pmm.reports.rendering import report_pdf
+        from pmm.reports.views import asked_report
+
+        query = {"edition": edition, "publication": publication, "lang": lang}
+        report, language = asked_report(actor(as_user), cycle, member, query)
+        pdf = report_pdf(report, language)
+        out.write_bytes(pdf)
+        typer.echo(
+            f"Wrote {out} ({len(pdf):,} bytes): {report.member.iso3}, "
+            f"publication {report.publication.number} of cycle {cycle}, "
+            f"{report.edition} edition, {language}; "
+            f"{report.shown} KPIs shown, {report.hidden} not shown."
+        )

@@ -1,0 +1,232 @@
+"""A member's country performance report for one publication of a cycle, as one edition's audience may
+see it (`editions`): every figure comes from the audience reads the pages use (the publication's rows
+through `published_results_for`, earlier cycles through `member_history`, peer groups through
+`member_peer_groups`, which releases only the statistics the disclosure rules allow). A KPI whose
+value the audience may not see says so, and nothing about its value.
+
+Read in a fixed number of queries, whatever the number of KPIs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
+from pmm.core.errors import NotFound
+from pmm.cycles.models import Cycle
+from pmm.dashboards.positions import NONE, STRENGTH, WEAKNESS, position, standing
+from pmm.disclosure.policy import Audience
+from pmm.members.models import Member
+from pmm.reports.editions import edition_audience
+from pmm.results.engine import COMPUTED
+from pmm.results.formatting import Figure, figure_of, kpi_definitions, unit_text, units_of, value_text
+from pmm.results.models import Publication
+from pmm.results.selectors import ResultFilters, ResultRow, publication_get, published_results_for
+from pmm.results.series import latest_publications, member_history, member_peer_groups
+from pmm.reviews.selectors import reviewed_kpis
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class PeerFigure:
+    name: dict[str, str]
+    median: str
+    q1: str
+    q3: str
+    count: int
+    position: str  # top, middle, bottom or none
+
+
+@dataclass
+class ReportLine:
+    kpi: KpiSpec
+    figure: Figure | None  # None: not shown in this edition
+    previous: str = ""  # the value in the latest earlier cycle the audience may see
+    previous_year: int | None = None
+    trend: list[tuple[int, str]] = field(default_factory=list)  # every earlier cycle's value, oldest first
+    change: str = ""
+    peers: list[PeerFigure] = field(default_factory=list)
+    standing: str = ""  # strength, weakness or ""
+    reviewed: bool = False
+
+
+@dataclass(frozen=True)
+class OutcomeSection:
+    outcome: OutcomeSpec
+    lines: list[ReportLine]
+
+
+@dataclass(frozen=True)
+class DimensionSection:
+    dimension: DimensionSpec
+    outcomes: list[OutcomeSection]
+
+
+@dataclass(frozen=True)
+class Definition:
+    kpi: KpiSpec
+    description: dict[str, str]
+    unit: str
+    direction: str
+
+
+@dataclass
+class CountryReport:
+    cycle: Cycle
+    publication: Publication
+    member: Member
+    edition: str
+    audience: Audience  # whom the edition is built for
+    spec: FrameworkSpec
+    dimensions: list[DimensionSection]
+    definitions: list[Definition]
+    shown: int  # KPI figures in this edition (values or statuses)
+    hidden: int  # KPI figures this edition's audience may not see
+    reviewed: bool  # at least one figure was checked by a peer review
+
+    @property
+    def lines(self) -> list[ReportLine]:
+        return [line for d in self.dimensions for o in d.outcomes for line in o.lines]
+
+    @property
+    def strengths(self) -> list[ReportLine]:
+        return [line for line in self.lines if line.standing == STRENGTH]
+
+    @property
+    def weaknesses(self) -> list[ReportLine]:
+        return [line for line in self.lines if line.standing == WEAKNESS]
+
+    @property
+    def weakest_outcomes(self) -> list[tuple[OutcomeSpec, int]]:
+        """Outcomes with weaknesses, the most first: where to act."""
+        found = [
+            (o.outcome, sum(1 for line in o.lines if line.standing == WEAKNESS))
+            for d in self.dimensions
+            for o in d.outcomes
+        ]
+        return sorted((f for f in found if f[1]), key=lambda f: (-f[1], f[0].code))
+
+
+def _publication(cycle: Cycle, number: int | str | None) -> Publication:
+    publication = publication_get(cycle, number)
+    if publication is None:
+        raise NotFound("Nothing of this cycle is published yet." if not number else "No such publication.")
+    return publication
+
+
+def _direction(kpi: KpiSpec) -> str:
+    return "" if kpi.kind == "yes_no" else kpi.direction
+
+
+def _change(kpi: KpiSpec, now: float, before: float, spec: FrameworkSpec, units: Any) -> str:
+    if kpi.kind in ("yes_no", "ordinal") or kpi.unit in ("yes_no", "scale_level"):
+        return ""
+    difference = now - before
+    text = value_text(abs(difference), kpi, spec, units)
+    return ("+" if difference > 0 else "\u2212" if difference < 0 else "") + text
+
+
+def _line(
+    kpi: KpiSpec,
+    rows: list[ResultRow],
+    history: dict[Key, list[tuple[int, float]]],
+    groups: dict[Key, Any],
+    spec: FrameworkSpec,
+    units: Any,
+    reviewed: set[str],
+) -> ReportLine:
+    """One KPI's line: its main component's figure (the first), beside its history and peer groups."""
+    component = next(iter(kpi.formulas))
+    row = next((r for r in rows if r.component == component), None)
+    line = ReportLine(kpi, figure_of(row, spec, units) if row is not None else None)
+    line.reviewed = kpi.code in reviewed
+    value = row.value if row is not None and row.status == COMPUTED else None
+    past = history.get((kpi.code, component), [])
+    line.trend = [(year, value_text(v, kpi, spec, units)) for year, v in past]
+    if past:
+        line.previous_year, before = past[-1]
+        line.previous = value_text(before, kpi, spec, units)
+        if value is not None:
+            line.change = _change(kpi, value, before, spec, units)
+    for group in groups.get((kpi.code, component), []):
+        stats = group.stats
+        line.peers.append(
+            PeerFigure(
+                group.name,
+                value_text(stats.median, kpi, spec, units),
+                value_text(stats.q1, kpi, spec, units),
+                value_text(stats.q3, kpi, spec, units),
+                stats.count,
+                position(value, stats.q1, stats.q3, _direction(kpi)),
+            )
+        )
+    line.standing = standing(p.position for p in line.peers if p.position != NONE)
+    return line
+
+
+def country_report_for(
+    audience: Audience, edition: str, cycle: Cycle, member: Member, publication: Publication
+) -> CountryReport:
+    """The report of `member` in `publication` built from what `audience` may see."""
+    spec = cycle_spec(cycle)
+    units = units_of(cycle.framework.document)
+    rows = published_results_for(audience, cycle, publication, ResultFilters(member=member.iso3)).rows
+    if not rows:  # none at all, or none this audience may see: the same answer (no hint which)
+        raise NotFound(
+            f"No results of {member.iso3} in publication {publication.number} of this cycle for this edition."
+        )
+    by_kpi: dict[str, list[ResultRow]] = defaultdict(list)
+    for row in rows:
+        by_kpi[row.kpi].append(row)
+    earlier = [p for p in latest_publications(cycle) if p.cycle_id != cycle.pk]
+    history = member_history(audience, member.pk, earlier) if earlier else {}
+    groups = member_peer_groups(audience, member.pk, cycle, publication)
+    reviewed = {kpi for member_id, kpi in reviewed_kpis(cycle) if member_id == member.pk} & set(by_kpi)
+    dimensions = []
+    for dimension in spec.dimensions.values():
+        outcomes = []
+        for code in dimension.outcomes:
+            outcome = spec.outcomes[code]
+            lines = [
+                _line(spec.kpis[k], by_kpi.get(k, []), history, groups, spec, units, reviewed)
+                for k in outcome.kpis
+            ]
+            outcomes.append(OutcomeSection(outcome, lines))
+        dimensions.append(DimensionSection(dimension, outcomes))
+    documents = kpi_definitions(cycle.framework.document)
+    definitions = [
+        Definition(
+            kpi,
+            documents.get(code, {}).get("description") or {},
+            unit_text(kpi, units),
+            kpi.direction,
+        )
+        for code, kpi in sorted(spec.kpis.items(), key=lambda item: item[1].position)
+    ]
+    shown = sum(1 for code in spec.kpis if by_kpi.get(code))
+    return CountryReport(
+        cycle=cycle,
+        publication=publication,
+        member=member,
+        edition=edition,
+        audience=audience,
+        spec=spec,
+        dimensions=dimensions,
+        definitions=definitions,
+        shown=shown,
+        hidden=len(spec.kpis) - shown,
+        reviewed=bool(reviewed),
+    )
+
+
+def country_report(
+    actor: Any, cycle: Cycle, member: Member, *, edition: str, publication: int | str | None = None
+) -> CountryReport:
+    """The report of `member` in a publication of `cycle` (default: the latest), in the edition asked
+    (the reader's own or a narrower one)."""
+    audience = edition_audience(actor, edition)
+    return country_report_for(audience, edition, cycle, member, _publication(cycle, publication))

@@ -1,0 +1,106 @@
+"""A report as a print page (HTML) and as a PDF, from the same template and stylesheet.
+
+The PDF is made by WeasyPrint from the HTML, tagged (PDF/UA-1: headings, tables and reading order
+for screen readers), with the document's language and title in its metadata, using the fonts of the
+machine (Debian's DejaVu): nothing is fetched while rendering (`_no_fetching` refuses any URL but the
+report's own stylesheet). A publication never changes, so a PDF is kept in the cache per publication,
+member, edition audience and language: a new publication makes new reports, and the old ones can be
+made again, identical in content, at any time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils import translation
+
+from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.core.translated import pick
+from pmm.reports.country import CountryReport
+from pmm.reports.editions import EDITIONS
+
+STYLESHEET = Path(__file__).parent / "static" / "reports" / "report.css"
+# Change when the template, the stylesheet or the read model change what a cached PDF holds.
+_FORM = 1
+PDF_TIMEOUT = 30 * 24 * 3600
+
+
+def language_of(asked: str | None) -> str:
+    """The language asked for (default: the active one), refused when the platform does not offer it."""
+    offered = [code for code, _name in settings.LANGUAGES]
+    language = (asked or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0].lower()
+    if language not in offered:
+        raise ApplicationError(
+            f"The language {asked!r} is not offered: choose {', '.join(offered)}.",
+            problems=[FieldProblem("lang", f"must be one of {', '.join(offered)}")],
+        )
+    return language
+
+
+def report_html(report: CountryReport, language: str, *, toolbar: dict[str, Any] | None = None) -> str:
+    with translation.override(language):
+        return render_to_string(
+            "reports/country.html",
+            {
+                "report": report,
+                "member_name": pick(report.member.name),
+                "edition_label": str(EDITIONS[report.edition]),
+                "stylesheet": static("reports/report.css") if toolbar is not None else STYLESHEET.as_uri(),
+                "toolbar": toolbar,
+            },
+        )
+
+
+def _own_files_only() -> Any:
+    """WeasyPrint's fetcher for a report: the report's own stylesheet, nothing else (no network, no
+    other file); anything else stops the rendering."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class OwnFilesOnly(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            if url == STYLESHEET.as_uri():
+                return URLFetcherResponse(url, STYLESHEET.read_bytes(), {"Content-Type": "text/css"})
+            raise FatalURLFetchingError(f"A report fetches nothing: {url}")
+
+    return OwnFilesOnly(allowed_protocols=("file",))
+
+
+def _pdf_key(report: CountryReport, language: str) -> str:
+    publication = report.publication
+    parts = (
+        _FORM, "country", publication.pk, publication.number, publication.published_at.isoformat(),
+        report.member.pk, report.member.name, report.edition, report.audience.key, language,
+        report.spec.fingerprint,
+    )  # fmt: skip
+    return "pmm:report:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def report_pdf(report: CountryReport, language: str) -> bytes:
+    """The report as a tagged PDF, from the cache when it was made before."""
+    key = _pdf_key(report, language)
+    found = cache.get(key)
+    if isinstance(found, bytes):
+        return found
+    from weasyprint import HTML  # imported on use: loading it takes a moment
+
+    html = report_html(report, language)
+    pdf = HTML(string=html, base_url=STYLESHEET.parent.as_uri(), url_fetcher=_own_files_only()).write_pdf(
+        pdf_variant="pdf/ua-1"
+    )
+    assert pdf is not None  # write_pdf without a target returns the bytes
+    cache.set(key, pdf, timeout=PDF_TIMEOUT)
+    return pdf
+
+
+def report_filename(report: CountryReport, language: str) -> str:
+    return (
+        f"pmm-{report.cycle.reporting_year}-{report.member.iso3}-"
+        f"p{report.publication.number}-{report.edition}-{language}.pdf"
+    )
