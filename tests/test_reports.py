@@ -186,3 +186,11 @@ def test_the_cli_writes_the_report(world, tmp_path):
         ["report", "country", "--cycle", str(world.pk), "--member", "KEN", "--lang", "xx", "--out", str(out)],
     )
     assert failed.exit_code != 0 and "lang" in failed.output
+
+
+def test_the_dashboard_and_the_public_member_page_lead_to_the_report(world, client, make_user):
+    public = client.get(f"/public/cycles/{world.pk}/members/KEN/").content.decode()
+    assert f"/cycles/{world.pk}/members/KEN/report.pdf?edition=public&amp;publication=1" in public
+    client.force_login(make_user("ncp", "KEN"))
+    board = client.get(f"/cycles/{world.pk}/members/KEN/dashboard/").content.decode()
+    assert f"/cycles/{world.pk}/members/KEN/report/?publication=1" in board
