@@ -26,9 +26,8 @@ import statistics
 from typing import Any
 
 from common import (  # sets up the database first
-    reference_cycle,
+    published_cycle,
     report,
-    submitted_assessments,
     timed,
 )
 from django.core import signals
@@ -39,12 +38,8 @@ from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pmm.accounts.services import RoleSpec, user_create
-from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
-from pmm.demo import _member_infos
-from pmm.demo_data import complete_plan
 from pmm.results.group_stats import clear_process_memory
-from pmm.results.services import publication_create, results_recompute
 from pmm.results.tasks import warm_group_statistics
 
 CHART = "spread-d1-o1-k1-value"  # the spread of the first KPI of the first dimension
@@ -63,12 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = max(3, args.runs)
 
-    cycle = reference_cycle(2024)
-    spec = cycle_spec(cycle)
-    plans = {i.iso3: complete_plan(spec, i, seed=2024, year=2024) for i in _member_infos()}
-    for assessment in submitted_assessments(cycle, plans):
-        results_recompute(assessment.pk)
-    publication = publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+    cycle, publication = published_cycle(2024, seed=2024)
     print(f"cycle 2024: {publication.member_count} members published")
 
     signals.request_started.disconnect(close_old_connections)

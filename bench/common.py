@@ -100,6 +100,23 @@ def timed(action: Any, runs: int) -> list[float]:
     return durations
 
 
+def published_cycle(year: int = 2024, seed: int = 11) -> tuple[Any, Any]:
+    """`reference_cycle(year)` with every one of the 187 members' complete demo assessment submitted
+    (`pmm.demo_data` plans drawn with `seed`), its results computed and published once:
+    (cycle, publication)."""
+    from pmm.assessments.selectors import cycle_spec
+    from pmm.demo import _member_infos
+    from pmm.demo_data import complete_plan
+    from pmm.results.services import publication_create, results_recompute_cycle
+
+    cycle = reference_cycle(year)
+    spec = cycle_spec(cycle)
+    plans = {info.iso3: complete_plan(spec, info, seed=seed, year=year) for info in _member_infos()}
+    submitted_assessments(cycle, plans)
+    results_recompute_cycle(cycle)
+    return cycle, publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+
+
 def submitted_assessments(cycle: Any, plans: dict[str, Any]) -> list[Any]:
     """Each planned member's submitted assessment, written straight into the tables (entering data
     through the services is measured elsewhere): {iso3: `pmm.demo_data` plan}."""

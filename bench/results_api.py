@@ -12,21 +12,14 @@ import argparse
 
 from common import (  # sets up Django, first
     bench_readers,
-    reference_cycle,
+    published_cycle,
     report,
-    submitted_assessments,
     timed,
 )
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-
-from pmm.assessments.selectors import cycle_spec
-from pmm.core.actors import SYSTEM
-from pmm.demo import _member_infos
-from pmm.demo_data import complete_plan
-from pmm.results.services import publication_create, results_recompute_cycle
 
 
 def main() -> None:
@@ -36,12 +29,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = max(3, args.runs)
 
-    cycle = reference_cycle()
-    spec = cycle_spec(cycle)
-    plans = {info.iso3: complete_plan(spec, info, seed=11, year=2024) for info in _member_infos()}
-    submitted_assessments(cycle, plans)
-    results_recompute_cycle(cycle)
-    publication_create(actor=SYSTEM, cycle=cycle, note="bench")
+    cycle, _publication = published_cycle()
 
     client = Client()
     readers = bench_readers()

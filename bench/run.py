@@ -47,6 +47,7 @@ BENCHES = [
     Bench("group_stats.py", ("--runs", "7", "--warm-runs", "3"), ("--runs", "3", "--warm-runs", "1")),
     Bench("dashboard.py", ("--runs", "10"), ("--runs", "3")),
     Bench("analytics.py", ("--runs", "10"), ("--runs", "3")),
+    Bench("reports.py", ("--runs", "5"), ("--runs", "3")),
     Bench("load.py", ("--users", "50,200", "--duration", "120"), ("--users", "50,200", "--duration", "40")),
 ]
 
@@ -139,6 +140,20 @@ ROWS = [
         "GET analytics chart CSV, warm",
         "<= 10x /me",
         _ratio_at_most(10),
+    ),
+    Row(
+        "country report PDF, full edition, cold",
+        "reports.py",
+        "country report PDF, NCP of Kenya, cold",
+        "<= 3 s",
+        _at_most(3000),
+    ),
+    Row(
+        "country report PDF, public edition, cold",
+        "reports.py",
+        "country report PDF, public, cold",
+        "<= 3 s",
+        _at_most(3000),
     ),
     Row(
         "/results.xlsx for an NCP",

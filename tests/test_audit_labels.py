@@ -132,3 +132,14 @@ def test_every_verb_written_by_the_code_has_a_label():
     assert len(written) > 50
     assert sorted(written - set(VERBS)) == []
     assert verb_label("nobody.knows") == "nobody.knows"
+
+
+def test_roles_and_query_subjects_read_in_words(reference_data):
+    roles = event("user.roles_changed", "accounts.user", {"roles": ["basic"]}, {"roles": ["ncp:KEN"]})
+    [change] = changes(roles)
+    assert (change.before, change.after) == ("Basic PMM user", "National Contact Point (KEN)")
+    raised = event("review.query_raised", "reviews.query", {}, {"subject": "DECL_TOTAL@T", "text": "Why?"})
+    subject = next(c for c in changes(raised) if c.field == "subject")
+    assert "DECL_TOTAL" not in subject.after and "(year T)" in subject.after
+    on_kpi = event("review.query_raised", "reviews.query", {}, {"subject": "D1.O1.K1"})
+    assert next(c for c in changes(on_kpi) if c.field == "subject").after.startswith("D1.O1.K1 ")

@@ -231,4 +231,4 @@ def test_an_unknown_log_format_is_refused(tmp_path) -> None:
 
     result = run_settings("1", PMM_DEBUG="true", PMM_VAR_DIR=str(tmp_path), PMM_LOG_FORMAT="xml")
     assert result.returncode != 0
-    assert "PMM_LOG_FORMAT must be json or text" in result.stderr
+    assert "PMM_LOG_FORMAT must be one of json, text" in result.stderr

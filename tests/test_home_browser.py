@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_each_roles_home_page_leads_to_its_work_without_accessibility_violations(
     browser,  # noqa: F811
     live_server,
+    reference_data,  # transactional tests before this one emptied the database
     started,
     make_user,
 ):

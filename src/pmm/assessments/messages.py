@@ -45,7 +45,11 @@ def element_text(spec: FrameworkSpec, code: str, period: str | None = None) -> s
 
 def named_element(element: ElementSpec | None, code: str, period: str | None = None) -> str:
     """`element_text` for an element already found (None: unknown, named by `code`)."""
-    name = pick(element.name) if element is not None else code
+    return element_named(pick(element.name) if element is not None else code, period)
+
+
+def element_named(name: str, period: str | None = None) -> str:
+    """A data element's name as people read it, with its year when given."""
     if not period:
         return pgettext("a data element", "“{element}”").format(element=name)
     return pgettext("a data element and its year", "“{element}” ({period})").format(

@@ -14,7 +14,7 @@ from pmm.core.api import ERROR_RESPONSES, actor_of
 router = Router(tags=["audit"])
 
 
-class ChangeOut(Schema):
+class AuditChangeOut(Schema):
     field: str
     label: str
     before: str | None
@@ -33,7 +33,7 @@ class AuditEventOut(Schema):
     before: Any
     after: Any
     reason: str
-    changes: list[ChangeOut]
+    changes: list[AuditChangeOut]
 
 
 class AuditPage(Schema):

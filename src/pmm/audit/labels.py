@@ -21,7 +21,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from pmm.assessments.messages import element_named
 from pmm.audit.models import AuditEvent
+from pmm.authz.roles import Role
+from pmm.core.translated import pick
 
 VERBS: dict[str, Promise] = {
     "assessment.kpi_changed": _("KPI choices changed"),
@@ -192,6 +195,45 @@ def _field_label(model: type[models.Model] | None, name: str) -> str:
     return capfirst(name.replace("_", " "))
 
 
+_NAMES: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _names_of(model_label: str, code: str) -> dict[str, str] | None:
+    """The stored names (one per language) of a framework's data element or KPI by its code, from the
+    latest framework that has it (codes carry over between versions). Remembered by the process once
+    found: a loaded framework version never changes."""
+    key = (model_label, code)
+    if key not in _NAMES:
+        model = apps.get_model(model_label)
+        found = model.objects.filter(code=code).order_by("-pk").values_list("name", flat=True).first()
+        if not found:
+            return None
+        _NAMES[key] = found
+    return _NAMES[key]
+
+
+def _subject(value: str) -> str:
+    """What a peer-review query is about, in words: "ELEMENT@T" is a data element and its year, any
+    other code a KPI."""
+    code, _at, period = value.partition("@")
+    if period:
+        names = _names_of("framework.DataElement", code)
+        return element_named(pick(names) if names else code, period)
+    names = _names_of("framework.Kpi", code)
+    return f"{code} {pick(names)}" if names else code
+
+
+def _role(value: str) -> str:
+    """A role held, "ncp:KEN", in words: "National Contact Point (KEN)"."""
+    role, _sep, member = value.partition(":")
+    label = str(Role(role).label) if role in Role.values else role
+    return f"{label} ({member})" if member else label
+
+
+# Values whose words come from elsewhere than a model's choices, by the name they are stored under.
+NAMED_VALUES = {"subject": _subject, "roles": _role, "role": _role}
+
+
 def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
@@ -206,6 +248,8 @@ def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
         return "; ".join(
             f"{_field_label(model, str(k))}: {_value(model, str(k), v)}" for k, v in value.items()
         )
+    if isinstance(value, str) and name in NAMED_VALUES:
+        return NAMED_VALUES[name](value)
     if isinstance(value, str):
         own = _choice(_own_field(model, name), value)
         if own is not None:
