@@ -162,3 +162,10 @@ def test_an_ordinal_kpi_lists_every_level_of_its_scale_highest_first(open_cycle)
     found = shares(stats, kpi, spec, units_of(open_cycle.framework.document))
     assert [(s.value, s.members, s.percent) for s in found] == [(2.0, 4, 80.0), (1.0, 0, 0.0), (0.0, 1, 20.0)]
     assert shares_text(found).startswith("Level 2: ") and "80% (4)" in shares_text(found)
+
+
+def test_the_results_and_public_kpi_pages_show_the_shares_per_answer(client, open_cycle):
+    _answers_world(open_cycle)
+    html = client.get(f"/public/cycles/{open_cycle.pk}/kpis/{YES_NO}/").content.decode()
+    assert "Members per answer: Yes 44% (4) · No 56% (5)" in html
+    assert "middle half" not in html and "No to No" not in html

@@ -183,20 +183,29 @@ def figure_of(row: Any, spec: FrameworkSpec, units: Mapping[str, Mapping[str, An
 def group_rows(
     found: Iterable[Any], spec: FrameworkSpec, units: Mapping[str, Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Group statistics ready to show: the figures in the KPI's unit, or why they are held back."""
+    """Group statistics ready to show: the figures in the KPI's unit, or, for yes/no and ordinal KPIs,
+    the share of members per answer (`answers`); or why they are held back."""
+    from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text  # it builds on this module
+
     rows = []
     for a in found:
         kpi = spec.kpis[a.kpi]
         stats = a.result if isinstance(a.result, GroupStats) else None
+        answers = (
+            shares_text(shares(stats, kpi, spec, units))
+            if isinstance(stats, AnswerStats) and answers_kpi(kpi)
+            else ""
+        )
         figures = (
             [value_text(getattr(stats, f), kpi, spec, units) for f in ("mean", "q1", "median", "q3")]
-            if stats
+            if stats and not answers
             else []
         )
         rows.append(
             {
                 "aggregate": a,
                 "component": component_label(a.component) if len(kpi.formulas) > 1 else "",
+                "answers": answers,
                 "figures": figures,
                 "count": stats.count if stats else None,
                 "withheld": "" if stats else withheld_text(getattr(a.result, "reason", "")),
