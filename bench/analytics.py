@@ -26,19 +26,18 @@ import statistics
 from typing import Any
 
 from common import (  # sets up the database first
+    bench_user,
+    get_ok,
     published_cycle,
     report,
     timed,
 )
-from django.core import signals
 from django.core.cache import cache
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pmm.accounts.services import RoleSpec, user_create
-from pmm.core.actors import SYSTEM
 from pmm.results.group_stats import clear_process_memory
 from pmm.results.tasks import warm_group_statistics
 
@@ -61,15 +60,7 @@ def main() -> None:
     cycle, publication = published_cycle(2024, seed=2024)
     print(f"cycle 2024: {publication.member_count} members published")
 
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    analyst = user_create(
-        actor=SYSTEM,
-        username="bench-analyst",
-        email="analyst@example.org",
-        password="bench-password-1234",
-        roles=[RoleSpec("secretariat_analyst", None)],
-    )
+    analyst = bench_user("bench-analyst", "secretariat_analyst")
     TOTPDevice.objects.create(user=analyst, name="bench", key="31323334353637383930" * 2, confirmed=True)
     client = Client()
     client.force_login(analyst)
@@ -78,9 +69,7 @@ def main() -> None:
     csv = f"{page}?chart={CHART}&format=csv"
 
     def get(url: str) -> None:
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+        get_ok(client, url)
 
     for url in (me, page, csv):
         get(url)  # imports, template compilation, the first connection

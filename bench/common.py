@@ -165,45 +165,49 @@ def submitted_assessments(cycle: Any, plans: dict[str, Any]) -> list[Any]:
     return assessments
 
 
-def ncp_of_kenya() -> tuple[Any, dict[str, str]]:
-    """An NCP of Kenya and its API headers, for requests made in this process (connections kept open
-    between requests, as in a test)."""
+def get_ok(client: Any, url: str, headers: dict[str, str] | None = None) -> Any:
+    """GET `url` with the test client; a benchmark stops at once on any answer but 200."""
+    response = client.get(url, headers=headers or {})
+    if response.status_code != 200:
+        raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+    return response
+
+
+def bench_user(username: str, role: str, member: str | None = None) -> Any:
+    """A user with one role, for requests made in this process: one database connection is kept across
+    requests (each request would otherwise reconnect and clear the query log)."""
     from django.core import signals
     from django.db import close_old_connections
 
-    from pmm.accounts.services import RoleSpec, token_create, user_create
+    from pmm.accounts.services import RoleSpec, user_create
 
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    user = user_create(
+    return user_create(
         actor=SYSTEM,
-        username="bench-ncp",
-        email="ncp@example.org",
+        username=username,
+        email=f"{username}@example.org",
         password="bench-password-1234",
-        roles=[RoleSpec("ncp", "KEN")],
+        roles=[RoleSpec(role, member)],
     )
-    return user, {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+
+
+def token_headers(user: Any) -> dict[str, str]:
+    """API headers carrying a new token of `user`."""
+    from pmm.accounts.services import token_create
+
+    return {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+
+
+def ncp_of_kenya() -> tuple[Any, dict[str, str]]:
+    """An NCP of Kenya and its API headers."""
+    user = bench_user("bench-ncp", "ncp", "KEN")
+    return user, token_headers(user)
 
 
 def bench_readers() -> dict[str, dict[str, str]]:
-    """API headers of three readers (the public, the NCP of Kenya, a Secretariat analyst), for requests
-    made in this process with one connection kept across requests (each request would otherwise
-    reconnect and clear the query log)."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    from pmm.accounts.services import RoleSpec, token_create, user_create
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
+    """API headers of three readers (the public, the NCP of Kenya, a Secretariat analyst)."""
     readers: dict[str, dict[str, str]] = {"public": {}}
     for label, role, member in [("NCP of Kenya", "ncp", "KEN"), ("Secretariat", "secretariat_analyst", None)]:
-        user = user_create(
-            actor=SYSTEM,
-            username=f"bench-{role}",
-            email=f"{role}@example.org",
-            password="bench-password-1234",
-            roles=[RoleSpec(role, member)],
-        )
-        readers[label] = {"Authorization": f"Bearer {token_create(actor=SYSTEM, user=user, name='b')[1]}"}
+        readers[label] = token_headers(bench_user(f"bench-{role}", role, member))
     return readers

@@ -35,6 +35,7 @@ from typing import Any
 
 from common import (  # sets up the database first
     cycle_of,
+    get_ok,
     ncp_of_kenya,
     reference_cycle,
     report,
@@ -100,9 +101,7 @@ def main() -> None:
     me = "/api/v1/me"
 
     def get(url: str) -> None:
-        response = client.get(url, headers=headers)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+        get_ok(client, url, headers)
 
     for url in (me, api, page, xlsx):
         get(url)  # imports, template compilation, the first connection

@@ -23,6 +23,7 @@ import argparse
 import statistics
 
 from common import (  # sets up the database first
+    get_ok,
     ncp_of_kenya,
     reference_cycle,
     report,
@@ -77,9 +78,7 @@ def main() -> None:
     client = Client()
 
     def get(url: str) -> None:
-        response = client.get(url, headers=headers)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+        get_ok(client, url, headers)
 
     me = "/api/v1/me"
     aggregates = f"/api/v1/cycles/{cycle.pk}/aggregates"

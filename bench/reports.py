@@ -14,6 +14,7 @@ import resource
 
 from common import (  # sets up Django, first
     bench_readers,
+    get_ok,
     published_cycle,
     report,
     timed,
@@ -42,9 +43,7 @@ def main() -> None:
     readers = bench_readers()
 
     def get(url: str, headers: dict[str, str]) -> None:
-        response = client.get(url, headers=headers)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
+        get_ok(client, url, headers)
 
     def cold(url: str, headers: dict[str, str]) -> None:
         cache.clear()

@@ -12,6 +12,7 @@ import argparse
 
 from common import (  # sets up Django, first
     bench_readers,
+    get_ok,
     published_cycle,
     report,
     timed,
@@ -35,9 +36,7 @@ def main() -> None:
     readers = bench_readers()
 
     def get(url: str, headers: dict[str, str]) -> None:
-        response = client.get(url, headers=headers)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
+        get_ok(client, url, headers)
 
     url = f"/api/v1/cycles/{cycle.pk}/results"
     if args.profile:
