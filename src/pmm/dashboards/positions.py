@@ -19,6 +19,12 @@ STRENGTH, WEAKNESS = "strength", "weakness"
 HIGHER, LOWER = "higher_is_better", "lower_is_better"
 
 
+def standing_direction(kind: str, direction: str) -> str:
+    """The direction a KPI's value is placed in its groups by: none for yes/no KPIs (quartiles of 0 and
+    1 mean little), else the KPI's own."""
+    return "" if kind == "yes_no" else direction
+
+
 def position(value: float | None, q1: float | None, q3: float | None, direction: str) -> str:
     if value is None or q1 is None or q3 is None or direction not in (HIGHER, LOWER):
         return NONE

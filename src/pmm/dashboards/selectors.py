@@ -27,7 +27,14 @@ from pmm.authz import can
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound, PermissionDenied
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
-from pmm.dashboards.positions import NONE, OutcomeWeakness, position, standing, weakest_outcomes
+from pmm.dashboards.positions import (
+    NONE,
+    OutcomeWeakness,
+    position,
+    standing,
+    standing_direction,
+    weakest_outcomes,
+)
 from pmm.disclosure.audience import audience_of
 from pmm.framework.models import Instrument
 from pmm.members.models import Group, GroupKind, Member
@@ -188,11 +195,6 @@ def _instruments(spec: FrameworkSpec, cycle: Cycle) -> dict[str, list[Instrument
     return {code: sorted(items.values(), key=lambda i: i.position) for code, items in found.items()}
 
 
-def _direction(kpi: KpiSpec) -> str:
-    """The KPI's direction for standings: none for yes/no KPIs (quartiles of 0 and 1 mean little)."""
-    return "" if kpi.kind == "yes_no" else kpi.direction
-
-
 def _point(group: PeerGroup, value: float | None, direction: str) -> GroupPoint:
     stats = group.stats
     return GroupPoint(
@@ -235,6 +237,7 @@ def member_dashboard(
     lines = []
     for code in sorted(spec.kpis, key=lambda c: spec.kpis[c].position):
         kpi = spec.kpis[code]
+        direction = standing_direction(kpi.kind, kpi.direction)
         for component in kpi.formulas:
             row = current.get((code, component))
             value = row.value if row is not None and row.status == COMPUTED else None
@@ -253,13 +256,16 @@ def member_dashboard(
                 value=value,
                 text=text,
                 reviewed=code in reviewed,
-                groups=[_point(g, value, _direction(kpi)) for g in peer_groups.get(key, [])],
+                groups=[
+                    _point(g, value, standing_direction(kpi.kind, kpi.direction))
+                    for g in peer_groups.get(key, [])
+                ],
                 trend=[TrendPoint(year, v, False) for year, v in history.get(key, [])]
                 + ([TrendPoint(cycle.reporting_year, value, True)] if value is not None else []),
             )
             if key in chosen:
                 stats = chosen[key]
-                where = position(value, stats.q1, stats.q3, _direction(kpi))
+                where = position(value, stats.q1, stats.q3, direction)
                 line.chosen = GroupPoint("chosen", GroupKind.CUSTOM, "", stats, where)
             line.standing = standing(g.position for g in line.groups)
             lines.append(line)

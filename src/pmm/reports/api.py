@@ -8,8 +8,8 @@ from ninja import Query, Router, Schema
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.downloads import PDF_TYPE, attachment
 from pmm.core.openapi import file_answer
+from pmm.reports.asked import asked_report
 from pmm.reports.rendering import report_filename, report_pdf
-from pmm.reports.views import asked_report
 
 router = Router(tags=["reports"])
 

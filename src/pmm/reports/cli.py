@@ -43,8 +43,8 @@ def register(
     ) -> None:
         """Write a member's country report for a publication of a cycle as a PDF file."""
         setup()
+        from pmm.reports.asked import asked_report
         from pmm.reports.rendering import report_pdf
-        from pmm.reports.views import asked_report
 
         query = {"edition": edition, "publication": publication, "lang": lang}
         report, language = asked_report(actor(as_user), cycle, member, query)

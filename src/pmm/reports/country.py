@@ -17,7 +17,7 @@ from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle
-from pmm.dashboards.positions import NONE, STRENGTH, WEAKNESS, position, standing
+from pmm.dashboards.positions import NONE, STRENGTH, WEAKNESS, position, standing, standing_direction
 from pmm.disclosure.policy import Audience
 from pmm.members.models import Member
 from pmm.reports.editions import edition_audience
@@ -112,14 +112,12 @@ class CountryReport:
 
 
 def _publication(cycle: Cycle, number: int | str | None) -> Publication:
+    """The publication asked (the latest by default): `publication_get` refuses a number that is not
+    one, or that names no publication; None means nothing of the cycle is published yet."""
     publication = publication_get(cycle, number)
     if publication is None:
-        raise NotFound("Nothing of this cycle is published yet." if not number else "No such publication.")
+        raise NotFound("Nothing of this cycle is published yet.")
     return publication
-
-
-def _direction(kpi: KpiSpec) -> str:
-    return "" if kpi.kind == "yes_no" else kpi.direction
 
 
 def _change(kpi: KpiSpec, now: float, before: float, spec: FrameworkSpec, units: Any) -> str:
@@ -161,7 +159,7 @@ def _line(
                 value_text(stats.q1, kpi, spec, units),
                 value_text(stats.q3, kpi, spec, units),
                 stats.count,
-                position(value, stats.q1, stats.q3, _direction(kpi)),
+                position(value, stats.q1, stats.q3, standing_direction(kpi.kind, kpi.direction)),
             )
         )
     line.standing = standing(p.position for p in line.peers if p.position != NONE)

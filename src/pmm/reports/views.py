@@ -11,24 +11,10 @@ from django.urls import reverse
 
 from pmm.core.downloads import PDF_TYPE, attachment
 from pmm.core.errors import ApplicationError
-from pmm.cycles.selectors import cycle_get
-from pmm.members.selectors import member_get
-from pmm.reports.country import CountryReport, country_report
-from pmm.reports.editions import EDITIONS, default_edition, edition_audience
-from pmm.reports.rendering import language_of, report_filename, report_html, report_pdf
-
-
-def asked_report(actor: Any, cycle_id: int, iso3: str, query: Any) -> tuple[CountryReport, str]:
-    """The report and language a request asks for (`edition`, `publication`, `lang`), for pages and the
-    API alike. The language is checked first: a wrong one builds nothing."""
-    language = language_of(query.get("lang"))
-    edition = query.get("edition") or default_edition(actor)
-    publication = query.get("publication") or None
-    if publication is not None and not str(publication).isdigit():
-        raise ApplicationError("The publication is a number.", code="invalid")
-    cycle = cycle_get(cycle_id)
-    member = member_get(iso3)
-    return country_report(actor, cycle, member, edition=edition, publication=publication), language
+from pmm.reports.asked import asked_report
+from pmm.reports.country import CountryReport
+from pmm.reports.editions import EDITIONS, edition_audience
+from pmm.reports.rendering import report_filename, report_html, report_pdf
 
 
 def _toolbar(request: HttpRequest, report: CountryReport, language: str) -> dict[str, Any]:
