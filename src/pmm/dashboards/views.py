@@ -21,7 +21,7 @@ from pmm.dashboards.selectors import Dashboard, KpiLine, member_dashboard, peer_
 from pmm.members.models import GroupKind, Member
 from pmm.members.phrases import of_member
 from pmm.members.selectors import member_get
-from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text
+from pmm.results.answers import AnswerStats, answers_kpi, answers_text, shares
 from pmm.results.formatting import unit_text, value_text
 from pmm.targets.selectors import target_progress
 from pmm.targets.views import STATUS_CLASSES, status_label
@@ -42,8 +42,8 @@ def _cell(board: Dashboard, line: KpiLine, point: Any) -> dict[str, Any] | None:
     if point is None:
         return None
     s = point.stats
-    if isinstance(s, AnswerStats):  # yes/no and ordinal KPIs: the share of the members per answer
-        answers = shares_text(shares(s, line.kpi, board.spec, board.units))
+    answers = answers_text(s, line.kpi, board.spec, board.units)  # yes/no and ordinal KPIs
+    if answers:
         return {"answers": answers, "count": s.count, "position": point.position}
 
     def number(value: float) -> str:

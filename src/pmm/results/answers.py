@@ -97,3 +97,13 @@ def shares_text(shares_found: Iterable[Share]) -> str:
         % {"answer": s.label, "percent": s.percent_text, "members": s.members}
         for s in shares_found
     )
+
+
+def answers_text(
+    stats: Any, kpi: KpiSpec, spec: FrameworkSpec, units: Mapping[str, Mapping[str, Any]]
+) -> str:
+    """The members per answer in one line when `stats` are a yes/no or ordinal KPI's released
+    statistics with their answers ("Yes 60% (3) · No 40% (2)"); "" for any other statistics."""
+    if not isinstance(stats, AnswerStats) or not answers_kpi(kpi):
+        return ""
+    return shares_text(shares(stats, kpi, spec, units))

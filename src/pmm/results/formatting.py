@@ -185,17 +185,13 @@ def group_rows(
 ) -> list[dict[str, Any]]:
     """Group statistics ready to show: the figures in the KPI's unit, or, for yes/no and ordinal KPIs,
     the share of members per answer (`answers`); or why they are held back."""
-    from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text  # it builds on this module
+    from pmm.results.answers import answers_text  # it builds on this module
 
     rows = []
     for a in found:
         kpi = spec.kpis[a.kpi]
         stats = a.result if isinstance(a.result, GroupStats) else None
-        answers = (
-            shares_text(shares(stats, kpi, spec, units))
-            if isinstance(stats, AnswerStats) and answers_kpi(kpi)
-            else ""
-        )
+        answers = answers_text(stats, kpi, spec, units)
         figures = (
             [value_text(getattr(stats, f), kpi, spec, units) for f in ("mean", "q1", "median", "q3")]
             if stats and not answers
