@@ -143,3 +143,26 @@ def test_roles_and_query_subjects_read_in_words(reference_data):
     assert "DECL_TOTAL" not in subject.after and "(year T)" in subject.after
     on_kpi = event("review.query_raised", "reviews.query", {}, {"subject": "D1.O1.K1"})
     assert next(c for c in changes(on_kpi) if c.field == "subject").after.startswith("D1.O1.K1 ")
+
+
+def test_a_query_event_on_its_review_reads_the_query_status_words():
+    from django.utils import translation
+
+    from pmm.reviews.models import QueryStatus
+
+    answered = event("review.query_answered", "reviews.review", {"status": "open"}, {"status": "answered"})
+    with translation.override("fr"):
+        [change] = changes(answered)
+        assert (change.before, change.after) == (str(QueryStatus.OPEN.label), str(QueryStatus.ANSWERED.label))
+
+
+def test_a_page_of_events_reads_the_subjects_names_once(reference_data, django_assert_num_queries):
+    from pmm.audit.labels import changes_of
+
+    raised = [
+        event("review.query_raised", "reviews.review", {}, {"subject": code})
+        for code in ("DECL_TOTAL@T", "DECL_ELECTRONIC@T-1", "D1.O1.K1", "D1.O1.K2")
+    ]
+    with django_assert_num_queries(2):  # the elements, the KPIs
+        shown = changes_of(raised)
+    assert all("@" not in c.after for found in shown for c in found if c.field == "subject")

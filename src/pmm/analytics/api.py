@@ -21,8 +21,8 @@ from pmm.analytics.selectors import (
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
-from pmm.public.selectors import Counts
 from pmm.results.api import AggregateOut, PublicationOut, aggregate_out, publication_out, stats_out
+from pmm.results.participation import Counts
 
 router = Router(tags=["analytics"])
 

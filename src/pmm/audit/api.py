@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from pmm.audit.labels import changes, verb_label
+from pmm.audit.labels import changes_of, verb_label
 from pmm.audit.selectors import audit_events_list
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, actor_of
@@ -61,7 +61,7 @@ def list_audit(
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
     events = audit_events_list(actor_of(request), verb=verb, actor=actor, target=target, since=since)
-    page = events[offset : offset + limit]
+    page = list(events[offset : offset + limit])
     return {
         "count": events.count(),
         "offset": offset,
@@ -79,8 +79,8 @@ def list_audit(
                 "before": e.before,
                 "after": e.after,
                 "reason": e.reason,
-                "changes": [c._asdict() for c in changes(e)],
+                "changes": [c._asdict() for c in shown],
             }
-            for e in page
+            for e, shown in zip(page, changes_of(page), strict=True)
         ],
     }

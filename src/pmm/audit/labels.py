@@ -9,6 +9,7 @@ The raw before and after stay in the API (for machines), next to these labels.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -195,35 +196,45 @@ def _field_label(model: type[models.Model] | None, name: str) -> str:
     return capfirst(name.replace("_", " "))
 
 
-_NAMES: dict[tuple[str, str], dict[str, str]] = {}
+Subjects = Mapping[str, Mapping[str, str]]  # "DECL_TOTAL" or "D1.O1.K1" -> its names by language
 
 
-def _names_of(model_label: str, code: str) -> dict[str, str] | None:
-    """The stored names (one per language) of a framework's data element or KPI by its code, from the
-    latest framework that has it (codes carry over between versions). Remembered by the process once
-    found: a loaded framework version never changes."""
-    key = (model_label, code)
-    if key not in _NAMES:
-        model = apps.get_model(model_label)
-        found = model.objects.filter(code=code).order_by("-pk").values_list("name", flat=True).first()
-        if not found:
-            return None
-        _NAMES[key] = found
-    return _NAMES[key]
+def _subject_codes(events: Iterable[AuditEvent]) -> tuple[set[str], set[str]]:
+    """The data element codes and KPI codes that the events' peer-review query subjects name."""
+    elements, kpis = set(), set()
+    for event in events:
+        for side in (event.before, event.after):
+            subject = side.get("subject") if isinstance(side, dict) else None
+            if isinstance(subject, str):
+                code, _at, period = subject.partition("@")
+                (elements if period else kpis).add(code)
+    return elements, kpis
 
 
-def _subject(value: str) -> str:
+def _subjects(events: Iterable[AuditEvent]) -> Subjects:
+    """The names of every element and KPI the events' query subjects name, two queries at most,
+    whatever the number of events; from the latest framework that has each code (codes carry over
+    between versions)."""
+    elements, kpis = _subject_codes(events)
+    names: dict[str, Mapping[str, str]] = {}
+    for model_label, codes in (("framework.DataElement", elements), ("framework.Kpi", kpis)):
+        if codes:
+            rows = apps.get_model(model_label).objects.filter(code__in=sorted(codes)).order_by("pk")
+            names.update(rows.values_list("code", "name"))  # later (newer) frameworks win
+    return names
+
+
+def _subject(value: str, subjects: Subjects) -> str:
     """What a peer-review query is about, in words: "ELEMENT@T" is a data element and its year, any
     other code a KPI."""
     code, _at, period = value.partition("@")
+    names = subjects.get(code)
     if period:
-        names = _names_of("framework.DataElement", code)
         return element_named(pick(names) if names else code, period)
-    names = _names_of("framework.Kpi", code)
     return f"{code} {pick(names)}" if names else code
 
 
-def _role(value: str) -> str:
+def _role(value: str, _subjects: Subjects) -> str:
     """A role held, "ncp:KEN", in words: "National Contact Point (KEN)"."""
     role, _sep, member = value.partition(":")
     label = str(Role(role).label) if role in Role.values else role
@@ -231,25 +242,25 @@ def _role(value: str) -> str:
 
 
 # Values whose words come from elsewhere than a model's choices, by the name they are stored under.
-NAMED_VALUES = {"subject": _subject, "roles": _role, "role": _role}
+NAMED_VALUES: dict[str, Callable[[str, Subjects], str]] = {"subject": _subject, "roles": _role, "role": _role}
 
 
-def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
+def _value(model: type[models.Model] | None, name: str, value: Any, subjects: Subjects) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     if isinstance(value, (list, tuple)):
-        return ", ".join(_value(model, name, item) for item in value) or "—"
+        return ", ".join(_value(model, name, item, subjects) for item in value) or "—"
     if isinstance(value, dict):
         languages = {code: str(label) for code, label in settings.LANGUAGES}
         if value and set(value) <= set(languages):  # a text in each language: {"en": ..., "fr": ...}
-            return "; ".join(f"{languages[k]}: {_value(model, name, v)}" for k, v in value.items())
+            return "; ".join(f"{languages[k]}: {_value(model, name, v, subjects)}" for k, v in value.items())
         return "; ".join(
-            f"{_field_label(model, str(k))}: {_value(model, str(k), v)}" for k, v in value.items()
+            f"{_field_label(model, str(k))}: {_value(model, str(k), v, subjects)}" for k, v in value.items()
         )
     if isinstance(value, str) and name in NAMED_VALUES:
-        return NAMED_VALUES[name](value)
+        return NAMED_VALUES[name](value, subjects)
     if isinstance(value, str):
         own = _choice(_own_field(model, name), value)
         if own is not None:
@@ -261,17 +272,36 @@ def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
     return str(value)
 
 
+def _model_of(event: AuditEvent) -> type[models.Model] | None:
+    """The model whose fields an event's before and after describe: its target's, except for the
+    peer-review query events, which are recorded on the review but describe the query."""
+    if event.verb.startswith("review.query_"):
+        return apps.get_model("reviews.ReviewQuery")
+    return _model(event.target_type)
+
+
+def changes_of(events: Iterable[AuditEvent]) -> list[list[Change]]:
+    """`changes` of each event, for a page of them: the names the events refer to are read once."""
+    found = list(events)
+    subjects = _subjects(found)
+    return [_changes(event, subjects) for event in found]
+
+
 def changes(event: AuditEvent) -> list[Change]:
     """The event's before and after, field by field, in words. A field with the same value before and
     after (e.g. the query a change is about) is shown once, as its after value."""
-    model = _model(event.target_type)
+    return _changes(event, _subjects([event]))
+
+
+def _changes(event: AuditEvent, subjects: Subjects) -> list[Change]:
+    model = _model_of(event)
     before = event.before if isinstance(event.before, dict) else {}
     after = event.after if isinstance(event.after, dict) else {}
     names = [*before, *(name for name in after if name not in before)]
     shown: list[Change] = []
     for name in names:
-        was = _value(model, name, before[name]) if name in before else None
-        now = _value(model, name, after[name]) if name in after else None
+        was = _value(model, name, before[name], subjects) if name in before else None
+        now = _value(model, name, after[name], subjects) if name in after else None
         if was is not None and now is not None and before[name] == after[name]:
             was = None
         shown.append(Change(name, _field_label(model, name), was, now))

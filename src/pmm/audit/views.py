@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pmm.audit.labels import changes, verb_label
+from pmm.audit.labels import changes_of, verb_label
 from pmm.audit.selectors import audit_events_list, audit_verbs
 from pmm.authz import require
 
@@ -29,7 +29,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "audit/audit_list.html",
         {
             "page": page,
-            "rows": [(event, verb_label(event.verb), changes(event)) for event in page],
+            "rows": [
+                (event, verb_label(event.verb), shown)
+                for event, shown in zip(page, changes_of(page), strict=True)
+            ],
             "verbs": [(verb, verb_label(verb)) for verb in audit_verbs(request.user)],
             "query": query.urlencode(),
             "filters": {"verb": verb, "actor": actor, "target": target, "since": since},

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Subquery, Sum
+from django.db.models import Count, Max, Prefetch, Sum
 
 from pmm.assessments.models import Assessment
 from pmm.audit.models import AuditEvent
@@ -25,7 +25,7 @@ from pmm.members.models import Group, GroupKind, Member
 from pmm.results.engine import COMPUTED
 from pmm.results.models import Publication, PublishedResult
 from pmm.results.participation import STARTED, SUBMITTED, Counts, participation
-from pmm.results.selectors import ResultFilters, Results, published_results_for
+from pmm.results.selectors import ResultFilters, Results, latest_publications_by_cycle, published_results_for
 
 # Cycles the public site shows: a planned cycle has not opened yet and is not public.
 PUBLIC_CYCLE_STATUSES = (CycleStatus.OPEN, CycleStatus.CLOSED, CycleStatus.ARCHIVED)
@@ -64,13 +64,6 @@ def public_cycle_get(cycle_id: int) -> Cycle:
     return cycle
 
 
-def latest_publications(cycle_ids: list[int]) -> dict[int, Publication]:
-    """The latest publication of each cycle that has one, in one query."""
-    latest = Publication.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
-    found = Publication.objects.filter(cycle_id__in=cycle_ids, pk=Subquery(latest))
-    return {p.cycle_id: p for p in found}
-
-
 # --- participation -----------------------------------------------------------------------------
 
 
@@ -93,7 +86,7 @@ def cycles_overview() -> list[CycleOverview]:
     (`pmm.results.participation`, counted against the latest publication). Seven queries whatever the
     number of cycles, members and publications: counting is done by the database."""
     cycles = public_cycles()
-    latest = latest_publications([c.pk for c in cycles])
+    latest = latest_publications_by_cycle([c.pk for c in cycles])
     regions = list(Group.objects.filter(kind=GroupKind.WCO_REGION).order_by("sort_order", "code"))
     counted = participation(cycles, latest, (GroupKind.WCO_REGION,))
     return [

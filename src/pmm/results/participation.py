@@ -25,6 +25,7 @@ from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.cycles.models import Cycle
 from pmm.members.models import Group, Member
 from pmm.results.models import Publication, PublishedMember
+from pmm.results.selectors import latest_publication, latest_publications_by_cycle
 
 STARTED_STATUSES = frozenset({AssessmentStatus.IN_PROGRESS, AssessmentStatus.SUBMITTED})
 SUBMITTED_STATUSES = frozenset({AssessmentStatus.SUBMITTED})
@@ -138,10 +139,6 @@ def cycle_participation(
     return participation([cycle], {cycle.pk: publication}, group_kinds)[cycle.pk]
 
 
-def latest_publication(cycle: Cycle) -> Publication | None:
-    return Publication.objects.filter(cycle=cycle).order_by("-number").first()
-
-
 def members_counts(cycle: Cycle, statuses: Mapping[int, str]) -> Counts:
     """The counts of some members (member id → the status of its self-assessment, "not_started" for
     a member without one), published: in the cycle's latest publication. Two queries."""
@@ -160,8 +157,7 @@ def waiting_for_publication(cycles: Sequence[Cycle]) -> dict[int, int]:
     """Per cycle (by id): the submitted self-assessments not in its latest publication as submitted,
     i.e. the member is not in it, or it was submitted (again) after it. Three queries."""
     ids = [c.pk for c in cycles]
-    # In ascending order, each cycle's latest publication comes last and stays.
-    latest = {p.cycle_id: p for p in Publication.objects.filter(cycle_id__in=ids).order_by("number")}
+    latest = latest_publications_by_cycle(ids)
     submitted = list(
         Assessment.objects.filter(cycle_id__in=ids, status__in=sorted(SUBMITTED_STATUSES)).values_list(
             "cycle_id", "member_id", "submitted_at"

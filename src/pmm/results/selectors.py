@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import QuerySet, TextField
+from django.db.models import OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext
 
@@ -94,6 +94,13 @@ def publications_of(cycle: Cycle | None = None) -> QuerySet[Publication]:
 
 def latest_publication(cycle: Cycle) -> Publication | None:
     return Publication.objects.filter(cycle=cycle).order_by("-number").first()
+
+
+def latest_publications_by_cycle(cycle_ids: Collection[int]) -> dict[int, Publication]:
+    """The latest publication of each cycle that has one, by cycle id, in one query."""
+    latest = Publication.objects.filter(cycle=OuterRef("cycle")).order_by("-number").values("pk")[:1]
+    found = Publication.objects.filter(cycle_id__in=list(cycle_ids), pk=Subquery(latest))
+    return {p.cycle_id: p for p in found}
 
 
 def publication_get(cycle: Cycle, number: int | str | None) -> Publication | None:

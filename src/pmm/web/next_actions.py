@@ -27,10 +27,11 @@ from django.utils.translation import ngettext
 from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.selectors import due_items
 from pmm.authz import can, is_reviewer
-from pmm.cycles.models import Cycle, CycleStatus
+from pmm.cycles.models import CycleStatus
 from pmm.cycles.selectors import cycles_list
-from pmm.public.selectors import PUBLIC_CYCLE_STATUSES, latest_publications, public_cycles
+from pmm.public.selectors import public_cycles
 from pmm.results.participation import participation, waiting_for_publication
+from pmm.results.selectors import latest_publications_by_cycle
 from pmm.reviews.due import ReviewWork, member_review_work, reviewer_review_work, secretariat_review_work
 from pmm.reviews.models import ReviewStatus
 
@@ -182,10 +183,8 @@ def _secretariat(user: object) -> list[NextAction]:
 def _results(user: object) -> list[NextAction]:
     """The latest publication of each cycle: on the public site for visitors, else the results pages."""
     signed_in = can(user, "cycle.view")
-    cycles: list[Cycle] = (
-        list(cycles_list().filter(status__in=PUBLIC_CYCLE_STATUSES)) if signed_in else public_cycles()
-    )
-    latest = latest_publications([c.pk for c in cycles])
+    cycles = public_cycles()
+    latest = latest_publications_by_cycle([c.pk for c in cycles])
     actions = []
     for cycle in cycles:
         publication = latest.get(cycle.pk)
