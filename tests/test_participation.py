@@ -116,11 +116,11 @@ def test_participation_runs_a_fixed_number_of_queries(world, submitted_assessmen
     from django.test.utils import CaptureQueriesContext
 
     from conftest import cycle_of
-    from pmm.public.selectors import latest_publications
     from pmm.results.participation import participation
+    from pmm.results.selectors import latest_publications_by_cycle
 
     def queries(cycles) -> int:
-        latest = latest_publications([c.pk for c in cycles])
+        latest = latest_publications_by_cycle([c.pk for c in cycles])
         with CaptureQueriesContext(connection) as captured:
             participation(cycles, latest, (GroupKind.WCO_REGION, GroupKind.INCOME_GROUP))
         return len(captured)
