@@ -14,6 +14,7 @@ from pmm.assessments.services.kpis import kpi_update
 from pmm.assessments.services.values import (
     ValuesPartlySaved,
     justification_save,
+    justifications_save,
     values_save,
     values_save_valid,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "assessment_start",
     "assessment_submit",
     "justification_save",
+    "justifications_save",
     "kpi_update",
     "published_levels",
     "published_note",

@@ -235,6 +235,62 @@ def _value_fields(stored: DataValue | None) -> dict[str, Any]:
 
 
 @transaction.atomic
+class Explained(NamedTuple):
+    """What `justifications_save` did: the warnings whose explanation changed, and those given that
+    no longer arise from the values stored (nothing is saved for them)."""
+
+    saved: list[str]
+    not_raised: list[str]
+
+
+def justifications_save(
+    *,
+    actor: Any,
+    assessment: Assessment,
+    texts: Mapping[str, str],
+    path: str = "form",
+    correcting_review: bool = False,
+) -> Explained:
+    """Explain validation warnings, {issue key: text} (an empty text removes the explanation): the one
+    rule for the form, the workbook and the API. A text is saved only for a warning that arises from
+    the values stored now (read once) and only when it changed; each change is recorded in the history
+    and the audit log."""
+    require(actor, "assessment.edit", assessment)
+    require_editable(assessment, correcting_review=correcting_review)
+    state = assessment_state(assessment, actor)
+    raised = {i.key for i in state.issues if i.needs_justification}
+    done = Explained([], [])
+    for issue_key, given in texts.items():
+        if issue_key not in raised:
+            done.not_raised.append(issue_key)
+            continue
+        existing = state.justifications.get(issue_key)
+        old = existing.text if existing else ""
+        text = given.strip()
+        if old == text:
+            continue
+        if text:
+            WarningJustification.objects.unrestricted().update_or_create(
+                assessment=assessment,
+                issue_key=issue_key,
+                defaults={"text": text, "updated_by": acting_user(actor)},
+            )
+        elif existing:
+            existing.delete()
+        bump_version(assessment, None)
+        change = {"justification": (old, text)}
+        history_record(assessment, f"issue:{issue_key}", change, actor=actor, path=path)
+        audit_record(
+            actor=actor,
+            verb="assessment.warning_explained",
+            target=assessment,
+            before={issue_key: old},
+            after={issue_key: text},
+        )
+        done.saved.append(issue_key)
+    return done
+
+
 def justification_save(
     *,
     actor: Any,
@@ -244,35 +300,17 @@ def justification_save(
     path: str = "form",
     correcting_review: bool = False,
 ) -> None:
-    """Explain a validation warning (an empty text removes the explanation)."""
-    require(actor, "assessment.edit", assessment)
-    require_editable(assessment, correcting_review=correcting_review)
-    state = assessment_state(assessment, actor)
-    if issue_key not in {i.key for i in state.issues if i.needs_justification}:
+    """Explain one validation warning (`justifications_save`); refused when no such warning arises."""
+    done = justifications_save(
+        actor=actor,
+        assessment=assessment,
+        texts={issue_key: text},
+        path=path,
+        correcting_review=correcting_review,
+    )
+    if done.not_raised:
         raise ApplicationError(
             "There is no such warning to explain.",
             code="invalid_values",
             problems=[FieldProblem("issue", f"no current warning {issue_key}")],
         )
-    existing = state.justifications.get(issue_key)
-    old = existing.text if existing else ""
-    text = text.strip()
-    if old == text:
-        return
-    if text:
-        WarningJustification.objects.unrestricted().update_or_create(
-            assessment=assessment,
-            issue_key=issue_key,
-            defaults={"text": text, "updated_by": acting_user(actor)},
-        )
-    elif existing:
-        existing.delete()
-    bump_version(assessment, None)
-    history_record(assessment, f"issue:{issue_key}", {"justification": (old, text)}, actor=actor, path=path)
-    audit_record(
-        actor=actor,
-        verb="assessment.warning_explained",
-        target=assessment,
-        before={issue_key: old},
-        after={issue_key: text},
-    )

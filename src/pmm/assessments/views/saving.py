@@ -77,18 +77,9 @@ def save(
             result.saved += 1 if outcome.saved else 0
         for kpi in kpis:
             _save_kpi(page, actor, kpi, result)
-        warnings = {i.key for i in state.issues if i.needs_justification}
-        for key, text in justifications.items():
-            current = state.justifications.get(key)
-            if key not in warnings or text.strip() == (current.text if current else ""):
-                continue
-            try:
-                services.justification_save(actor=actor, assessment=assessment, issue_key=key, text=text)
-            except ApplicationError as error:
-                if error.code != "invalid_values":  # a warning the new values made disappear
-                    raise
-            else:
-                result.saved += 1
+        if justifications:  # a warning the new values made disappear is left alone
+            explained = services.justifications_save(actor=actor, assessment=assessment, texts=justifications)
+            result.saved += len(explained.saved)
     except ApplicationError as error:
         if any(p.field == "version" for p in error.problems):
             result.conflict = True

@@ -32,11 +32,11 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from pmm.assessments.models import Assessment, DataValue, KpiResponse, WarningJustification
-from pmm.assessments.selectors import assessment_state, cycle_spec
+from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import (
     PublishedLevels,
     ValueInput,
-    justification_save,
+    justifications_save,
     kpi_update,
     published_levels,
     values_save,
@@ -241,7 +241,7 @@ def _save(
                 if error.code != "invalid_values":
                     raise
                 problems += [FieldProblem(kpi.cell(p.field), p.message) for p in error.problems]
-        explanations, unneeded = _explain(actor, assessment, plan.explanations, problems)
+        explanations, unneeded = _explain(actor, assessment, plan.explanations)
         if problems:
             raise ApplicationError(
                 ngettext(
@@ -401,31 +401,20 @@ def _plan_explanations(
 
 
 def _explain(
-    actor: Any, assessment: Assessment, planned: list[WarningCells], problems: list[FieldProblem]
+    actor: Any, assessment: Assessment, planned: list[WarningCells]
 ) -> tuple[list[Changed], list[Changed]]:
-    """Save the changed explanations of the warnings that arise from the values now saved (read once,
-    after the values); return the explanations saved and those whose warning does not arise."""
+    """Save the changed explanations of the warnings that arise from the values now saved (the one rule
+    of `justifications_save`); return the explanations saved and those whose warning does not arise."""
     if not planned:
         return [], []
-    raised = {i.key for i in assessment_state(assessment, actor).issues if i.needs_justification}
-    saved: list[Changed] = []
-    unneeded: list[Changed] = []
-    for cells in planned:
-        subject = f"{L.ISSUE_PREFIX}{cells.key}"
-        if cells.key not in raised:
-            if cells.text:  # clearing the explanation of a warning that is gone changes nothing
-                unneeded.append(Changed(cells.cell(), subject))
-            continue
-        try:
-            justification_save(
-                actor=actor, assessment=assessment, issue_key=cells.key, text=cells.text, path="workbook"
-            )
-        except ApplicationError as error:
-            if error.code != "invalid_values":
-                raise
-            problems += [FieldProblem(cells.cell(), p.message) for p in error.problems]
-        else:
-            saved.append(Changed(cells.cell(), subject))
+    explained = justifications_save(
+        actor=actor, assessment=assessment, texts={c.key: c.text for c in planned}, path="workbook"
+    )
+    by_key = {c.key: c for c in planned}
+    saved = [Changed(by_key[k].cell(), f"{L.ISSUE_PREFIX}{k}") for k in explained.saved]
+    unneeded = [  # clearing the explanation of a warning that is gone changes nothing
+        Changed(by_key[k].cell(), f"{L.ISSUE_PREFIX}{k}") for k in explained.not_raised if by_key[k].text
+    ]
     return saved, unneeded
 
 
