@@ -29,7 +29,7 @@ from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience, may_see
 from pmm.members.models import Group, GroupKind, Member
-from pmm.public.selectors import name_key
+from pmm.members.selectors import name_key
 from pmm.results.aggregates import Contribution, GroupStats, Result, Suppressed, custom_group_stats
 from pmm.results.answers import answers_kpi, with_answers
 from pmm.results.engine import COMPUTED

@@ -27,7 +27,7 @@ from pmm.cycles.models import Cycle, DeadlineExtension
 from pmm.cycles.selectors import cycle_get, cycles_list
 from pmm.cycles.services import CYCLE_TRANSITIONS, cycle_change_status, cycle_create, extension_grant
 from pmm.members.models import Group, GroupKind, Member
-from pmm.members.selectors import member_choices, member_find, member_get
+from pmm.members.selectors import member_choices, member_find, member_get, unknown_member
 from pmm.results.participation import members_counts
 
 ACTION_LABELS = {
@@ -254,11 +254,7 @@ OPEN_BOARD_ROWS = 30  # a board this short shows every region's rows unfolded
 
 
 def _unknown_member_text(typed: str) -> str:
-    if not typed:
-        return ""
-    return _("No member is called “%(name)s”: choose a name from the list, or type an ISO3 code.") % {
-        "name": typed
-    }
+    return unknown_member(typed).message if typed else ""
 
 
 def _board_sections(items: list[dict[str, Any]], regions: list[Group]) -> list[dict[str, Any]]:

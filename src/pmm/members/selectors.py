@@ -5,8 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext
 
-from pmm.core.errors import NotFound
+from pmm.core.errors import ApplicationError, FieldProblem, NotFound
 from pmm.core.translated import pick
 from pmm.members.models import Group, Member
 
@@ -53,8 +54,9 @@ def group_get(code: str) -> Group:
     return group
 
 
-def _folded(text: str) -> str:
-    """Text compared without case or accents: "Côte d'Ivoire" and "cote d'ivoire" are one name."""
+def name_key(text: str) -> str:
+    """A name as compared and sorted in any language: without case, accents or repeated spaces
+    ("Côte d'Ivoire" and "cote  d'ivoire" are one name; "Égypte" sorts near "Eg…")."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
@@ -62,13 +64,13 @@ def _folded(text: str) -> str:
 def member_choices() -> list[tuple[str, str]]:
     """Every member as (ISO3 code, name in the active language), by name: what a member filter offers."""
     members = [(iso3, pick(name)) for iso3, name in Member.objects.values_list("iso3", "name")]
-    return sorted(members, key=lambda m: _folded(m[1]))
+    return sorted(members, key=lambda m: (name_key(m[1]), m[0]))
 
 
 def member_find(text: str) -> Member | None:
     """The member a person typed into a member filter: its ISO3 code, its name in any language (case
     and accents aside), or "Name (ISO3)"; None when nothing matches. One query."""
-    wanted = _folded(text)
+    wanted = name_key(text)
     if not wanted:
         return None
     coded = wanted.rsplit("(", 1)[-1].rstrip(")").strip() if wanted.endswith(")") else wanted
@@ -77,6 +79,15 @@ def member_find(text: str) -> Member | None:
         if member.iso3.casefold() == coded:
             return member
     for member in members:
-        if any(_folded(name) == wanted for name in member.name.values() if isinstance(name, str)):
+        if any(name_key(name) == wanted for name in member.name.values() if isinstance(name, str)):
             return member
     return None
+
+
+def unknown_member(typed: str) -> ApplicationError:
+    """The error for a member filter naming no member (what a page shows, what the API answers)."""
+    return ApplicationError(
+        gettext("No member is called “%(name)s”: choose a name from the list, or type an ISO3 code.")
+        % {"name": typed},
+        problems=[FieldProblem("member", "unknown member name or ISO3 code")],
+    )

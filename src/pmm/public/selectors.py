@@ -9,7 +9,6 @@ members, KPIs, cycles and publications.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from pmm.core.translated import pick
 from pmm.cycles.models import Cycle, CycleStatus
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
 from pmm.members.models import Group, GroupKind, Member
+from pmm.members.selectors import name_key
 from pmm.results.engine import COMPUTED
 from pmm.results.models import Publication, PublishedResult
 from pmm.results.participation import STARTED, SUBMITTED, Counts, participation
@@ -38,11 +38,6 @@ PAGE_DATA_TYPES = (
     "framework.framework",
     "results.publication",
 )
-
-
-def name_key(text: str) -> str:
-    """A sort key for names in any language: accents and case do not count ("Égypte" near "Eg…")."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
 # --- cycles and publications -------------------------------------------------------------------

@@ -25,6 +25,7 @@ from pmm.core.errors import ApplicationError
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
+from pmm.members.selectors import name_key
 from pmm.public import selectors
 from pmm.public.charts import public_values_chart
 from pmm.public.formatting import direction_label, framework_tree, kind_label
@@ -258,7 +259,7 @@ def kpi_detail(request: HttpRequest, cycle_id: int, code: str) -> HttpResponse:
         (with_value if any(f is not None and f.computed for f in figures) else without_value).append(item)
 
     def by_name(m: MemberFigures) -> tuple[str, str]:
-        return (selectors.name_key(pick(m.name)), m.iso3)
+        return (name_key(pick(m.name)), m.iso3)
 
     unit = unit_text(kpi, units)
     charts = [

@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from django.core.cache import cache
 from django.db.models import OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
-from django.utils.translation import gettext
 
 from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
 from pmm.assessments.selectors import cycle_spec
@@ -28,7 +27,7 @@ from pmm.cycles.models import Cycle
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
 from pmm.members.models import Member
-from pmm.members.selectors import member_find
+from pmm.members.selectors import member_find, unknown_member
 from pmm.results.engine import Inputs, KpiResult, compute
 from pmm.results.models import KpiResult as StoredResult
 from pmm.results.models import Publication, PublishedMember, PublishedResult
@@ -190,11 +189,7 @@ def _member_filter(filters: ResultFilters) -> Member | None:
         return None
     member = member_find(filters.member)
     if member is None:
-        raise ApplicationError(
-            gettext("No member is called “%(name)s”: choose a name from the list, or type an ISO3 code.")
-            % {"name": filters.member},
-            problems=[FieldProblem("member", "unknown member name or ISO3 code")],
-        )
+        raise unknown_member(filters.member)
     return member
 
 
