@@ -39,12 +39,18 @@ from pmm.cycles.selectors import cycle_get
 from pmm.members.models import Member
 from pmm.results.aggregates import GroupStats, Result
 from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text
-from pmm.results.formatting import component_label, number_text, units_of, value_text, withheld_text
+from pmm.results.formatting import (
+    axis_unit,
+    component_label,
+    number_text,
+    units_of,
+    value_text,
+    withheld_text,
+)
 from pmm.results.group_stats import GroupAggregate
 from pmm.results.selectors import publications_of
 
 Units = Mapping[str, Mapping[str, Any]]
-_BARE_UNITS = {"count", "yes_no", "scale_level"}
 
 
 def _chart_id(*parts: str) -> str:
@@ -55,14 +61,6 @@ def _chart_id(*parts: str) -> str:
 def _rounded(value: float) -> float:
     """A figure for a chart's table and CSV: at most 2 decimals, as the pages show them."""
     return round(value, 2)
-
-
-def _unit(kpi: KpiSpec, units: Units) -> str:
-    """The unit an axis names: its symbol, else its name; none for counts, yes/no and levels."""
-    unit = units.get(kpi.unit)
-    if unit is None or kpi.unit in _BARE_UNITS:
-        return ""
-    return str(unit.get("symbol") or pick(unit.get("name")))
 
 
 def _stats(
@@ -210,7 +208,7 @@ def _trend_chart(view: SdgView, member: Member, target: str, f: SdgFigure, label
         title=_("%(kpi)s: %(member)s over the cycles") % {"kpi": label, "member": pick(member.name)},
         description=description,
         spec=specs.trend(
-            points, year_label=year, value_label=label, unit=_unit(kpi, units), description=description
+            points, year_label=year, value_label=label, unit=axis_unit(kpi, units), description=description
         ),
         columns=[("year", year), ("value", _("Value"))],
         rows=points,
@@ -327,7 +325,7 @@ def _spread_chart(
         title=label,
         description=description,
         spec=specs.distribution(
-            rows, value_label=label, group_label=group, unit=_unit(kpi, units), description=description,
+            rows, value_label=label, group_label=group, unit=axis_unit(kpi, units), description=description,
         ),
         columns=[
             ("group", group), ("count", _("Members")), ("q1", _("First quartile")), ("median", _("Median")),

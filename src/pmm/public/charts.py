@@ -15,7 +15,7 @@ from pmm.charts import Chart, specs
 from pmm.core.translated import pick
 from pmm.results.answers import answers_kpi
 from pmm.results.engine import COMPUTED
-from pmm.results.formatting import value_text
+from pmm.results.formatting import axis_unit, value_text
 
 CHART_ID = "public-values"
 
@@ -40,7 +40,7 @@ def public_values_chart(
     name = pick(kpi.name)
     if answers_kpi(kpi):
         return _answers_chart(found, kpi=kpi, spec=spec, units=units, name=name, filename=filename)
-    unit = _axis_unit(kpi, units)
+    unit = axis_unit(kpi, units)
     best_first = kpi.direction != "lower_is_better"
     found.sort(key=lambda item: (-item[1] if best_first else item[1], item[0]))
     member, value = _("Member"), _("Value")
@@ -102,11 +102,3 @@ def _answers_chart(
         rows=data,
         filename=filename,
     )
-
-
-def _axis_unit(kpi: KpiSpec, units: Mapping[str, Mapping[str, Any]]) -> str:
-    """The unit an axis names: its symbol ("%"), else its name (like the analytics charts' axes)."""
-    unit = units.get(kpi.unit)
-    if unit is None:
-        return kpi.unit
-    return str(unit.get("symbol") or pick(unit.get("name")))

@@ -115,6 +115,14 @@ def unit_text(kpi: KpiSpec, units: Mapping[str, Mapping[str, Any]]) -> str:
     return f"{name} ({unit['symbol']})" if unit.get("symbol") else name
 
 
+def axis_unit(kpi: KpiSpec, units: Mapping[str, Mapping[str, Any]]) -> str:
+    """The unit a chart's axis names: its symbol, else its name; none for counts, yes/no and levels."""
+    unit = units.get(kpi.unit)
+    if unit is None or kpi.unit in _BARE_UNITS:
+        return ""
+    return str(unit.get("symbol") or pick(unit.get("name")))
+
+
 def _ordinal_label(spec: FrameworkSpec, kpi: KpiSpec, value: float) -> str:
     """The label of the option scored `value` when the KPI is exactly one choice element."""
     expr = kpi.formulas.get("value")
