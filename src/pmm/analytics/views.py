@@ -38,7 +38,7 @@ from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
 from pmm.members.models import Member
 from pmm.results.aggregates import GroupStats, Result
-from pmm.results.answers import AnswerStats, answers_kpi, shares, shares_text
+from pmm.results.answers import AnswerStats, answers_kpi, answers_text, share_rows
 from pmm.results.formatting import (
     axis_unit,
     component_label,
@@ -71,7 +71,7 @@ def _stats(
         return {
             "shown": True,
             "count": result.count,
-            "answers": shares_text(shares(result, kpi, spec, units)),
+            "answers": answers_text(result, kpi, spec, units),
         }
     if isinstance(result, GroupStats):
         return {
@@ -347,25 +347,13 @@ def _shares_chart(
 ) -> Chart:
     """A yes/no or ordinal KPI component: for each group, the share of its members per answer."""
     group, share = _("Group"), _("Share of the members (%)")
-    rows: list[dict[str, Any]] = []
-    answers: list[str] = []
-    for a in found:
-        name = pick(a.group_name)
-        if not isinstance(a.result, AnswerStats):
-            why = withheld_text(getattr(a.result, "reason", ""))
-            rows.append({"group": name, "answer": "", "members": None, "percent": None, "withheld": why})
-            continue
-        for s in shares(a.result, kpi, spec, units):
-            answers += [s.label] if s.label not in answers else []
-            rows.append(
-                {
-                    "group": name,
-                    "answer": s.label,
-                    "members": s.members,
-                    "percent": _rounded(s.percent),
-                    "withheld": "",
-                }
-            )
+    rows, answers = share_rows(
+        [(pick(a.group_name), a.result) for a in found],
+        kpi,
+        spec,
+        units,
+        withheld=lambda result: withheld_text(getattr(result, "reason", "")),
+    )
     description = _("For each group, the share of the members per answer to %(value)s.") % {"value": label}
     return Chart(
         id=chart_id,

@@ -21,7 +21,7 @@ from pmm.dashboards.selectors import Dashboard, KpiLine, member_dashboard, peer_
 from pmm.members.models import GroupKind, Member
 from pmm.members.phrases import of_member
 from pmm.members.selectors import member_get
-from pmm.results.answers import AnswerStats, answers_kpi, answers_text, shares
+from pmm.results.answers import answers_kpi, answers_text, share_rows
 from pmm.results.formatting import unit_text, value_text
 from pmm.targets.selectors import target_progress
 from pmm.targets.views import STATUS_CLASSES, status_label
@@ -208,16 +208,7 @@ def _answers_chart(board: Dashboard, focus: KpiLine, name: str, chart_id: str, f
     points = [(g.name, g.stats) for g in focus.groups]
     if focus.chosen is not None:
         points.append((_("Your peer group"), focus.chosen.stats))
-    rows: list[dict[str, Any]] = []
-    answers: list[str] = []
-    for group_name, stats in points:
-        if not isinstance(stats, AnswerStats):
-            continue
-        for s in shares(stats, focus.kpi, board.spec, board.units):
-            answers += [s.label] if s.label not in answers else []
-            rows.append(
-                {"group": group_name, "answer": s.label, "members": s.members, "percent": round(s.percent, 2)}
-            )
+    rows, answers = share_rows(points, focus.kpi, board.spec, board.units)
     description = _(
         "For each peer group, the share of the members per answer; the answer %(of_member)s: %(value)s."
     ) % {"of_member": of_member(member), "value": focus.text or "—"}

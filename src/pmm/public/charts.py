@@ -4,7 +4,6 @@ ordinal KPI. Its table and downloads show the same rows (docs/charts.md)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,9 +12,10 @@ from django.utils.translation import gettext as _
 from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.charts import Chart, specs
 from pmm.core.translated import pick
-from pmm.results.answers import answers_kpi
+from pmm.results.aggregates import group_statistics
+from pmm.results.answers import answers_kpi, share_rows, with_answers
 from pmm.results.engine import COMPUTED
-from pmm.results.formatting import axis_unit, value_text
+from pmm.results.formatting import axis_unit
 
 CHART_ID = "public-values"
 
@@ -72,18 +72,9 @@ def _answers_chart(
     filename: str,
 ) -> Chart:
     group, share = _("Members with a public value"), _("Share of the members (%)")
-    counts = Counter(value for _who, value in found)
-    answers = sorted(counts, reverse=True)  # yes before no; the highest level first
-    labels = {value: value_text(value, kpi, spec, units) for value in answers}
-    data = [
-        {
-            "group": group,
-            "answer": labels[value],
-            "members": counts[value],
-            "percent": round(100 * counts[value] / len(found), 2),
-        }
-        for value in answers
-    ]
+    values = [value for _who, value in found]
+    stats = with_answers(group_statistics(values), values)
+    data, answers = share_rows([(group, stats)], kpi, spec, units, given_only=True)
     description = _("%(kpi)s: the share of the members per answer, among those who made it public.") % {
         "kpi": name
     }
@@ -93,7 +84,7 @@ def _answers_chart(
         description=description,
         spec=specs.answer_shares(
             data,
-            answers=[labels[v] for v in answers],
+            answers=answers,
             group_label=_("Group"),
             share_label=share,
             description=description,

@@ -12,7 +12,7 @@ group covers them; for a yes/no KPI they are the count and the mean again.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,3 +107,33 @@ def answers_text(
     if not isinstance(stats, AnswerStats) or not answers_kpi(kpi):
         return ""
     return shares_text(shares(stats, kpi, spec, units))
+
+
+def share_rows(
+    points: Iterable[tuple[str, Any]],
+    kpi: KpiSpec,
+    spec: FrameworkSpec,
+    units: Mapping[str, Mapping[str, Any]],
+    *,
+    withheld: Callable[[Any], str] | None = None,
+    given_only: bool = False,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """A shares chart's rows, one per group and answer ({group, answer, members, percent}), for
+    (group name, statistics) points in order, and the answers in reading order. Statistics without
+    answers give no row, or, with `withheld` (which says why from them), one row saying why. With
+    `given_only`, an answer nobody gave has no row."""
+    rows: list[dict[str, Any]] = []
+    answers: list[str] = []
+    for group, stats in points:
+        if not isinstance(stats, AnswerStats):
+            if withheld is not None:
+                why = withheld(stats)
+                rows.append({"group": group, "answer": "", "members": None, "percent": None, "withheld": why})
+            continue
+        for s in shares(stats, kpi, spec, units):
+            if given_only and not s.members:
+                continue
+            answers += [s.label] if s.label not in answers else []
+            row = {"group": group, "answer": s.label, "members": s.members, "percent": round(s.percent, 2)}
+            rows.append(row | ({"withheld": ""} if withheld is not None else {}))
+    return rows, answers
