@@ -116,11 +116,18 @@ def test_demo_code_refuses_outside_the_demo(runner: CliRunner, demo_settings, ma
         demo_code("admin")
 
 
+def unset(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Remove variables from the environment for one test, and put back afterwards what was there
+    (`delenv` of an absent variable registers nothing to undo: what the test sets would stay)."""
+    for name in names:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+
+
 def test_demo_environment_is_set_before_django_only(monkeypatch: pytest.MonkeyPatch) -> None:
     from django.apps import apps
 
-    monkeypatch.delenv("PMM_DEMO", raising=False)
-    monkeypatch.delenv("PMM_BASE_URL", raising=False)
+    unset(monkeypatch, "PMM_DEMO", "PMM_BASE_URL")
     cli._demo_environment("127.0.0.1", 8125)  # Django is set up in tests: nothing changes
     assert "PMM_DEMO" not in cli.os.environ
     monkeypatch.setattr(apps, "ready", False)
@@ -159,3 +166,20 @@ def test_real_error_pages_without_debug(client, settings) -> None:
         assert answer.status_code == status and f"<h1>{heading}</h1>" in html
         assert 'href="/static/pmm/pmm.css"' in html or "pmm/pmm." in html  # the platform's look
         assert "{%" not in html and "{#" not in html and 'href="/"' in html
+
+
+def test_demo_code_keeps_a_deployments_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a deployment (PMM_SECRET_KEY set), `pmm demo-code` does not switch the demo's allowances on,
+    so the demo check of `demo_code` refuses there."""
+    from django.apps import apps
+
+    monkeypatch.setattr(apps, "ready", False)
+    unset(monkeypatch, "PMM_DEMO", "PMM_BASE_URL")
+    monkeypatch.setenv("PMM_SECRET_KEY", "a-deployment-key")
+    monkeypatch.setattr(cli, "_setup", lambda: None)
+    monkeypatch.setattr("pmm.demo.demo_code", lambda username: "000000")
+    CliRunner().invoke(cli.app, ["demo-code", "admin"])
+    assert "PMM_DEMO" not in cli.os.environ
+    monkeypatch.delenv("PMM_SECRET_KEY")
+    CliRunner().invoke(cli.app, ["demo-code", "admin"])
+    assert cli.os.environ["PMM_DEMO"] == "true"

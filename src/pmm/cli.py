@@ -279,11 +279,18 @@ def demo(
 @_reports_errors
 def demo_code(username: Annotated[str, typer.Argument(help="A demo account, e.g. admin.")]) -> None:
     """Print the current two-factor sign-in code of a demo account (only for a demo set up by `pmm demo`)."""
-    _demo_environment()
+    if not _deployed():  # a deployment's own settings stay: there, PMM_DEMO is off and codes are refused
+        _demo_environment()
     _setup()
     from pmm.demo import demo_code as code_of
 
     typer.echo(code_of(username))
+
+
+def _deployed() -> bool:
+    """Whether this machine's environment configures a deployment: production requires PMM_SECRET_KEY,
+    which the demo never sets (it keeps its key in PMM_VAR_DIR)."""
+    return bool(os.environ.get("PMM_SECRET_KEY"))
 
 
 def _demo_environment(host: str = "127.0.0.1", port: int = 8000) -> None:
