@@ -18,7 +18,7 @@ from pmm.authz.roles import Role
 from pmm.members.models import Member
 from pmm.results.services import publication_create
 from pmm.reviews.models import ReviewQuery
-from pmm.reviews.services import query_answer, query_raise, review_move, review_request
+from pmm.reviews.services import query_answer, query_raise, query_reopen, review_move, review_request
 from pmm.web.next_actions import NextAction, _soonest_first
 
 pytestmark = pytest.mark.django_db
@@ -147,6 +147,20 @@ def test_a_reviewer_sees_the_assigned_review_its_answers_and_the_members_due_dat
     links_work(client)
     client.force_login(accredited_reviewer(make_user, "BRA"))  # in the pool, not assigned
     assert "Peer review of" not in words(client.get("/"))
+
+
+def test_a_reopened_query_counts_as_prepared_like_on_the_review_page(client, started):
+    """A query re-opened while the review is in review keeps its earlier round: it waits to be sent
+    all the same (the review page's and the send-round rule: a reviewer's message with no round)."""
+    client.force_login(started.lead)
+    query = query_raise(actor=started.second, review=started.review, kpi=KPI, text="Prepared")
+    send_round(started, days=10)
+    for sent in ReviewQuery.objects.unrestricted().filter(review=started.review):
+        query_answer(actor=started.ncp, query=sent, text="Answered.")
+    review_move(actor=started.ncp, review=started.review, action="hand_back")
+    assert "prepared, not sent yet" not in words(client.get("/"))
+    query_reopen(actor=started.lead, query=query, text="Still missing: the source.")
+    assert "1 query prepared, not sent yet." in words(client.get("/"))
 
 
 # --- the Secretariat ------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pmm.authz import acting_for, can
-from pmm.reviews.models import QueryStatus, Review, ReviewQuery, ReviewRound, ReviewStatus
+from pmm.reviews.models import (
+    REVIEWER_KINDS,
+    QueryMessage,
+    QueryStatus,
+    Review,
+    ReviewQuery,
+    ReviewRound,
+    ReviewStatus,
+)
 from pmm.reviews.selectors import reviews_visible
 
 
@@ -77,8 +85,24 @@ def _query_counts(actor: Any, reviews: Sequence[Review]) -> Counter[tuple[int, s
     return counts
 
 
+def _prepared_counts(actor: Any, reviews: Sequence[Review]) -> Counter[int]:
+    """Review id → its queries with a reviewer's message not sent yet (new or re-opened): the rule of
+    the review page and of sending a round. One query."""
+    if not reviews:
+        return Counter()
+    rows = (
+        QueryMessage.objects.visible_to(actor)
+        .filter(query__review__in=[r.pk for r in reviews], round=None, kind__in=sorted(REVIEWER_KINDS))
+        .values_list("query__review_id")
+        .annotate(n=Count("query_id", distinct=True))
+        .order_by()
+    )
+    return Counter(dict(rows))
+
+
 def _work(actor: Any, reviews: Sequence[Review], *, unsent: bool, anchor: str) -> list[ReviewWork]:
     counts = _query_counts(actor, reviews)
+    prepared = _prepared_counts(actor, reviews) if unsent else Counter()
     work = []
     for review in reviews:
         current = _current_round(review)
@@ -89,7 +113,7 @@ def _work(actor: Any, reviews: Sequence[Review], *, unsent: bool, anchor: str) -
                 status=review.status,
                 open_queries=counts.get((review.pk, QueryStatus.OPEN, True), 0),
                 answered_queries=counts.get((review.pk, QueryStatus.ANSWERED, True), 0),
-                prepared_queries=counts.get((review.pk, QueryStatus.OPEN, False), 0) if unsent else 0,
+                prepared_queries=prepared[review.pk],
                 due=current.due_date if responding and current is not None else None,
                 since=_since(review),
                 url=_url(review) + anchor,
