@@ -37,8 +37,10 @@ from pmm.core.translated import pick
 
 
 def _dimension_context(
-    request: HttpRequest, page: Page, dimension: str, builder: PageBuilder
+    request: HttpRequest, page: Page, dimension: str, builder: PageBuilder, *, unfold_all: bool = False
 ) -> dict[str, Any]:
+    """The dimension page's context; every outcome unfolded with `unfold_all` (a refused save: its
+    problems show) or when only what needs attention is shown."""
     only_attention = request.GET.get("missing") == "1"
     state = page.state
     urls = page_urls(page)
@@ -51,7 +53,7 @@ def _dimension_context(
         "state": state,
         "status_label": AssessmentStatus(page.assessment.status).label,
         "view": view,
-        "sections": outcome_sections(view.outcomes, unfold_all=only_attention),
+        "sections": outcome_sections(view.outcomes, unfold_all=unfold_all or only_attention),
         "toc": _outcome_toc(page, dimension),
         "only_attention": only_attention,
         "nav": _dimension_nav(page, dimension),
@@ -173,8 +175,7 @@ def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: st
         published=page.published,
         kpi_error_fields=result.kpi_error_fields,
     )
-    context = _dimension_context(request, page, dimension, builder)
-    context["sections"] = outcome_sections(context["view"].outcomes, unfold_all=True)  # the problems show
+    context = _dimension_context(request, page, dimension, builder, unfold_all=True)  # the problems show
     context["version"] = result.version if result.version is not None else posted_version(request.POST)
     count = len(result.entry_errors) + len(result.kpi_errors)
     if result.conflict:
