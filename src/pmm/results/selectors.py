@@ -182,6 +182,7 @@ class Results:
     publication: Publication | None  # None: current results, or nothing published yet
     rows: list[ResultRow]
     is_current: bool = False
+    member: Member | None = None  # the member the rows were narrowed to (`ResultFilters.member`)
 
 
 def _member_filter(filters: ResultFilters) -> Member | None:
@@ -230,7 +231,7 @@ def published_results_for(
     key = _published_rows_key(audience, publication, spec, codes, member)
     cached: list[tuple[Any, ...]] | None = cache.get(key)
     if cached is not None:
-        return Results(cycle, spec, publication, _named_rows(cached))
+        return Results(cycle, spec, publication, _named_rows(cached), member=member)
     rows = PublishedResult.objects.visible_to(audience).filter(publication=publication)
     if codes is not None:
         rows = rows.filter(kpi__in=codes)
@@ -240,7 +241,7 @@ def published_results_for(
     found = [ResultRow(*values) for values in rows.values_list(*fields, "detail", "disclosure")]
     ordered = _order(spec, found)
     cache.set(key, [_unnamed(row) for row in ordered], timeout=PUBLISHED_ROWS_TIMEOUT)
-    return Results(cycle, spec, publication, ordered)
+    return Results(cycle, spec, publication, ordered, member=member)
 
 
 # How long a publication's rows stay cached for one audience (they never change: this only bounds the
@@ -319,7 +320,7 @@ def current_results(actor: Any, cycle: Cycle, filters: ResultFilters = ResultFil
             ResultRow(a.member_id, a.member.iso3, a.member.name, r.kpi, r.component, r.status, r.value,
                       r.reason, r.detail, levels[a.pk][r.kpi])
         )  # fmt: skip
-    return Results(cycle, spec, None, _order(spec, rows), is_current=True)
+    return Results(cycle, spec, None, _order(spec, rows), is_current=True, member=member)
 
 
 def cycle_results(actor: Any, cycle: Cycle, publication: str | None, filters: ResultFilters) -> Results:

@@ -22,7 +22,7 @@ from pmm.core.paging import list_page
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get
 from pmm.disclosure.audience import audience_of
-from pmm.members.selectors import member_choices, member_find
+from pmm.members.selectors import member_choices
 from pmm.results.changelog import change_logs_for
 from pmm.results.exports import download_url
 from pmm.results.formatting import figure_of, group_rows, units_of
@@ -52,12 +52,6 @@ def _filter_choices(cycle: Cycle, spec: FrameworkSpec) -> dict[str, Any]:
         "outcomes": list(spec.outcomes.values()),
         "kpis": sorted(spec.kpis.values(), key=lambda k: k.position),
     }
-
-
-def _member_code(typed: str) -> str:
-    """The ISO3 code of the member named in the filter ('' for none or an unknown one)."""
-    member = member_find(typed) if typed else None
-    return member.iso3 if member is not None else ""
 
 
 @login_required
@@ -103,7 +97,9 @@ def results_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
             "may_publish": can(request.user, "result.publish"),
             "aggregates": aggregates,
             "reviewed_only": reviewed_only,
-            "peer_review": signed_off_certificate(request.user, cycle, _member_code(filters.member)),
+            "peer_review": signed_off_certificate(
+                request.user, cycle, results.member.iso3 if results.member is not None else ""
+            ),
             "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
             **_filter_choices(cycle, spec),
         },
