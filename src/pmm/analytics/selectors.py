@@ -30,7 +30,14 @@ from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience, may_see
 from pmm.members.models import Group, GroupKind, Member
 from pmm.members.selectors import name_key
-from pmm.results.aggregates import Contribution, GroupStats, Result, Suppressed, custom_group_stats
+from pmm.results.aggregates import (
+    Contribution,
+    GroupStats,
+    Result,
+    Suppressed,
+    custom_group_stats,
+    visible_values,
+)
 from pmm.results.answers import answers_kpi, with_answers
 from pmm.results.engine import COMPUTED
 from pmm.results.group_stats import GLOBAL, GroupAggregate, aggregates_for, statistics_key
@@ -159,8 +166,7 @@ def _visible_stats(
     answer of a yes/no or ordinal KPI."""
     result = _at_least(custom_group_stats(members, contributions), k)
     if answers and isinstance(result, GroupStats):
-        values = (float(c.value) for c in contributions if c.visible and c.member in members)
-        return with_answers(result, values)
+        return with_answers(result, (float(v) for v in visible_values(members, contributions)))
     return result
 
 

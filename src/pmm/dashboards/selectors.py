@@ -38,8 +38,8 @@ from pmm.dashboards.positions import (
 from pmm.disclosure.audience import audience_of
 from pmm.framework.models import Instrument
 from pmm.members.models import Group, GroupKind, Member
-from pmm.results.aggregates import GroupStats, group_statistics
-from pmm.results.answers import answers_kpi, with_answers
+from pmm.results.aggregates import GroupStats
+from pmm.results.answers import statistics_of
 from pmm.results.engine import COMPUTED
 from pmm.results.formatting import component_label, status_text, units_of, value_text
 from pmm.results.models import Publication, PublishedResult
@@ -171,11 +171,7 @@ def _chosen_stats(
         if value is not None:  # filtered above; the check is for the type checker
             values[(kpi, component)].append(float(value))
     return {
-        key: with_answers(group_statistics(found), found)
-        if answers_kpi(spec.kpis[key[0]])
-        else group_statistics(found)
-        for key, found in values.items()
-        if key[0] in spec.kpis
+        key: statistics_of(found, spec.kpis[key[0]]) for key, found in values.items() if key[0] in spec.kpis
     }
 
 

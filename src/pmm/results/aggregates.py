@@ -148,9 +148,16 @@ def group_statistics(values: Iterable[float | Decimal | Fraction]) -> GroupStats
     return GroupStats(len(ordered), float(mean), float(median), float(q1), float(q3))
 
 
+def visible_values(
+    members: Collection[MemberId], contributions: Iterable[Contribution]
+) -> list[float | Decimal | Fraction]:
+    """The values of a user-defined group that its asker sees: the only ones its statistics use."""
+    return [c.value for c in contributions if c.visible and c.member in members]
+
+
 def custom_group_stats(members: Collection[MemberId], contributions: Iterable[Contribution]) -> Result:
     """Statistics of a user-defined group: ONLY the values the asker sees, so nothing needs auditing."""
-    values = [c.value for c in contributions if c.visible and c.member in members]
+    values = visible_values(members, contributions)
     return group_statistics(values) if values else Suppressed("too_few")
 
 

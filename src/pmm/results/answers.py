@@ -12,7 +12,7 @@ group covers them; for a yes/no KPI they are the count and the mean again.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.framework import formula as fx
-from pmm.results.aggregates import GroupStats
+from pmm.results.aggregates import GroupStats, group_statistics
 from pmm.results.formatting import number_text, value_text
 
 YES_NO = "yes_no"
@@ -49,6 +49,12 @@ def with_answers(stats: GroupStats, values: Iterable[float]) -> AnswerStats:
     return AnswerStats(
         stats.count, stats.mean, stats.median, stats.q1, stats.q3, tuple(sorted(counts.items()))
     )
+
+
+def statistics_of(values: Sequence[float], kpi: KpiSpec) -> GroupStats:
+    """The statistics of some values of a KPI, with the counts per answer for a yes/no or ordinal KPI."""
+    stats = group_statistics(values)
+    return with_answers(stats, values) if answers_kpi(kpi) else stats
 
 
 def scale(kpi: KpiSpec, spec: FrameworkSpec) -> tuple[float, ...]:

@@ -51,7 +51,7 @@ from pmm.results.aggregates import (
     custom_group_stats,
     release,
 )
-from pmm.results.answers import ANSWER_KINDS, with_answers
+from pmm.results.answers import answers_kpi, with_answers
 from pmm.results.models import Publication, PublishedResult
 from pmm.results.selectors import ResultFilters
 
@@ -584,7 +584,7 @@ def _compute(
     for code in kpis:
         for component in spec.kpis[code].formulas:
             series = [inputs.values.get((p.pk, code, component), _EMPTY) for p in publications]
-            answers = spec.kpis[code].kind in ANSWER_KINDS
+            answers = answers_kpi(spec.kpis[code])
             answer += _component_aggregates(audience, inputs, code, component, series, k, answers)
     return answer
 
