@@ -201,7 +201,8 @@ Subjects = Mapping[str, Mapping[str, str]]  # "DECL_TOTAL" or "D1.O1.K1" -> its 
 
 def _subject_codes(events: Iterable[AuditEvent]) -> tuple[set[str], set[str]]:
     """The data element codes and KPI codes that the events' peer-review query subjects name."""
-    elements, kpis = set(), set()
+    elements: set[str] = set()
+    kpis: set[str] = set()
     for event in events:
         for side in (event.before, event.after):
             subject = side.get("subject") if isinstance(side, dict) else None
