@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from typing import Any
 
 from common import (  # sets up the database first
     bench_user,
@@ -31,6 +30,7 @@ from common import (  # sets up the database first
     published_cycle,
     report,
     timed,
+    timed_after,
 )
 from django.core.cache import cache
 from django.db import connection
@@ -95,11 +95,6 @@ def main() -> None:
         report(label, seconds, queries)
         figures.append((label, seconds))
 
-    def after(prepare: Any, url: str) -> float:
-        """How long GET `url` takes once `prepare()` has run (not timed)."""
-        prepare()
-        return timed(lambda: get(url), 1)[0]
-
     def after_job() -> None:
         cold_start()
         warm_group_statistics.call(publication.pk)
@@ -110,11 +105,13 @@ def main() -> None:
             get(url)
         return len(queries)
 
-    measure("GET analytics page, cold (nothing cached)", [after(cold_start, page) for _ in range(runs)])
-    measure("GET analytics page, first after the warm-up job", [after(after_job, page) for _ in range(runs)])
+    measure("GET analytics page, cold (nothing cached)", timed_after(cold_start, lambda: get(page), runs))
+    measure(
+        "GET analytics page, first after the warm-up job", timed_after(after_job, lambda: get(page), runs)
+    )
     get(page)
     measure("GET analytics page, warm", timed(lambda: get(page), runs), counted(page))
-    measure("GET analytics chart CSV, cold (nothing cached)", [after(cold_start, csv) for _ in range(runs)])
+    measure("GET analytics chart CSV, cold (nothing cached)", timed_after(cold_start, lambda: get(csv), runs))
     get(csv)
     measure("GET analytics chart CSV, warm", timed(lambda: get(csv), runs), counted(csv))
 

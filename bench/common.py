@@ -165,6 +165,15 @@ def submitted_assessments(cycle: Any, plans: dict[str, Any]) -> list[Any]:
     return assessments
 
 
+def timed_after(prepare: Any, action: Any, runs: int) -> list[float]:
+    """How long `action()` takes, `runs` times, each time once `prepare()` has run (not timed)."""
+    durations = []
+    for _ in range(runs):
+        prepare()
+        durations += timed(action, 1)
+    return durations
+
+
 def get_ok(client: Any, url: str, headers: dict[str, str] | None = None) -> Any:
     """GET `url` with the test client; a benchmark stops at once on any answer but 200."""
     response = client.get(url, headers=headers or {})

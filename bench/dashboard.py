@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-from typing import Any
 
 from common import (  # sets up the database first
     cycle_of,
@@ -41,6 +40,7 @@ from common import (  # sets up the database first
     report,
     submitted_assessments,
     timed,
+    timed_after,
 )
 from django.core.cache import cache
 from django.db import connection
@@ -137,11 +137,6 @@ def main() -> None:
         report(label, seconds, queries)
         figures.append((label, seconds))
 
-    def after(prepare: Any, url: str) -> float:
-        """How long GET `url` takes once `prepare()` has run (not timed)."""
-        prepare()
-        return timed(lambda: get(url), 1)[0]
-
     def after_job() -> None:
         cold_start()
         job()
@@ -155,23 +150,24 @@ def main() -> None:
 
     measure(
         "GET /aggregates as the NCP, cold (nothing cached)",
-        [after(cold_start, aggregates) for _ in range(runs)],
+        timed_after(cold_start, lambda: get(aggregates), runs),
     )
     measure(
         "GET /aggregates as the NCP, cold, public releases shared",
-        [after(public_shared, aggregates) for _ in range(runs)],
+        timed_after(public_shared, lambda: get(aggregates), runs),
     )
     for label, url in (("API", api), ("page", page)):
         measure(
-            f"GET dashboard {label}, cold (nothing cached)", [after(cold_start, url) for _ in range(runs)]
+            f"GET dashboard {label}, cold (nothing cached)",
+            timed_after(cold_start, lambda u=url: get(u), runs),
         )
         measure(
             f"GET dashboard {label}, cold, public releases shared",
-            [after(public_shared, url) for _ in range(runs)],
+            timed_after(public_shared, lambda u=url: get(u), runs),
         )
         measure(
             f"GET dashboard {label}, first after the warm-up job",
-            [after(after_job, url) for _ in range(runs)],
+            timed_after(after_job, lambda u=url: get(u), runs),
         )
         get(url)
         connection.queries_log.clear()
