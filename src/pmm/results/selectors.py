@@ -329,7 +329,7 @@ def cycle_results(actor: Any, cycle: Cycle, publication: str | None, filters: Re
         return current_results(actor, cycle, filters)
     chosen = publication_get(cycle, publication)
     if chosen is None:
-        return Results(cycle, cycle_spec(cycle), None, [])
+        return Results(cycle, cycle_spec(cycle), None, [], member=_member_filter(filters))
     return published_results(actor, cycle, chosen, filters)
 
 
