@@ -8,7 +8,7 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test lint types check-migrations pytest install messages bench clean
+.PHONY: demo test lint imports types check-migrations pytest install messages bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -23,11 +23,15 @@ install: $(VENV)/.installed
 demo: install
 	$(VENV)/bin/pmm demo --port $(PORT)
 
-test: install lint types check-migrations pytest
+test: install lint imports types check-migrations pytest
 
 lint:
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench tools
+	$(VENV)/bin/ruff format --check src tests bench tools
+
+# The apps' layers (pyproject.toml [tool.importlinter], docs/architecture.md).
+imports:
+	$(VENV)/bin/lint-imports
 
 types:
 	PMM_DEBUG=true $(VENV)/bin/mypy

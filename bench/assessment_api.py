@@ -33,8 +33,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pmm.accounts.services import RoleSpec, token_create, user_create
-from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
 

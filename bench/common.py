@@ -104,7 +104,7 @@ def published_cycle(year: int = 2024, seed: int = 11) -> tuple[Any, Any]:
     """`reference_cycle(year)` with every one of the 187 members' complete demo assessment submitted
     (`pmm.demo_data` plans drawn with `seed`), its results computed and published once:
     (cycle, publication)."""
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
     from pmm.demo import _member_infos
     from pmm.demo_data import complete_plan
     from pmm.results.services import publication_create, results_recompute_cycle

@@ -47,8 +47,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
 from pmm.disclosure.policy import PUBLIC_AUDIENCE

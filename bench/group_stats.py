@@ -33,8 +33,8 @@ from common import (  # sets up the database first
 from django.core.cache import cache
 from django.test import Client
 
-from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
 from pmm.results.group_stats import clear_process_memory

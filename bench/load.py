@@ -42,8 +42,8 @@ from django.utils import timezone
 
 from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.cycles.services import cycle_create
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan

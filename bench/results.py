@@ -41,8 +41,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pmm.assessments.models import Assessment, KpiResponse
-from pmm.assessments.selectors import cycle_spec
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.demo import _member_infos
 from pmm.demo_data import complete_plan
 from pmm.framework.models import Kpi

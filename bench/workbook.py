@@ -22,12 +22,13 @@ from django.db import connection, reset_queries
 from django.test import Client
 
 from pmm.accounts.services import RoleSpec, token_create, user_create
-from pmm.assessments.selectors import assessment_access, assessment_state, cycle_spec
+from pmm.assessments.selectors import assessment_access, assessment_state
 from pmm.assessments.services import ValueInput, values_save
-from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook import workbook_export, workbook_import
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Member
 
 RUNS = 7

@@ -120,9 +120,10 @@ def open_cycle(db):
 
 def fill_everything_not_available(cycle, iso3: str):
     """An assessment that can be submitted: every needed value explained as not available."""
-    from pmm.assessments.selectors import assessment_access, cycle_spec
+    from pmm.assessments.selectors import assessment_access
     from pmm.assessments.services import ValueInput, values_save
     from pmm.assessments.validation import needed_slots
+    from pmm.cycles.selectors import cycle_spec
 
     assessment = assessment_access(SYSTEM, cycle, iso3)
     items = [
@@ -145,7 +146,7 @@ def submit_generated(cycle, iso3: str, seed: int = 7, disclosure: dict[str, str]
 
     `disclosure` overrides the generated disclosure choices: {KPI code: level}.
     """
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
     from pmm.demo import carry_out_plan, member_info
     from pmm.demo_data import KpiChoice, complete_plan
     from pmm.members.models import Member

@@ -17,10 +17,10 @@ from conftest import queries_of, write_results
 from pmm.analytics import rules
 from pmm.analytics.selectors import instruments_view, sdg_view, secretariat_analytics
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import cycle_spec
 from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import PermissionDenied
+from pmm.cycles.selectors import cycle_spec
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
 from pmm.results.models import Publication, PublishedMember, PublishedResult

@@ -152,7 +152,7 @@ def test_a_warm_analytics_page_reads_no_published_value_again(client, open_cycle
 
 
 def test_an_ordinal_kpi_lists_every_level_of_its_scale_highest_first(open_cycle):
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
     from pmm.results.answers import shares, shares_text
     from pmm.results.formatting import units_of
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from pmm.assessments.models import Assessment, Change, DataValue, KpiResponse, WarningJustification
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import (
     ValueInput,
     assessment_start,
@@ -24,6 +24,7 @@ from pmm.assessments.services import (
 )
 from pmm.assessments.validation import needed_slots
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.cycles.services import cycle_change_status, cycle_create
 
 HX = {"HX-Request": "true"}

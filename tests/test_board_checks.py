@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pmm.assessments.board_checks import brief_checks
-from pmm.assessments.selectors import assessment_access, cycle_spec, status_board
+from pmm.assessments.selectors import assessment_access, status_board
 from pmm.assessments.services import ValueInput, values_save
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 
 pytestmark = pytest.mark.django_db
 

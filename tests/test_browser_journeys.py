@@ -16,11 +16,12 @@ import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import ValueInput, values_save
 from pmm.assessments.validation import needed_slots
 from pmm.assessments.workbook.layout import VALUE, layout_of
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct-horse-battery-staple"  # the conftest's make_user password

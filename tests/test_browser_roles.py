@@ -28,11 +28,12 @@ from playwright.sync_api import expect
 
 from browser_support import PASSWORD, VIEWPORT, browser, screenshot_folder, sign_in  # noqa: F401
 from conftest import accredited_reviewer, submit_generated
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import ValueInput, values_save
 from pmm.assessments.validation import needed_slots
 from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.members import phrases
 from pmm.members.models import Member
 from pmm.results.services import publication_create

@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pmm.assessments.models import Assessment, Change, DataValue
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.workbook import layout as L
 from pmm.cli import app
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 
 ELECTRONIC = "“Declarations submitted and processed electronically”"  # a data element as messages name it
 

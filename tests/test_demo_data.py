@@ -9,7 +9,6 @@ from django.conf import settings
 
 from pmm.assessments.models import Assessment, AssessmentStatus, Change, KpiResponse
 from pmm.assessments.selectors import assessment_state, status_board
-from pmm.assessments.spec import FrameworkSpec, spec_from_document
 from pmm.assessments.validation import check_assessment, completeness
 from pmm.audit.models import AuditEvent
 from pmm.core.actors import SYSTEM
@@ -27,6 +26,7 @@ from pmm.demo_data import (
     model_values,
 )
 from pmm.framework.loader import framework_parse
+from pmm.framework.spec import FrameworkSpec, spec_from_document
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import set_cells
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.workbook import layout as L
+from pmm.cycles.selectors import cycle_spec
 from pmm.notifications.selectors import notifications_of
 from pmm.results.services import publication_create
 

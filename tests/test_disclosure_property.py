@@ -46,9 +46,9 @@ from conftest import TOTP_KEY, write_results
 from pmm.accounts.models import ApiToken, RoleAssignment, User
 from pmm.accounts.services import token_create
 from pmm.assessments.models import Assessment, KpiResponse
-from pmm.assessments.selectors import cycle_spec
 from pmm.authz.roles import TWO_FACTOR_ROLES, Role
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.framework.models import Kpi
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.engine import COMPUTATION_VERSION

@@ -57,10 +57,10 @@ from conftest import TOTP_KEY, cycle_of
 from pmm.accounts.models import User
 from pmm.accounts.services import RoleSpec, token_create, user_create
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import ValueInput, assessment_reopen, assessment_submit, kpi_update, values_save
 from pmm.authz.roles import TWO_FACTOR_ROLES, Role
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.demo import carry_out_plan, member_info
 from pmm.demo_data import IN_PROGRESS, KpiChoice, ValueBatch, complete_plan, in_progress_plan
 from pmm.evidence.services import Target, evidence_upload

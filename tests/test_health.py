@@ -12,9 +12,9 @@ from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
-from pmm.core import health
 from pmm.core.logs import JsonFormatter, RequestIdFilter, current_request_id, logging_config
 from pmm.jobs.models import WorkerHeartbeat
+from pmm.operations import health
 
 
 def _beat(ago: timedelta) -> None:

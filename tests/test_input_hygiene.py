@@ -436,9 +436,9 @@ def test_a_members_csv_with_a_control_character_names_the_line_and_column(client
 def test_a_workbook_cell_with_a_control_character_names_the_sheet_and_cell(open_cycle, monkeypatch):
     """No XML file can hold such a character today; should a reader ever let one through, the import
     names the cell instead of storing it."""
-    from pmm.assessments.selectors import cycle_spec
     from pmm.assessments.workbook import importer, workbook_export, workbook_import
     from pmm.assessments.workbook import layout as L
+    from pmm.cycles.selectors import cycle_spec
 
     data = workbook_export(assessment_access(SYSTEM, open_cycle, MEMBER), "en", SYSTEM)
     sheet, row = L.layout_of(cycle_spec(open_cycle)).home["DECL_ELECTRONIC"]

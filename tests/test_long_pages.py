@@ -228,9 +228,10 @@ def test_the_outcome_to_work_on_is_unfolded_and_each_leads_to_the_next():
 def test_the_entry_page_has_a_table_of_contents_and_folded_outcomes(
     client, open_cycle, make_user, page_problems
 ):
-    from pmm.assessments.selectors import assessment_access, cycle_spec
+    from pmm.assessments.selectors import assessment_access
     from pmm.assessments.services import assessment_start
     from pmm.core.actors import SYSTEM
+    from pmm.cycles.selectors import cycle_spec
 
     version = assessment_start(actor=SYSTEM, assessment=assessment_access(SYSTEM, open_cycle, "KEN")).version
     client.force_login(make_user(Role.NCP, "KEN"))
@@ -288,9 +289,10 @@ def test_a_folded_outcome_opens_from_the_contents_and_saves_as_it_did(
 ):
     from playwright.sync_api import expect
 
-    from pmm.assessments.selectors import assessment_access, cycle_spec
+    from pmm.assessments.selectors import assessment_access
     from pmm.assessments.services import assessment_start
     from pmm.core.actors import SYSTEM
+    from pmm.cycles.selectors import cycle_spec
 
     ncp = make_user(Role.NCP, "KEN")
     assessment_start(actor=SYSTEM, assessment=assessment_access(SYSTEM, open_cycle, "KEN"))

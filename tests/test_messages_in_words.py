@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from pmm.assessments.messages import element_text, issue_text
-from pmm.assessments.selectors import cycle_spec
+from pmm.assessments.messages import issue_text
 from pmm.assessments.validation import Entry, check_assessment, check_entry
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.names import element_text
 from pmm.framework.views import source_shown
 
 

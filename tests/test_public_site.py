@@ -15,11 +15,11 @@ from django.utils import timezone, translation
 from django.utils.html import strip_tags
 
 from pmm.assessments.models import Assessment, DataValue
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import assessment_reopen, assessment_submit, values_save
 from pmm.assessments.services.values import ValueInput
 from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.cycles.services import cycle_create
 from pmm.members.models import Group, GroupKind, Member
 from pmm.public.selectors import cycles_overview

@@ -11,8 +11,8 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from conftest import cycle_of, write_results
-from pmm.assessments.selectors import cycle_spec
 from pmm.cli import app
+from pmm.cycles.selectors import cycle_spec
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
 from pmm.results.formatting import units_of, value_text

@@ -9,10 +9,10 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pmm.assessments.spec import spec_from_document
 from pmm.assessments.validation import NOT_AVAILABLE, Entry
 from pmm.framework.kinds import KPI_KINDS
 from pmm.framework.loader import framework_parse
+from pmm.framework.spec import spec_from_document
 from pmm.results.engine import COMPUTED, STATUSES, Inputs, compute
 
 GOLDEN = yaml.safe_load((Path(__file__).parent / "data" / "results-golden.yaml").read_text())

@@ -72,7 +72,7 @@ def _submit(cycle, iso3s) -> None:
     """Submitted assessments of these members with generated data (the demo's generator), written
     straight into the tables: their results are not computed yet."""
     from pmm.assessments.models import AssessmentStatus, DataValue, KpiResponse
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
     from pmm.demo import member_info
     from pmm.demo_data import complete_plan
     from pmm.framework.models import DataElement
@@ -134,7 +134,7 @@ def _stale(cycle) -> None:
 def _one_disclosure_changed(cycle) -> None:
     """The first member changes the disclosure level of its first KPI."""
     from pmm.assessments.models import KpiResponse
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
     from pmm.results.selectors import disclosures_of
 
     assessment = Assessment.objects.filter(cycle=cycle).order_by("member__iso3").first()
@@ -174,7 +174,7 @@ def test_recomputing_and_publishing_run_a_fixed_number_of_queries(open_cycle):
 
 
 def test_recomputing_a_cycle_stores_what_the_engine_computes_and_replaces_the_earlier_results(open_cycle):
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
     from pmm.results.engine import compute
     from pmm.results.models import KpiResult, ResultSet
     from pmm.results.selectors import inputs_of

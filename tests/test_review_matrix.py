@@ -286,7 +286,7 @@ def test_the_page_and_the_workbook_read_a_fixed_number_of_queries(started, clien
 
 
 def test_the_rows_are_built_without_the_database(worked):
-    from pmm.assessments.selectors import cycle_spec
+    from pmm.cycles.selectors import cycle_spec
 
     s = worked
     threads = review_queries(s.ncp, s.review)

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from conftest import cycle_of, publish_values
 from pmm.accounts.models import User
 from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.selectors import cycle_spec
 from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import NotFound
+from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of, member_audience
 from pmm.disclosure.policy import PUBLIC_AUDIENCE, Audience
 from pmm.framework.models import Kpi

@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 
 from conftest import accredited_reviewer
 from pmm.assessments.models import Change, DataValue
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services.common import ValueInput
 from pmm.audit.models import AuditEvent
 from pmm.cli import app
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
+from pmm.cycles.selectors import cycle_spec
 from pmm.notifications.models import Notification
 from pmm.reviews.models import QueryStatus, ReviewQuery, ReviewRound, ReviewStatus
 from pmm.reviews.notices import due_reminders

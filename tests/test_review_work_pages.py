@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from pmm.accounts.models import User
 from pmm.assessments.models import DataValue
-from pmm.assessments.selectors import cycle_spec
 from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from pmm.reviews.models import QueryStatus, Review, ReviewQuery, ReviewStatus
 from pmm.reviews.services import query_raise, review_assign, review_move, review_request, reviewer_save
 

@@ -22,7 +22,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from pmm.assessments.spec import (
+from pmm.cli import app
+from pmm.core.actors import SYSTEM
+from pmm.framework.loader import FrameworkFileError, document_to_yaml, framework_parse
+from pmm.framework.spec import (
     BandSpec,
     FrameworkSpec,
     KpiBandsSpec,
@@ -30,9 +33,6 @@ from pmm.assessments.spec import (
     ScoringSpec,
     spec_from_document,
 )
-from pmm.cli import app
-from pmm.core.actors import SYSTEM
-from pmm.framework.loader import FrameworkFileError, document_to_yaml, framework_parse
 from pmm.results.scoring import RolledUp, Score, roll_up, score_value
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import write_results
 from pmm.assessments.models import Assessment, Change, DataValue, KpiResponse
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import ValueInput, kpi_update, values_save
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook import workbook_export, workbook_import
@@ -28,6 +28,7 @@ from pmm.cli import app
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import ApplicationError
 from pmm.core.spreadsheet import REPLACEMENT, clean_text, safe_cell, safe_csv_field, unguard_text
+from pmm.cycles.selectors import cycle_spec
 from pmm.framework.models import Kpi
 from pmm.members.models import Member
 from pmm.reviews.matrix import matrix_xlsx, review_matrix

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from pmm.assessments.models import DataValue
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import ElementSpec
 from pmm.assessments.validation import coerce
+from pmm.cycles.selectors import cycle_spec
 from pmm.framework.kinds import ELEMENT_TYPES, MAX_EXACT_INTEGER, VALUE_LIMITS
+from pmm.framework.spec import ElementSpec
 
 COUNT, AMOUNT, HOURS, DAYS = (
     "DECL_TOTAL",

@@ -19,12 +19,13 @@ from django.utils import timezone
 
 from conftest import set_cells
 from pmm.assessments.models import Assessment, Change, DataValue, KpiResponse
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import ValueInput, kpi_update, values_save
 from pmm.assessments.workbook import TEMPLATE_VERSION, workbook_export, workbook_import
 from pmm.assessments.workbook import layout as L
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import ApplicationError
+from pmm.cycles.selectors import cycle_spec
 from pmm.cycles.services import cycle_create
 
 MEMBER = "KEN"

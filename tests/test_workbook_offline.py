@@ -15,7 +15,7 @@ import pytest
 from conftest import set_cells
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import Change, WarningJustification
-from pmm.assessments.selectors import assessment_access, assessment_state, cycle_spec
+from pmm.assessments.selectors import assessment_access, assessment_state
 from pmm.assessments.services import ValueInput, justification_save, values_save
 from pmm.assessments.validation import warning_keys
 from pmm.assessments.workbook import importer
@@ -23,6 +23,7 @@ from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.printing import print_setup
 from pmm.audit.models import AuditEvent
 from pmm.core.actors import SYSTEM
+from pmm.cycles.selectors import cycle_spec
 from test_workbook import MEMBER, _soffice, export, field_messages, refused, run_import, stored, where
 
 JUMPING = "REVENUE_CUSTOMS_TOTAL"  # an amount collected for T and T-1: a change beyond 50% is a warning

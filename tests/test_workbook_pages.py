@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import set_cells
 from pmm.assessments.models import Change, DataValue
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.workbook import layout as L
+from pmm.cycles.selectors import cycle_spec
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

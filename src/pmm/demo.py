@@ -23,7 +23,6 @@ from pmm.assessments.services import (
     kpi_update,
     values_save,
 )
-from pmm.assessments.spec import spec_from_document
 from pmm.core.actors import SYSTEM
 from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle
@@ -38,6 +37,7 @@ from pmm.demo_data import (
 )
 from pmm.framework.models import Framework, FrameworkStatus
 from pmm.framework.services import framework_load
+from pmm.framework.spec import spec_from_document
 from pmm.members.models import GroupKind, Member
 from pmm.members.services import members_load
 from pmm.results.participation import cycle_participation

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pmm.assessments.services import ValueInput
-from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import Entry, Issue, check_assessment, needed_slots
+from pmm.framework.spec import FrameworkSpec
 
 DEFAULT_SEED = 2024
 JUMP_THRESHOLD_PERCENT = 50.0  # the platform default (settings.PMM_JUMP_THRESHOLD_PERCENT)

@@ -46,9 +46,9 @@ from pmm.authz import member_ids_for, require
 from pmm.authz.roles import Role
 from pmm.core.errors import ApplicationError, PermissionDenied
 from pmm.core.forms import form_add_problems
+from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.members.models import Member
 from pmm.members.phrases import for_member
-from pmm.web.middleware import refuse_bad_posted_text
 
 SECOND_STEP = "pmm_two_factor_pending"
 

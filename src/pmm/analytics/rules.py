@@ -16,8 +16,8 @@ WCO instrument, and when a member is weak on a KPI or an outcome. docs/analytics
 
 from __future__ import annotations
 
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.framework import formula as fx
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 
 YES_NO = "yes_no"
 ORDINAL = "ordinal"

@@ -20,14 +20,14 @@ from django.db.models import Count
 
 from pmm.analytics import rules
 from pmm.assessments.models import AssessmentStatus
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience, may_see
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Group, GroupKind, Member
 from pmm.members.selectors import name_key
 from pmm.results.aggregates import (

@@ -28,14 +28,13 @@ from pmm.analytics.selectors import (
     secretariat_analytics,
     spread_of,
 )
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.authz import require
 from pmm.charts import Chart, chart_download, specs
 from pmm.core.errors import ApplicationError
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import cycle_get
+from pmm.cycles.selectors import cycle_get, cycle_spec
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.members.models import Member
 from pmm.results.aggregates import GroupStats, Result
 from pmm.results.answers import AnswerStats, answers_kpi, answers_text, share_rows

@@ -23,9 +23,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 from pmm.assessments.models import Assessment, DataValue, KpiResponse
-from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import Entry, check_assessment, completeness
 from pmm.authz import reach
+from pmm.framework.spec import FrameworkSpec
 
 __all__ = ["BriefChecks", "brief_checks"]
 

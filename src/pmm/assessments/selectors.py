@@ -23,17 +23,13 @@ from pmm.assessments.models import (
     KpiResponse,
     WarningJustification,
 )
-from pmm.assessments.spec import FrameworkSpec, spec_from_document
 from pmm.assessments.validation import Completeness, Entry, Issue, blocking, check_assessment, completeness
 from pmm.authz import acting_for, can
 from pmm.core.errors import NotFound, PermissionDenied
 from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension, deadline_for
-from pmm.cycles.selectors import closed_reason, cycles_list, member_deadline
+from pmm.cycles.selectors import closed_reason, cycle_spec, cycles_list, member_deadline
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Member
-
-
-def cycle_spec(cycle: Cycle) -> FrameworkSpec:
-    return spec_from_document(cycle.framework.document, cycle.framework.fingerprint)
 
 
 def assessment_access(actor: Any, cycle: Cycle, iso3: str, action: str = "assessment.view") -> Assessment:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.framework import formula as fx
 from pmm.framework.kinds import SIGNIFICANT_DIGITS, VALUE_LIMITS
+from pmm.framework.spec import ElementSpec, FrameworkSpec
 
 REPORTED, NOT_AVAILABLE = "reported", "not_available"
 STATES = (REPORTED, NOT_AVAILABLE)

@@ -22,9 +22,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from pmm.assessments.messages import element_named
 from pmm.audit.models import AuditEvent
 from pmm.authz.roles import Role
+from pmm.core.periods import element_named
 from pmm.core.translated import pick
 
 VERBS: dict[str, Promise] = {

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from pmm.accounts.api import router as accounts_router
+from pmm.accounts.api_auth import API_AUTH
 from pmm.assessments.api import router as assessments_router
 from pmm.assessments.workbook_api import router as workbook_router
 from pmm.audit.api import router as audit_router
@@ -33,6 +34,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
     parser=CheckedParser(),
+    auth=API_AUTH,
 )
 install_error_handlers(api)
 api.add_router("", framework_router)

@@ -89,7 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pmm.web.middleware.SecurityHeadersMiddleware",
-    "pmm.web.middleware.InputHygieneMiddleware",
+    "pmm.core.input_hygiene.InputHygieneMiddleware",
     "pmm.web.middleware.DatabaseOutageMiddleware",
     "pmm.accounts.middleware.SessionExpiryMiddleware",
     "pmm.accounts.middleware.TwoFactorEnrolmentMiddleware",

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from pmm.config.api import api
-from pmm.core import health
+from pmm.operations import health
 
 urlpatterns = [
     path("health/live", health.live, name="health-live"),

@@ -14,13 +14,13 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
 from pydantic import ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound, PermissionDenied
 from pmm.core.text import bad_text_in
 
-SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 STATUS_BY_CODE = {
     "not_found": 404,
     "forbidden": 403,
@@ -77,25 +77,20 @@ ERROR_RESPONSES: dict[int, type[Schema]] = {
 }
 
 
-def actor_of(request: HttpRequest) -> Any:
-    """The user behind a request: a bearer token, or the session for reads (writes need a token)."""
-    cached = getattr(request, "pmm_actor", None)
-    if cached is not None:
-        return cached
-    from pmm.accounts.services import token_authenticate
+_JSON = JSONRenderer()
 
-    header = request.headers.get("Authorization", "")
-    actor: Any = AnonymousUser()
-    if header:
-        scheme, _, secret = header.partition(" ")
-        user = token_authenticate(secret.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise AuthenticationError()
-        actor = user
-    elif request.method in SAFE_METHODS and request.user.is_authenticated:
-        actor = request.user
-    request.pmm_actor = actor  # type: ignore[attr-defined]
-    return actor
+
+def json_answer(request: HttpRequest, data: Any, status: int = 200) -> HttpResponse:
+    """An API answer rendered as ninja renders one, without validating it against the operation's
+    response schema (for large answers already built in the schema's shape: see results_list)."""
+    content = _JSON.render(request, data, response_status=status)
+    return HttpResponse(content, status=status, content_type=f"{_JSON.media_type}; charset={_JSON.charset}")
+
+
+def actor_of(request: HttpRequest) -> Any:
+    """The caller of an API operation, as the API's authentication found it (`pmm.accounts.api_auth`,
+    wired in `pmm.config.api`): a token's user, the session's user for reads, or a visitor."""
+    return getattr(request, "auth", None) or AnonymousUser()
 
 
 def error_body(code: str, message: str, fields: list[FieldProblem] | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension, deadline_for
+from pmm.framework.spec import FrameworkSpec, spec_of
 
 
 def cycles_list() -> QuerySet[Cycle]:
@@ -49,3 +50,8 @@ def closed_reason(cycle: Cycle, member_id: int, deadline: date | None = None) ->
             "The deadline was %(date)s. Ask the WCO Secretariat for an extension to change the data."
         ) % {"date": date_format(deadline, "DATE_FORMAT")}
     return ""
+
+
+def cycle_spec(cycle: Cycle) -> FrameworkSpec:
+    """The spec of the framework version the cycle collects."""
+    return spec_of(cycle.framework)

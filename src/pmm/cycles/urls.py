@@ -8,6 +8,4 @@ urlpatterns = [
     path("cycles/<int:cycle_id>/", views.cycle_detail, name="cycle_detail"),
     path("cycles/<int:cycle_id>/status/", views.cycle_status, name="cycle_status"),
     path("cycles/<int:cycle_id>/extensions/", views.extension_grant_view, name="extension_grant"),
-    path("cycles/<int:cycle_id>/board/", views.cycle_board, name="cycle_board"),
-    path("cycles/<int:cycle_id>/board.csv", views.cycle_board_csv, name="cycle_board_csv"),
 ]

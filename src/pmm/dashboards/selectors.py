@@ -21,12 +21,11 @@ from typing import Any
 from django.db.models import Q
 
 from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.authz import can
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound, PermissionDenied
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.dashboards.positions import (
     NONE,
     OutcomeWeakness,
@@ -37,6 +36,7 @@ from pmm.dashboards.positions import (
 )
 from pmm.disclosure.audience import audience_of
 from pmm.framework.models import Instrument
+from pmm.framework.spec import FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.aggregates import GroupStats
 from pmm.results.answers import statistics_of

@@ -9,10 +9,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import assessment_access, cycle_spec, editing_blocked
+from pmm.assessments.selectors import assessment_access, editing_blocked
 from pmm.authz import can
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.evidence.models import Evidence
 
 

@@ -20,12 +20,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import assessment_start
 from pmm.assessments.services.common import acting_user, bump_version, history_record, require_editable
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import cycle_spec
 from pmm.evidence.filetypes import FileRefused, sniff
 from pmm.evidence.models import Evidence
 from pmm.framework.models import DataElement, Kpi

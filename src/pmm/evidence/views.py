@@ -17,16 +17,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.core.errors import ApplicationError, PermissionDenied
 from pmm.core.forms import CheckedForm, form_add_problems
+from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.core.translated import pick
-from pmm.cycles.selectors import cycle_get
+from pmm.cycles.selectors import cycle_get, cycle_spec
 from pmm.evidence.download import evidence_response
 from pmm.evidence.filetypes import ALLOWED_EXTENSIONS
 from pmm.evidence.selectors import evidence_editable, evidence_get, evidence_list
 from pmm.evidence.services import Target, evidence_remove, evidence_upload
-from pmm.web.middleware import refuse_bad_posted_text
 
 
 class UploadForm(CheckedForm):

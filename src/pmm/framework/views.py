@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
 from pmm.core.forms import CheckedForm
+from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.framework import selectors
 from pmm.framework.kinds import KPI_KINDS
 from pmm.framework.selectors import framework_file
 from pmm.framework.services import STATUS_TRANSITIONS, framework_change_status, framework_load
-from pmm.web.middleware import refuse_bad_posted_text
 
 # A reference to working notes in a provenance's source: "(see pmm-domain.md)", "pmm-domain.md".
 NOTES_REFERENCE = re.compile(r"\s*\((?:see\s+)?[\w.-]+\.md\)|^[\w.-]+\.md\b\s*")

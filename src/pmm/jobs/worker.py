@@ -25,9 +25,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from pmm.core.providers import Hooks
 from pmm.jobs import leases
 
 logger = logging.getLogger("pmm.jobs")
+
+# What the apps above the worker schedule when it starts (reviews: the daily reminders), added in
+# their AppConfig.ready().
+on_worker_start = Hooks("on_worker_start")
 
 
 def backoff_delays(first: float = 0.5, cap: float = 30.0) -> Iterator[float]:
@@ -116,10 +121,8 @@ def run_worker(*, batch: bool = False) -> None:
     """Wait for the database, then run jobs (all queued ones with `batch`, else until stopped)."""
     from django.core.management import call_command
 
-    from pmm.reviews.tasks import schedule_reminders
-
     wait_for_database()
-    schedule_reminders()
+    on_worker_start.run()
     worker_id = new_worker_id()
     heartbeat = Heartbeat(worker_id)
     heartbeat.beat()  # before the first job is taken: a fresh lease from the start

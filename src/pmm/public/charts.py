@@ -9,9 +9,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.charts import Chart, specs
 from pmm.core.translated import pick
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.results.aggregates import group_statistics
 from pmm.results.answers import answers_kpi, share_rows, with_answers
 from pmm.results.engine import COMPUTED

@@ -10,8 +10,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.framework.kinds import KPI_KINDS
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.results.formatting import Figure, figure_of, unit_text
 from pmm.results.selectors import ResultRow
 

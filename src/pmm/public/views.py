@@ -19,11 +19,11 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import condition, require_safe
 
-from pmm.assessments.selectors import cycle_spec
 from pmm.charts import chart_download
 from pmm.core.errors import ApplicationError
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.policy import PUBLIC_AUDIENCE
 from pmm.members.selectors import name_key
 from pmm.public import selectors

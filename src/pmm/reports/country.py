@@ -13,12 +13,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.dashboards.positions import NONE, STRENGTH, WEAKNESS, position, standing, standing_direction
 from pmm.disclosure.policy import Audience
+from pmm.framework.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.members.models import Member
 from pmm.reports.editions import edition_audience
 from pmm.results.engine import COMPUTED

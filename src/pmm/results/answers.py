@@ -18,8 +18,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.framework import formula as fx
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.results.aggregates import GroupStats, group_statistics
 from pmm.results.formatting import number_text, value_text
 

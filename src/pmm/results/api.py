@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel
 
 from pmm.assessments.selectors import assessment_access
-from pmm.core.api import ERROR_RESPONSES, Input, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of, json_answer
 from pmm.core.downloads import CSV_TYPE, XLSX_TYPE, attachment
 from pmm.core.errors import NotFound
 from pmm.core.openapi import file_answer
@@ -176,9 +176,7 @@ def results_list(request: HttpRequest, cycle: int, query: Query[ResultsListQuery
         "limit": limit,
         "results": result_records(replace(results, rows=results.rows[offset:end])),
     }
-    from pmm.config.api import api  # imported here: that module imports this one
-
-    return api.create_response(request, answer, status=200)
+    return json_answer(request, answer)
 
 
 @router.get(

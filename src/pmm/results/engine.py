@@ -20,9 +20,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.assessments.validation import NOT_AVAILABLE, REPORTED, Entry, formula_values
 from pmm.framework import formula as fx
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 
 # Bump when a change to this module could change a figure: published snapshots record it.
 COMPUTATION_VERSION = "1"

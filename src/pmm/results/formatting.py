@@ -12,9 +12,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.core.translated import pick
 from pmm.framework import formula as fx
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.results.aggregates import GroupStats
 from pmm.results.engine import (
     COMPUTED,

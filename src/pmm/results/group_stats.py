@@ -32,12 +32,12 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import PUBLIC_AUDIENCE, UNION, WCO, Audience, may_see
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Group, GroupKind, Member
 from pmm.results.aggregates import (
     Contribution,

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from pmm.assessments.spec import BandSpec, FrameworkSpec, KpiSpec, ScoringSpec
+from pmm.framework.spec import BandSpec, FrameworkSpec, KpiSpec, ScoringSpec
 
 
 @dataclass(frozen=True)

@@ -18,14 +18,14 @@ from django.db.models import OuterRef, QuerySet, Subquery, TextField
 from django.db.models.functions import Cast
 
 from pmm.assessments.models import Assessment, AssessmentStatus, DataValue, KpiResponse
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import Entry
 from pmm.authz import can_somewhere, scope
 from pmm.core.errors import ApplicationError, FieldProblem, NotFound
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Member
 from pmm.members.selectors import member_find, unknown_member
 from pmm.results.engine import Inputs, KpiResult, compute
@@ -347,8 +347,8 @@ def publication_reproduce(publication: Publication) -> list[Discrepancy]:
 
     An empty list means every published figure was reproduced exactly (status, value, reason).
     """
-    from pmm.assessments.spec import spec_from_document
     from pmm.framework.models import Framework
+    from pmm.framework.spec import spec_from_document
 
     framework = Framework.objects.get(code=publication.framework_code, version=publication.framework_version)
     if framework.fingerprint != publication.framework_fingerprint:

@@ -11,13 +11,13 @@ from django.db import router, transaction
 from django.utils import timezone
 
 from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.bulk import bulk_insert, db_value
 from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle, CycleStatus
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.spec import FrameworkSpec
 from pmm.results.engine import COMPUTATION_VERSION, Inputs, compute
 from pmm.results.models import (
     KpiResult,
@@ -26,6 +26,7 @@ from pmm.results.models import (
     PublishedResult,
     ResultSet,
 )
+from pmm.results.peer_reviews import reviewed_kpis
 from pmm.results.selectors import disclosures_of, inputs_of, latest_publication
 
 
@@ -145,8 +146,6 @@ def _change_log(previous: Publication | None, rows: Figures) -> list[dict]:
 def publication_create(*, actor: Any, cycle: Cycle, note: str = "") -> Publication:
     """Publish the cycle's current results of submitted assessments as a new, frozen snapshot. Each
     figure records whether a signed-off peer review confirmed or adjusted its KPI."""
-    from pmm.reviews.selectors import reviewed_kpis  # reviews build on results, not the other way
-
     require(actor, "result.publish")
     if cycle.status == CycleStatus.PLANNED:
         raise ApplicationError("A cycle that has not opened yet has no results to publish.", code="conflict")

@@ -13,20 +13,22 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pmm.assessments.messages import element_text
-from pmm.assessments.selectors import assessment_access, cycle_spec
-from pmm.assessments.spec import FrameworkSpec
+from pmm.assessments.selectors import assessment_access
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError
+from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.core.paging import list_page
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import cycle_get
+from pmm.cycles.selectors import cycle_get, cycle_spec
 from pmm.disclosure.audience import audience_of
+from pmm.framework.names import element_text
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.selectors import member_choices
 from pmm.results.changelog import change_logs_for
 from pmm.results.exports import download_url
 from pmm.results.formatting import figure_of, group_rows, units_of
 from pmm.results.group_stats import cycle_aggregates
+from pmm.results.peer_reviews import signed_off_certificate
 from pmm.results.selectors import (
     CURRENT,
     ResultFilters,
@@ -36,8 +38,6 @@ from pmm.results.selectors import (
     publications_of,
 )
 from pmm.results.services import publication_create
-from pmm.reviews.selectors import signed_off_certificate
-from pmm.web.middleware import refuse_bad_posted_text
 
 
 def _kpi_rows(cycle: Cycle, spec: FrameworkSpec, rows: list[Any]) -> list[dict[str, Any]]:

@@ -23,11 +23,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pmm.assessments.models import ValueState
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.core.downloads import XLSX_TYPE, attachment
 from pmm.core.spreadsheet import safe_cell
 from pmm.core.translated import pick
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.spec import ElementSpec, FrameworkSpec
 from pmm.results.formatting import number_text
 from pmm.reviews.models import KpiVerdict, MessageKind, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.selectors import QueryThread, review_queries

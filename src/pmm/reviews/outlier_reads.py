@@ -27,14 +27,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.authz import can
 from pmm.core.actors import is_system
 from pmm.core.errors import NotFound
 from pmm.core.translated import pick
+from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.results.engine import COMPUTED
 from pmm.results.formatting import number_text, value_text
 from pmm.results.selectors import ResultFilters, current_results, may_read_current

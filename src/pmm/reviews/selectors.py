@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from pmm.accounts.models import User
 from pmm.assessments.models import Assessment, KpiResponse
-from pmm.assessments.selectors import assessment_access, cycle_spec
+from pmm.assessments.selectors import assessment_access
 from pmm.authz import can, is_secretariat, reviewer_home, reviewers_filter, scope
 from pmm.core.errors import NotFound
-from pmm.cycles.selectors import cycle_get
+from pmm.cycles.selectors import cycle_get, cycle_spec
 from pmm.evidence.models import Evidence
 from pmm.members.models import Member
 from pmm.reviews.certificate import Certificate, Facts, certificate

@@ -9,9 +9,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pmm.assessments.spec import FrameworkSpec
 from pmm.core.forms import CheckedForm
 from pmm.core.translated import pick
+from pmm.framework.spec import FrameworkSpec
 from pmm.reviews.models import Verdict
 
 PERIODS = [("", _("Both years")), ("T", _("Year T")), ("T-1", _("Year T-1"))]

@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pmm.assessments.messages import element_text
 from pmm.assessments.models import Assessment
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services.common import ValueInput
 from pmm.authz import can
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.translated import pick
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.names import element_text
 from pmm.results.formatting import units_of, value_text
 from pmm.reviews import services
 from pmm.reviews.certificate import CRITERIA

@@ -9,9 +9,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pmm.assessments.spec import FrameworkSpec
 from pmm.core.forms import CheckedForm
 from pmm.core.translated import pick
+from pmm.framework.spec import FrameworkSpec
 from pmm.results.formatting import component_label
 
 SEPARATOR = ":"  # between a KPI's code and its component in the KPI choice

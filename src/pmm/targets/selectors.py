@@ -15,14 +15,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec, KpiSpec
 from pmm.authz import can
 from pmm.core.actors import is_system
 from pmm.core.errors import NotFound, PermissionDenied
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import cycle_get, cycles_list
+from pmm.cycles.selectors import cycle_get, cycle_spec, cycles_list
 from pmm.disclosure.audience import audience_of
+from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.members.models import Member
 from pmm.results.engine import COMPUTED
 from pmm.results.selectors import ResultFilters, current_results, may_read_current

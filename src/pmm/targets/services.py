@@ -19,12 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import KpiSpec
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.models import Cycle
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.spec import KpiSpec
 from pmm.members.models import Member
 from pmm.targets.models import Target
 

@@ -17,21 +17,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from pmm.assessments.selectors import cycle_spec
-from pmm.assessments.spec import FrameworkSpec
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.forms import form_add_problems
+from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import cycles_list
+from pmm.cycles.selectors import cycle_spec, cycles_list
+from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Member
 from pmm.results.formatting import component_label, number_text, units_of, value_text
 from pmm.targets.forms import CycleForm, TargetForm, kpi_choice
 from pmm.targets.progress import ACHIEVED, NO_DATA, OFF_TRACK, ON_TRACK, Point
 from pmm.targets.selectors import TargetProgress, target_get, target_progress, targets_cycle, targets_member
 from pmm.targets.services import target_remove, target_set
-from pmm.web.middleware import refuse_bad_posted_text
 
 STATUS_LABELS = {
     ACHIEVED: gettext_lazy("Achieved"),

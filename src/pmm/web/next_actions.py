@@ -149,7 +149,7 @@ def _secretariat(user: object) -> list[NextAction]:
                     _("%(cycle)s closes") % {"cycle": cycle},
                     _("Started: %(started)s of %(invited)s members invited; submitted: %(submitted)s.")
                     % {"started": counts.started, "invited": counts.invited, "submitted": counts.submitted},
-                    reverse("cycles:cycle_board", args=[cycle.pk]),
+                    reverse("dashboards:status_board", args=[cycle.pk]),
                     cycle.closes_on,
                     closes=True,
                 )

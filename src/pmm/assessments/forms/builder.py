@@ -22,9 +22,9 @@ from pmm.assessments.forms.posted import PostedKpi, PostedSlot, slot_name
 from pmm.assessments.messages import issue_text
 from pmm.assessments.selectors import AssessmentState
 from pmm.assessments.services.disclosure import PublishedLevels
-from pmm.assessments.spec import ElementSpec
 from pmm.assessments.validation import Completeness, Issue, needed_slots
 from pmm.core.translated import pick
+from pmm.framework.spec import ElementSpec
 
 
 def _plain(value: Any) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pmm.assessments.spec import FrameworkSpec
+from pmm.framework.spec import FrameworkSpec
 
 
 @dataclass(frozen=True)

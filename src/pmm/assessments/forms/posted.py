@@ -16,8 +16,8 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy
 
-from pmm.assessments.spec import FrameworkSpec
 from pmm.core.forms import CheckedForm
+from pmm.framework.spec import FrameworkSpec
 
 
 class ReopenForm(CheckedForm):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from pmm.accounts.models import User
 from pmm.assessments.models import Assessment, Disclosure
 from pmm.authz import holders
+from pmm.core.providers import Provided
 from pmm.notifications.messages import each_language, label_param, member_param
 from pmm.notifications.services import notify_message
 
@@ -62,30 +63,10 @@ class PublishedLevels:
 NOT_PUBLISHED = PublishedLevels()
 
 
-def published_levels(assessment: Assessment) -> PublishedLevels:
-    """The levels the member's latest publication in the assessment's cycle recorded, per KPI.
-
-    Two queries at most, whatever the number of KPIs and publications."""
-    # Results build on assessments: read their tables here, without importing their services.
-    from pmm.results.models import PublishedResult
-
-    if not assessment.pk:
-        return NOT_PUBLISHED
-    # Only levels are read, never a value: for the rule of `kpi_update`, and for pages and API answers
-    # that readers of the assessment (who see its current levels anyway) have already passed.
-    mine = PublishedResult.objects.unrestricted().filter(
-        publication__cycle_id=assessment.cycle_id, member_id=assessment.member_id
-    )
-    latest = (
-        mine.order_by("-publication__number").values_list("publication_id", "publication__number").first()
-    )
-    if latest is None:
-        return NOT_PUBLISHED
-    publication_id, number = latest
-    levels: dict[str, str] = {}
-    for kpi, level in mine.filter(publication_id=publication_id).values_list("kpi", "disclosure"):
-        levels.setdefault(kpi, level)
-    return PublishedLevels(number, levels)
+# The levels the member's latest publication in the assessment's cycle recorded, per KPI: for the rule
+# of `kpi_update` and the notes of the member's pages. Results build on assessments and answer it
+# (`pmm.results.levels`, provided in ResultsConfig.ready()).
+published_levels = Provided[[Assessment], PublishedLevels]("published_levels")
 
 
 def level_label(level: str) -> str:

@@ -14,7 +14,7 @@ from pmm.assessments.models import (
     DataValue,
     WarningJustification,
 )
-from pmm.assessments.selectors import assessment_state, cycle_spec
+from pmm.assessments.selectors import assessment_state
 from pmm.assessments.services.common import (
     ValueInput,
     acting_user,
@@ -30,6 +30,7 @@ from pmm.assessments.validation import Entry, Issue, check_entry
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import cycle_spec
 from pmm.framework.models import DataElement
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pmm.assessments.spec import spec_from_document
 from pmm.assessments.validation import (
     NOT_AVAILABLE,
     Entry,
@@ -19,6 +18,7 @@ from pmm.assessments.validation import (
 )
 from pmm.framework import formula as fx
 from pmm.framework.loader import framework_parse
+from pmm.framework.spec import spec_from_document
 
 T = {"en": "x", "fr": "x"}
 DOC = {

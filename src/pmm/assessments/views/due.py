@@ -7,9 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from pmm.assessments.peer_reviews import member_review_work
 from pmm.assessments.selectors import due_items
 from pmm.authz import acting_for, require
-from pmm.reviews.due import member_review_work
 
 
 @login_required

@@ -16,11 +16,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from pmm.assessments.forms import display_value
 from pmm.assessments.models import AssessmentStatus, Disclosure, ValueState
-from pmm.assessments.selectors import assessment_access, cycle_spec, value_history
-from pmm.assessments.spec import FrameworkSpec
+from pmm.assessments.selectors import assessment_access, value_history
 from pmm.assessments.views.common import is_htmx
 from pmm.core.translated import pick
-from pmm.cycles.selectors import cycle_get
+from pmm.cycles.selectors import cycle_get, cycle_spec
+from pmm.framework.spec import FrameworkSpec
 
 FIELD_LABELS = {
     "value": gettext_lazy("value"),

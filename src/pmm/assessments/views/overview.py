@@ -17,12 +17,12 @@ from pmm.assessments import services
 from pmm.assessments.forms import IssueView, PageBuilder, ReopenForm, WorkbookForm, dimension_completeness
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import AssessmentStatus
+from pmm.assessments.peer_reviews import assessment_review
 from pmm.assessments.views.common import Page, load_page, may_start, page_urls
 from pmm.assessments.views.error_summary import error_summary
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
 from pmm.cycles.selectors import closed_reason
-from pmm.reviews.views import assessment_review
 
 
 def _issue_views(page: Page, builder: PageBuilder) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pmm.assessments.spec import ElementSpec
+from pmm.framework.spec import ElementSpec
 
 
 class SheetChecks:

@@ -23,13 +23,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import Assessment, Disclosure
 from pmm.assessments.selectors import AssessmentState, assessment_state
-from pmm.assessments.spec import ElementSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.checks import SheetChecks, protection
 from pmm.assessments.workbook.printing import fit_rows, number_format, print_setup
 from pmm.core.spreadsheet import clean_text, safe_cell
 from pmm.core.translated import pick
 from pmm.framework.kinds import ELEMENT_TYPE_LABELS
+from pmm.framework.spec import ElementSpec
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF7D6")
 GREY_FILL = PatternFill("solid", fgColor="D9D9D9")

@@ -32,7 +32,6 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from pmm.assessments.models import Assessment, DataValue, KpiResponse, WarningJustification
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services import (
     PublishedLevels,
     ValueInput,
@@ -41,7 +40,6 @@ from pmm.assessments.services import (
     published_levels,
     values_save,
 )
-from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.package import package_check
 from pmm.assessments.workbook.reading import (
@@ -59,6 +57,8 @@ from pmm.assessments.workbook.reading import (
 from pmm.authz import can, require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.spreadsheet import clean_text
+from pmm.cycles.selectors import cycle_spec
+from pmm.framework.spec import FrameworkSpec
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what is being done)
 ITEM_FIELD = re.compile(r"^values\[(\d+)\](?:\.(\w+))?$")

@@ -24,10 +24,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.models import Disclosure
-from pmm.assessments.spec import FrameworkSpec
 from pmm.assessments.validation import warning_keys
 from pmm.core.downloads import XLSX_TYPE
 from pmm.framework import formula as fx
+from pmm.framework.spec import FrameworkSpec
 
 TEMPLATE_VERSION = "pmm-workbook/1"
 CONTENT_TYPE = XLSX_TYPE

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pmm.assessments.spec import ElementSpec
+from pmm.framework.spec import ElementSpec
 
 NUMBER_FORMATS = {
     "count": "#,##0",

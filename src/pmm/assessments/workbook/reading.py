@@ -19,14 +19,14 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pmm.assessments.messages import named_element
 from pmm.assessments.models import Assessment, Disclosure
-from pmm.assessments.spec import ElementSpec, FrameworkSpec
 from pmm.assessments.validation import coerce
 from pmm.assessments.workbook import layout as L
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.spreadsheet import unguard_text
 from pmm.core.text import text_problem
+from pmm.framework.names import named_element
+from pmm.framework.spec import ElementSpec, FrameworkSpec
 
 
 @dataclass

@@ -11,13 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from pmm.assessments.models import Assessment, DataValue
-from pmm.assessments.selectors import assessment_state, cycle_spec
+from pmm.assessments.selectors import assessment_state
 from pmm.assessments.services.common import ValueInput, acting_user
 from pmm.assessments.services.values import justification_save, values_save
 from pmm.assessments.signals import assessment_submitted
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import cycle_spec
 from pmm.evidence.models import Evidence
 from pmm.evidence.services import Target, evidence_upload
 from pmm.reviews import notices

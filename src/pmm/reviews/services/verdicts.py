@@ -7,11 +7,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pmm.assessments.selectors import cycle_spec
 from pmm.assessments.services.common import acting_user
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.cycles.selectors import cycle_spec
 from pmm.reviews.models import KpiVerdict, Review, Verdict
 from pmm.reviews.services.queries import EXAMINING, lock_review, require_status
 

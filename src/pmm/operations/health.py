@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from pmm.jobs.leases import lease, newest_heartbeat
+
 Check = Callable[[], tuple[bool, str]]
 _migrated = False  # once all migrations are seen applied, this process does not look again
 
@@ -50,8 +52,6 @@ def check_migrations() -> tuple[bool, str]:
 
 
 def check_worker() -> tuple[bool, str]:
-    from pmm.jobs.leases import lease, newest_heartbeat
-
     try:
         seen = newest_heartbeat()
     except DatabaseError:

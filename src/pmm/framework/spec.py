@@ -123,6 +123,11 @@ class FrameworkSpec:
 _CACHE: dict[str, FrameworkSpec] = {}
 
 
+def spec_of(framework: Any) -> FrameworkSpec:
+    """The spec of a stored framework (`pmm.framework.models.Framework`): built once per fingerprint."""
+    return spec_from_document(framework.document, framework.fingerprint)
+
+
 def spec_from_document(document: dict[str, Any], fingerprint: str) -> FrameworkSpec:
     """The spec of a checked framework document (cached by fingerprint)."""
     cached = _CACHE.get(fingerprint)
