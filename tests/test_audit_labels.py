@@ -118,8 +118,8 @@ def test_every_verb_written_by_the_code_has_a_label():
     from pathlib import Path
 
     import pmm
-    from pmm.cycles.services import CYCLE_TRANSITIONS
-    from pmm.framework.services import STATUS_TRANSITIONS
+    from pmm.cycles.workflow import CYCLE_TRANSITIONS
+    from pmm.framework.workflow import STATUS_TRANSITIONS
     from pmm.reviews.workflow import MOVES
 
     sources = (p.read_text() for p in Path(pmm.__file__).parent.rglob("*.py") if "tests" not in p.parts)

@@ -21,11 +21,11 @@ from pmm.framework.loader import FrameworkFileError, document_to_yaml, framework
 from pmm.framework.models import DataElement, Framework, FrameworkStatus, Kpi
 from pmm.framework.selectors import framework_get, framework_tree
 from pmm.framework.services import (
-    STATUS_TRANSITIONS,
     FrameworkLoadResult,
     framework_change_status,
     framework_load,
 )
+from pmm.framework.workflow import STATUS_TRANSITIONS
 from test_framework_loader import dump, valid_document
 
 pytestmark = pytest.mark.django_db

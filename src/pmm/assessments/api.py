@@ -26,6 +26,7 @@ from pmm.assessments.services import (
     published_levels,
     values_save,
 )
+from pmm.assessments.workflow import ASSESSMENT_WORKFLOW
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.selectors import cycle_get, member_deadline
@@ -114,6 +115,7 @@ class AssessmentOut(Schema):
     deadline: date
     reopened_reason: str
     submitted_at: str | None
+    moves: list[str]  # the workflow moves the caller may make now ("start", "submit", "reopen")
     values: list[ValueOut]
     kpis: list[KpiStateOut]
     issues: list[IssueOut]
@@ -158,7 +160,7 @@ def _kpi_out(state: AssessmentState, published: PublishedLevels, code: str) -> d
     }
 
 
-def assessment_out(state: AssessmentState) -> dict[str, Any]:
+def assessment_out(state: AssessmentState, actor: Any) -> dict[str, Any]:
     a = state.assessment
     deadline = member_deadline(a.cycle, a.member_id)
     why = editing_blocked(a, deadline)
@@ -174,6 +176,7 @@ def assessment_out(state: AssessmentState) -> dict[str, Any]:
         "deadline": deadline,
         "reopened_reason": a.reopened_reason,
         "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
+        "moves": ASSESSMENT_WORKFLOW.available(actor, a),
         "values": [
             {
                 "element": code,
@@ -219,7 +222,8 @@ def _assessment(request: HttpRequest, cycle: int, iso3: str) -> Any:
     summary="A member's self-assessment",
 )
 def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    return assessment_out(assessment_state(_assessment(request, cycle, iso3), actor_of(request)))
+    actor = actor_of(request)
+    return assessment_out(assessment_state(_assessment(request, cycle, iso3), actor), actor)
 
 
 @router.put(

@@ -30,6 +30,7 @@ from pmm.authz.checks import (
     two_factor_required,
 )
 from pmm.authz.grants import Grant, register_review_grants, review_grants
+from pmm.authz.guards import allowed_to
 from pmm.authz.matrix import MATRIX
 from pmm.authz.scope import RowScope, scope
 
@@ -41,6 +42,7 @@ __all__ = [
     "acting_for",
     "actions_of",
     "affiliated_members",
+    "allowed_to",
     "can",
     "can_somewhere",
     "holders",

@@ -11,6 +11,7 @@ from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get, cycles_list
 from pmm.cycles.services import cycle_change_status, cycle_create, extension_grant
+from pmm.cycles.workflow import CYCLE_WORKFLOW
 from pmm.members.selectors import member_get
 
 router = Router(tags=["cycles"])
@@ -34,6 +35,7 @@ class CycleOut(Schema):
     opens_on: date
     closes_on: date
     status: str
+    moves: list[str]  # the status changes the caller may make now ("open", "close", "archive")
 
 
 class CycleStatusIn(Input):
@@ -53,7 +55,7 @@ class ExtensionOut(Schema):
     reason: str
 
 
-def cycle_out(c: Cycle) -> dict[str, Any]:
+def cycle_out(c: Cycle, actor: Any) -> dict[str, Any]:
     return {
         "id": c.pk,
         "name": str(c),
@@ -64,13 +66,15 @@ def cycle_out(c: Cycle) -> dict[str, Any]:
         "opens_on": c.opens_on,
         "closes_on": c.closes_on,
         "status": c.status,
+        "moves": CYCLE_WORKFLOW.available(actor, c),
     }
 
 
 @router.get("/cycles", response={200: list[CycleOut], **ERROR_RESPONSES}, summary="Assessment cycles")
 def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
-    require(actor_of(request), "cycle.view")
-    return [cycle_out(c) for c in cycles_list()]
+    actor = actor_of(request)
+    require(actor, "cycle.view")
+    return [cycle_out(c, actor) for c in cycles_list()]
 
 
 @router.post("/cycles", response={201: CycleOut, **ERROR_RESPONSES}, summary="Open a cycle (Secretariat)")
@@ -85,13 +89,14 @@ def create_cycle(request: HttpRequest, payload: CycleIn) -> Status:
         opens_on=payload.opens_on,
         closes_on=payload.closes_on,
     )
-    return Status(201, cycle_out(cycle))
+    return Status(201, cycle_out(cycle, actor))
 
 
 @router.get("/cycles/{cycle}", response={200: CycleOut, **ERROR_RESPONSES})
 def get_cycle(request: HttpRequest, cycle: int) -> dict[str, Any]:
-    require(actor_of(request), "cycle.view")
-    return cycle_out(cycle_get(cycle))
+    actor = actor_of(request)
+    require(actor, "cycle.view")
+    return cycle_out(cycle_get(cycle), actor)
 
 
 @router.post(
@@ -103,7 +108,10 @@ def change_status(request: HttpRequest, cycle: int, payload: CycleStatusIn) -> d
     actor = actor_of(request)
     require(actor, "cycle.manage")
     return cycle_out(
-        cycle_change_status(actor=actor, cycle=cycle_get(cycle), action=payload.action, reason=payload.reason)
+        cycle_change_status(
+            actor=actor, cycle=cycle_get(cycle), action=payload.action, reason=payload.reason
+        ),
+        actor,
     )
 
 

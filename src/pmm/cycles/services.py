@@ -12,16 +12,9 @@ from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.models import Cycle, CycleStatus, DeadlineExtension
+from pmm.cycles.workflow import CYCLE_WORKFLOW
 from pmm.framework.models import Framework, FrameworkStatus
 from pmm.members.models import Member
-
-# (status, action) -> new status
-CYCLE_TRANSITIONS = {
-    (CycleStatus.PLANNED, "open"): CycleStatus.OPEN,
-    (CycleStatus.OPEN, "close"): CycleStatus.CLOSED,
-    (CycleStatus.CLOSED, "open"): CycleStatus.OPEN,
-    (CycleStatus.CLOSED, "archive"): CycleStatus.ARCHIVED,
-}
 
 
 def _cycle_state(cycle: Cycle) -> dict[str, Any]:
@@ -87,15 +80,8 @@ def cycle_create(
 
 @transaction.atomic
 def cycle_change_status(*, actor: Any, cycle: Cycle, action: str, reason: str = "") -> Cycle:
-    require(actor, "cycle.manage")
-    new_status = CYCLE_TRANSITIONS.get((CycleStatus(cycle.status), action))
-    if new_status is None:
-        allowed = ", ".join(a for (s, a) in CYCLE_TRANSITIONS if s == cycle.status) or "none"
-        raise ApplicationError(
-            f"A {cycle.status} cycle cannot {action}.",
-            code="illegal_transition",
-            problems=[FieldProblem("action", f"allowed: {allowed}")],
-        )
+    """Move a cycle through its workflow (`workflow.CYCLE_WORKFLOW`): open, close or archive it."""
+    new_status = CYCLE_WORKFLOW.require(actor, cycle, action)
     before = cycle.status
     cycle.status = new_status
     cycle.save(update_fields=["status"])

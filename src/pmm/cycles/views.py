@@ -20,7 +20,8 @@ from pmm.core.forms import form_add_problems
 from pmm.cycles.forms import CycleForm, ExtensionForm, StatusForm
 from pmm.cycles.models import Cycle, DeadlineExtension
 from pmm.cycles.selectors import cycle_get, cycles_list
-from pmm.cycles.services import CYCLE_TRANSITIONS, cycle_change_status, cycle_create, extension_grant
+from pmm.cycles.services import cycle_change_status, cycle_create, extension_grant
+from pmm.cycles.workflow import CYCLE_WORKFLOW
 from pmm.members.models import Member
 from pmm.members.selectors import member_get
 
@@ -83,7 +84,7 @@ def _render_detail(
 ) -> HttpResponse:
     may_manage = can(request.user, "cycle.manage")
     members = list(Member.objects.filter(pk__in=_my_member_ids(request.user)))
-    actions = sorted(a for (s, a) in CYCLE_TRANSITIONS if s == cycle.status) if may_manage else []
+    actions = sorted(CYCLE_WORKFLOW.available(request.user, cycle))
     extensions = (
         sorted(
             DeadlineExtension.objects.filter(cycle=cycle).select_related("member", "granted_by"),

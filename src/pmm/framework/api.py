@@ -14,6 +14,7 @@ from pmm.framework.loader import YAML_CONTENT_TYPE
 from pmm.framework.models import DataElement, Dimension, Framework, Kpi, Outcome
 from pmm.framework.selectors import framework_file
 from pmm.framework.services import framework_change_status, framework_load
+from pmm.framework.workflow import FRAMEWORK_WORKFLOW
 
 router = Router(tags=["frameworks"])
 
@@ -97,6 +98,7 @@ class FrameworkSummary(Schema):
     fingerprint: str
     loaded_at: str
     provenance: Provenance
+    moves: list[str]  # the status changes the caller may make now ("activate", "retire")
 
 
 class FrameworkOut(FrameworkSummary):
@@ -132,7 +134,7 @@ def _code_names(items: Any) -> list[dict[str, Any]]:
     return [{"code": i.code, "name": i.name} for i in items.all()]
 
 
-def _summary(f: Framework) -> dict[str, Any]:
+def _summary(f: Framework, actor: Any) -> dict[str, Any]:
     return {
         "code": f.code,
         "version": f.version,
@@ -141,6 +143,7 @@ def _summary(f: Framework) -> dict[str, Any]:
         "fingerprint": f.fingerprint,
         "loaded_at": f.loaded_at.isoformat(),
         "provenance": _provenance(f.provenance),
+        "moves": FRAMEWORK_WORKFLOW.available(actor, f),
     }
 
 
@@ -208,8 +211,9 @@ def _element(e: DataElement) -> dict[str, Any]:
     summary="List framework versions",
 )
 def list_frameworks(request: HttpRequest) -> list[dict[str, Any]]:
-    require(actor_of(request), "framework.view")
-    return [_summary(f) for f in selectors.frameworks_list()]
+    actor = actor_of(request)
+    require(actor, "framework.view")
+    return [_summary(f, actor) for f in selectors.frameworks_list()]
 
 
 @router.get(
@@ -217,13 +221,14 @@ def list_frameworks(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def get_framework(request: HttpRequest, code: str, version: str | None = None) -> dict[str, Any]:
     """The active version (or `?version=`): dimensions → outcomes → KPIs, data elements, rules, provenance."""
-    require(actor_of(request), "framework.view")
+    actor = actor_of(request)
+    require(actor, "framework.view")
     framework = selectors.framework_get(code, version)
     dimensions = [_dimension(d) for d in selectors.framework_tree(framework)]
     outcomes = [o for d in dimensions for o in d["outcomes"]]
     elements = [_element(e) for e in selectors.framework_elements(framework)]
     return {
-        **_summary(framework),
+        **_summary(framework, actor),
         "description": framework.description,
         "languages": framework.languages,
         "counts": {
@@ -266,7 +271,11 @@ def load_framework(request: HttpRequest, file: File[UploadedFile], reason: str =
     require(actor, "framework.load")
     text = file.read().decode("utf-8", errors="replace")
     result = framework_load(actor=actor, text=text, reason=reason)
-    body = {"result": result.outcome, "summary": result.summary(), "framework": _summary(result.framework)}
+    body = {
+        "result": result.outcome,
+        "summary": result.summary(),
+        "framework": _summary(result.framework, actor),
+    }
     return Status(201 if result.outcome == "created" else 200, body)
 
 
@@ -284,5 +293,6 @@ def change_status(
     return _summary(
         framework_change_status(
             actor=actor, framework=framework, action=payload.action, reason=payload.reason
-        )
+        ),
+        actor,
     )

@@ -24,13 +24,7 @@ from pmm.framework.models import (
     SdgTarget,
     Unit,
 )
-
-# (status, action) -> new status
-STATUS_TRANSITIONS = {
-    (FrameworkStatus.DRAFT, "activate"): FrameworkStatus.ACTIVE,
-    (FrameworkStatus.ACTIVE, "retire"): FrameworkStatus.RETIRED,
-    (FrameworkStatus.RETIRED, "activate"): FrameworkStatus.ACTIVE,
-}
+from pmm.framework.workflow import FRAMEWORK_WORKFLOW
 
 
 @dataclass(frozen=True)
@@ -231,20 +225,7 @@ def _retire_other_versions(actor: Any, framework: Framework) -> None:
 @transaction.atomic
 def framework_change_status(*, actor: Any, framework: Framework, action: str, reason: str = "") -> Framework:
     """Activate or retire a framework version (activating one retires the code's other active version)."""
-    require(actor, "framework.change_status")
-    new_status = STATUS_TRANSITIONS.get((FrameworkStatus(framework.status), action))
-    if new_status is None:
-        raise ApplicationError(
-            f"A {framework.status} framework cannot be asked to {action}.",
-            code="illegal_transition",
-            problems=[
-                FieldProblem(
-                    "action",
-                    f"allowed from {framework.status}: "
-                    + ", ".join(a for (s, a) in STATUS_TRANSITIONS if s == framework.status),
-                )
-            ],
-        )
+    new_status = FRAMEWORK_WORKFLOW.require(actor, framework, action)
     before = framework.status
     framework.status = new_status
     framework.document = {

@@ -19,7 +19,8 @@ from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.framework import selectors
 from pmm.framework.kinds import KPI_KINDS
 from pmm.framework.selectors import framework_file
-from pmm.framework.services import STATUS_TRANSITIONS, framework_change_status, framework_load
+from pmm.framework.services import framework_change_status, framework_load
+from pmm.framework.workflow import FRAMEWORK_WORKFLOW
 
 # A reference to working notes in a provenance's source: "(see pmm-domain.md)", "pmm-domain.md".
 NOTES_REFERENCE = re.compile(r"\s*\((?:see\s+)?[\w.-]+\.md\)|^[\w.-]+\.md\b\s*")
@@ -56,7 +57,6 @@ def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
     dimensions = selectors.framework_tree(framework)
     kpi_count = sum(len(o.kpis.all()) for d in dimensions for o in d.outcomes.all())
     official = sum(1 for d in dimensions for o in d.outcomes.all() for k in o.kpis.all() if k.is_official)
-    actions = sorted({a for (s, a) in STATUS_TRANSITIONS if s == framework.status})
     return render(
         request,
         "framework/framework_detail.html",
@@ -66,7 +66,7 @@ def framework_detail(request: HttpRequest, code: str) -> HttpResponse:
             "kpi_count": kpi_count,
             "official_count": official,
             "outcome_count": sum(len(d.outcomes.all()) for d in dimensions),
-            "status_actions": actions if can(request.user, "framework.change_status") else [],
+            "status_actions": sorted(FRAMEWORK_WORKFLOW.available(request.user, framework)),
         },
     )
 

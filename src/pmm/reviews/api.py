@@ -16,6 +16,7 @@ from pmm.cycles.selectors import cycle_get
 from pmm.reviews.models import Review, ReviewerProfile
 from pmm.reviews.selectors import review_current, review_located, reviewer_pool, reviews_visible
 from pmm.reviews.services import review_assign, review_move, review_request, review_unassign, reviewer_save
+from pmm.reviews.workflow import REVIEW_WORKFLOW
 
 router = Router(tags=["peer review"])
 
@@ -48,6 +49,13 @@ class ReviewOut(Schema):
     rounds: list[RoundOut]
     signed_off_at: datetime | None
     certificate_level: str | None
+
+
+class ReviewDetailOut(ReviewOut):
+    """One review, with the workflow moves the caller may make now (not in lists: finding them reads
+    more than the list's rows)."""
+
+    moves: list[str]
 
 
 class RequestIn(Input):
@@ -112,29 +120,38 @@ def review_out(review: Review) -> dict[str, Any]:
     }
 
 
+def review_detail_out(actor: Any, review: Review) -> dict[str, Any]:
+    return {**review_out(review), "moves": REVIEW_WORKFLOW.available(actor, review)}
+
+
 def review_of(request: HttpRequest, cycle: int, iso3: str) -> Review:
     return review_located(actor_of(request), cycle, iso3)[1]
+
+
+def review_answer(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
+    """The review as it is now, with the caller's moves (the answer of every write on one review)."""
+    return review_detail_out(actor_of(request), review_of(request, cycle, iso3))
 
 
 ONE = "/cycles/{cycle}/assessments/{iso3}/review"
 
 
-@router.get(ONE, response={200: ReviewOut, **ERROR_RESPONSES}, summary="The member's peer review")
+@router.get(ONE, response={200: ReviewDetailOut, **ERROR_RESPONSES}, summary="The member's peer review")
 def review_get(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    return review_out(review_of(request, cycle, iso3))
+    return review_answer(request, cycle, iso3)
 
 
-@router.post(ONE, response={201: ReviewOut, **ERROR_RESPONSES}, summary="Request a peer review (NCP)")
+@router.post(ONE, response={201: ReviewDetailOut, **ERROR_RESPONSES}, summary="Request a peer review (NCP)")
 def review_post(request: HttpRequest, cycle: int, iso3: str, payload: RequestIn) -> Status:
     actor = actor_of(request)
     assessment = assessment_access(actor, cycle_get(cycle), iso3)
     review = review_request(actor=actor, assessment=assessment, note=payload.note)
-    return Status(201, review_out(review_current(actor, assessment) or review))
+    return Status(201, review_detail_out(actor, review_current(actor, assessment) or review))
 
 
 @router.post(
     ONE + "/moves",
-    response={200: ReviewOut, **ERROR_RESPONSES},
+    response={200: ReviewDetailOut, **ERROR_RESPONSES},
     summary=(
         "Move the review: accept or decline (Secretariat), start, send_round with due_date and "
         "sign_off (lead reviewer), hand_back (NCP), withdraw (NCP)"
@@ -150,12 +167,12 @@ def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveI
         version=payload.version,
         due_date=payload.due_date,
     )
-    return review_out(review_of(request, cycle, iso3))
+    return review_answer(request, cycle, iso3)
 
 
 @router.put(
     ONE + "/reviewers/{username}",
-    response={200: ReviewOut, **ERROR_RESPONSES},
+    response={200: ReviewDetailOut, **ERROR_RESPONSES},
     summary="Assign a peer reviewer (Secretariat); conflicts are refused, risks need accept_warnings",
 )
 def review_assign_put(
@@ -170,12 +187,12 @@ def review_assign_put(
         lead=payload.lead,
         accept_warnings=payload.accept_warnings,
     )
-    return review_out(review_of(request, cycle, iso3))
+    return review_answer(request, cycle, iso3)
 
 
 @router.delete(
     ONE + "/reviewers/{username}",
-    response={200: ReviewOut, **ERROR_RESPONSES},
+    response={200: ReviewDetailOut, **ERROR_RESPONSES},
     summary="Take a reviewer off the review (Secretariat), with a reason",
 )
 def review_unassign_delete(
@@ -184,7 +201,7 @@ def review_unassign_delete(
     review = review_of(request, cycle, iso3)
     require(actor_of(request), "review.assign")
     review_unassign(actor=actor_of(request), review=review, reviewer=user_get(username), reason=reason)
-    return review_out(review_of(request, cycle, iso3))
+    return review_answer(request, cycle, iso3)
 
 
 @router.get(

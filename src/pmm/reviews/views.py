@@ -42,7 +42,7 @@ from pmm.reviews.selectors import (
     reviews_visible,
 )
 from pmm.reviews.work_views import work_context
-from pmm.reviews.workflow import MOVES, next_status
+from pmm.reviews.workflow import REVIEW_WORKFLOW
 
 ASSIGNABLE = (ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW)
 
@@ -80,14 +80,6 @@ def _may_request(user: Any, assessment: Assessment, review: Review | None) -> bo
     )
 
 
-def _may_withdraw(user: Any, assessment: Assessment, review: Review | None) -> bool:
-    return (
-        review is not None
-        and can(user, "review.request", assessment)
-        and next_status(review.status, "withdraw") is not None
-    )
-
-
 def _fits_form(form: Any, error: ApplicationError) -> bool:
     """Put the service's problems next to the form's fields; False when the error names no field (the
     caller then shows its message). Access errors go on to the 403 and 404 pages."""
@@ -117,7 +109,7 @@ def assessment_review(user: Any, assessment: Assessment) -> dict[str, Any] | Non
         "url": _review_url(assessment),
         "request_form": RequestForm(prefix="request") if may_request else None,
         "withdraw_form": withdraw_form(initial={"version": review.version})
-        if review and _may_withdraw(user, assessment, review)
+        if review and REVIEW_WORKFLOW.allows(user, review, "withdraw")
         else None,
     }
 
@@ -140,7 +132,7 @@ def _render_review(
     user = request.user
     member = assessment.member
     reviewers = _lead_first(review) if review else []
-    may_decide = review is not None and review.status == ReviewStatus.REQUESTED and can(user, "review.decide")
+    moves = REVIEW_WORKFLOW.available(user, review) if review else []
     may_assign = review is not None and review.status in ASSIGNABLE and can(user, "review.assign")
     pool: list[PoolEntry] = reviewer_pool() if reviewers or may_assign else []
     administration = {e.user.pk: e.member for e in pool}
@@ -169,13 +161,10 @@ def _render_review(
             "status_label": _status_label(review.status) if review else "",
             "reviewers": rows,
             "history": history,
-            "may_decide": may_decide,
+            "may_decide": "accept" in moves or "decline" in moves,
             "may_assign": may_assign,
-            "may_start": may_assign
-            and review is not None
-            and next_status(review.status, "start") is not None
-            and any(a.lead for a in reviewers),
-            "may_withdraw": _may_withdraw(user, assessment, review),
+            "may_start": "start" in moves,
+            "may_withdraw": "withdraw" in moves,
             "may_request": may_request,
             "may_pool": can(user, "reviewer.list"),
             "request_form": request_form or (RequestForm(prefix="request") if may_request else None),
@@ -184,7 +173,7 @@ def _render_review(
             "start_form": start_form(initial=version),
             "assign_form": assign,
             "overview_url": reverse("assessments:assessment_detail", args=[assessment.cycle_id, member.iso3]),
-            **work_context(user, assessment, review),
+            **work_context(user, assessment, review, moves),
         },
         status=status,
     )
@@ -221,9 +210,9 @@ def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespon
     return _render_review(request, assessment, review, request_form=form, status=400)
 
 
-def _require_move(user: Any, action: str, assessment: Assessment) -> None:
-    """Who may make a move is the workflow's table (checked here too, before the form is read)."""
-    require(user, MOVES[action][0], assessment)
+def _require_move(user: Any, action: str, review: Review) -> None:
+    """Who may make a move is the workflow's (checked here too, before the form is read)."""
+    REVIEW_WORKFLOW.require_allowed(user, review, action)
 
 
 def _move(
@@ -258,7 +247,7 @@ def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
         require(request.user, "review.decide", assessment)
         messages.error(request, _("Choose to accept or to decline the request."))
         return _to_review(assessment)
-    _require_move(request.user, action, assessment)
+    _require_move(request.user, action, review)
     form = decision_form(request.POST, action=action)
     done = (
         _("The request was accepted: assign a lead reviewer, then start the review.")
@@ -274,7 +263,7 @@ def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
 @require_POST
 def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = review_located(request.user, cycle_id, iso3)
-    _require_move(request.user, "start", assessment)
+    _require_move(request.user, "start", review)
     form = start_form(request.POST)
     done = _("The review has started: the reviewers are at work.")
     return _move(request, assessment, review, "start", form, done) or _to_review(assessment)
@@ -284,7 +273,7 @@ def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse
 @require_POST
 def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = review_located(request.user, cycle_id, iso3)
-    _require_move(request.user, "withdraw", assessment)
+    _require_move(request.user, "withdraw", review)
     form = withdraw_form(request.POST)
     done = _("The request for a peer review was withdrawn.")
     return _move(request, assessment, review, "withdraw", form, done) or _render_review(

@@ -45,8 +45,11 @@ def _verdicts(user: Any, review: Review) -> dict[str, tuple[str, str]]:
     return {v.kpi: (v.verdict, v.reason) for v in review.verdicts.visible_to(user)}
 
 
-def work_context(user: Any, assessment: Assessment, review: Review | None) -> dict[str, Any]:
-    """What the review's page shows of the review itself (empty before it starts)."""
+def work_context(
+    user: Any, assessment: Assessment, review: Review | None, moves: list[str]
+) -> dict[str, Any]:
+    """What the review's page shows of the review itself (empty before it starts). `moves`: the
+    workflow moves the user may make now (`REVIEW_WORKFLOW.available`)."""
     if review is None or review.status not in UNDER_WAY:
         return {}
     member = assessment.member
@@ -109,11 +112,10 @@ def work_context(user: Any, assessment: Assessment, review: Review | None) -> di
         "is_lead": lead,
         "responding": responding,
         "raise_form": RaiseForm(spec=spec) if reviewer else None,
-        "round_form": RoundForm(prefix="round") if lead and review.status == ReviewStatus.IN_REVIEW else None,
+        "round_form": RoundForm(prefix="round") if "send_round" in moves else None,
         "pending": pending,
-        "may_hand_back": review.status == ReviewStatus.MEMBER_RESPONDING
-        and can(user, "review.request", member),
-        "may_sign_off": lead and review.status == ReviewStatus.IN_REVIEW,
+        "may_hand_back": "hand_back" in moves,
+        "may_sign_off": "sign_off" in moves,
         "verdicts_form": VerdictsForm(spec=spec, current=verdicts) if reviewer else None,
         "verdict_rows": [
             {

@@ -8,7 +8,7 @@ A KPI's disclosure level is not data and knows no editing window: the NCP may ch
 time, also in a submitted assessment and after publication (`kpi_update`, `services.disclosure`).
 """
 
-from pmm.assessments.services.common import ASSESSMENT_TRANSITIONS, ValueInput
+from pmm.assessments.services.common import ValueInput
 from pmm.assessments.services.disclosure import PublishedLevels, published_levels, published_note
 from pmm.assessments.services.kpis import kpi_update
 from pmm.assessments.services.values import (
@@ -21,7 +21,6 @@ from pmm.assessments.services.values import (
 from pmm.assessments.services.workflow import assessment_reopen, assessment_start, assessment_submit
 
 __all__ = [
-    "ASSESSMENT_TRANSITIONS",
     "PublishedLevels",
     "ValueInput",
     "ValuesPartlySaved",

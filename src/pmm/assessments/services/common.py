@@ -1,4 +1,4 @@
-"""What every assessment write shares: the workflow table, the editing window, the version swap."""
+"""What every assessment write shares: the editing window, the version swap, the history."""
 
 from __future__ import annotations
 
@@ -17,13 +17,6 @@ from pmm.assessments.models import (
 from pmm.assessments.selectors import editing_blocked
 from pmm.core.errors import ApplicationError, FieldProblem
 
-# (status, action) -> new status; each action is also an authorisation action.
-ASSESSMENT_TRANSITIONS = {
-    (AssessmentStatus.NOT_STARTED, "start"): AssessmentStatus.IN_PROGRESS,
-    (AssessmentStatus.IN_PROGRESS, "submit"): AssessmentStatus.SUBMITTED,
-    (AssessmentStatus.SUBMITTED, "reopen"): AssessmentStatus.IN_PROGRESS,
-}
-
 
 @dataclass(frozen=True)
 class ValueInput:
@@ -37,16 +30,6 @@ class ValueInput:
 
 def acting_user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def transition(assessment: Assessment, action: str) -> AssessmentStatus:
-    new_status = ASSESSMENT_TRANSITIONS.get((AssessmentStatus(assessment.status), action))
-    if new_status is None:
-        raise ApplicationError(
-            f"A {assessment.get_status_display().lower()} assessment cannot be asked to {action}.",
-            code="illegal_transition",
-        )
-    return new_status
 
 
 def require_editable(assessment: Assessment, *, correcting_review: bool = False) -> None:

@@ -19,27 +19,21 @@ from pmm.assessments.services.common import (
     bump_version,
     history_entries,
     history_record,
-    require_editable,
-    transition,
 )
 from pmm.assessments.signals import assessment_submitted
+from pmm.assessments.workflow import ASSESSMENT_WORKFLOW
 from pmm.audit.services import audit_record
-from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.cycles.selectors import closed_reason
 from pmm.framework.models import DataElement
 
 
 @transaction.atomic
 def assessment_start(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
     """The member joins the cycle: its assessment exists from now on, T-1 values carried forward."""
-    require(actor, "assessment.edit", assessment)
     if assessment.pk and assessment.status != AssessmentStatus.NOT_STARTED:
+        ASSESSMENT_WORKFLOW.require_allowed(actor, assessment, "start")
         return assessment
-    reason = closed_reason(assessment.cycle, assessment.member_id)
-    if reason:
-        raise ApplicationError(reason, code="conflict")
-    assessment.status = transition(assessment, "start")
+    assessment.status = ASSESSMENT_WORKFLOW.require(actor, assessment, "start")
     assessment.started_at, assessment.started_by = timezone.now(), acting_user(actor)
     assessment.last_activity_at = assessment.started_at
     assessment.version = 1
@@ -103,12 +97,14 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
 
 @transaction.atomic
 def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
-    """The NCP submits: refused while errors or unexplained warnings remain."""
-    require(actor, "assessment.submit", assessment)
-    if not assessment.pk:
-        raise ApplicationError("This assessment has not started yet.", code="illegal_transition")
-    new_status = transition(assessment, "submit")
-    require_editable(assessment)
+    """The NCP submits: refused outside the editing window (the workflow's guard) and while errors or
+    unexplained warnings remain."""
+
+    def started() -> None:
+        if not assessment.pk:
+            raise ApplicationError("This assessment has not started yet.", code="illegal_transition")
+
+    new_status = ASSESSMENT_WORKFLOW.require(actor, assessment, "submit", checks=[started])
     state = assessment_state(assessment, actor)
     if state.blocking:
         raise ApplicationError(
@@ -141,13 +137,15 @@ def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form")
 @transaction.atomic
 def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str, path: str = "form") -> Assessment:
     """The Secretariat sends a submitted assessment back to the member, saying why."""
-    require(actor, "assessment.reopen", assessment)
-    if not reason.strip():
-        raise ApplicationError(
-            "Say why the assessment is reopened; the NCP will see it.",
-            problems=[FieldProblem("reason", "is required")],
-        )
-    assessment.status = transition(assessment, "reopen")
+
+    def reason_given() -> None:
+        if not reason.strip():
+            raise ApplicationError(
+                "Say why the assessment is reopened; the NCP will see it.",
+                problems=[FieldProblem("reason", "is required")],
+            )
+
+    assessment.status = ASSESSMENT_WORKFLOW.require(actor, assessment, "reopen", checks=[reason_given])
     assessment.reopened_reason = reason.strip()
     assessment.save(update_fields=["status", "reopened_reason"])
     bump_version(assessment, None)

@@ -21,9 +21,10 @@ from pmm.assessments.selectors import (
     editing_blocked,
 )
 from pmm.assessments.services import PublishedLevels, published_levels
+from pmm.assessments.workflow import ASSESSMENT_WORKFLOW
 from pmm.authz import can
 from pmm.cycles.models import Cycle
-from pmm.cycles.selectors import closed_reason, cycle_get, member_deadline
+from pmm.cycles.selectors import cycle_get, member_deadline
 from pmm.members.models import Member
 
 
@@ -39,8 +40,8 @@ class Page:
     may_edit: bool
     may_submit: bool
     may_disclose: bool
-    may_reopen: bool
     blocked: str  # why the data cannot be changed now ("" when it can)
+    viewer: Any  # who reads the page: the workflow moves offered are theirs
 
     @property
     def editable(self) -> bool:
@@ -49,6 +50,10 @@ class Page:
     @property
     def member(self) -> Member:
         return self.assessment.member
+
+    @property
+    def may_reopen(self) -> bool:
+        return ASSESSMENT_WORKFLOW.allows(self.viewer, self.assessment, "reopen")
 
     @cached_property
     def published(self) -> PublishedLevels:
@@ -80,17 +85,13 @@ def load_page(request: HttpRequest, cycle_id: int, iso3: str) -> Page:
         may_edit=may_edit,
         may_submit=can(request.user, "assessment.submit", member),
         may_disclose=can(request.user, "assessment.set_disclosure", member),
-        may_reopen=can(request.user, "assessment.reopen", member),
         blocked=blocked_reason(assessment, may_edit, deadline),
+        viewer=request.user,
     )
 
 
 def may_start(page: Page) -> bool:
-    return (
-        page.assessment.status == AssessmentStatus.NOT_STARTED
-        and page.may_edit
-        and not closed_reason(page.cycle, page.member.pk, page.deadline)
-    )
+    return ASSESSMENT_WORKFLOW.allows(page.viewer, page.assessment, "start")
 
 
 def page_urls(page: Page) -> dict[str, Any]:

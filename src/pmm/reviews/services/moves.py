@@ -1,5 +1,6 @@
-"""Writes of peer review: the member's request and every move of the workflow table, with the
-conditions of each move (`_guard_*`) and what the move does besides changing the status."""
+"""Writes of peer review: the member's request and every move of the workflow (`REVIEW_WORKFLOW`), with
+what a move needs besides the workflow's guards (`_check_*`) and what it does besides changing the
+status."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.services.common import acting_user
 from pmm.audit.services import audit_record
 from pmm.authz import require
-from pmm.core.actors import is_system
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.reviews import notices
 from pmm.reviews.certificate import certificate
@@ -27,8 +27,8 @@ from pmm.reviews.models import (
     ReviewRound,
     ReviewStatus,
 )
-from pmm.reviews.selectors import certificate_facts, current_round, is_lead, kpis_without_verdict
-from pmm.reviews.workflow import LEAD_MOVES, MOVES, next_status
+from pmm.reviews.selectors import certificate_facts, current_round, kpis_without_verdict
+from pmm.reviews.workflow import MOVES, REVIEW_WORKFLOW, illegal
 
 
 @transaction.atomic
@@ -57,21 +57,7 @@ def review_request(*, actor: Any, assessment: Assessment, note: str = "") -> Rev
     return review
 
 
-def require_lead(actor: Any, review: Review, what: str) -> None:
-    if not is_system(actor) and not is_lead(actor, review):
-        raise ApplicationError(f"Only the lead reviewer can {what}.", code="forbidden")
-
-
-def _illegal(text: str, problems: list[FieldProblem] | None = None) -> ApplicationError:
-    return ApplicationError(text, code="illegal_transition", problems=problems or [])
-
-
-def _guard_start(review: Review) -> None:
-    if not review.assignments.filter(lead=True).exists():
-        raise _illegal("Assign a lead reviewer before starting the review.")
-
-
-def _guard_send_round(review: Review, due_date: date | None) -> None:
+def _check_send_round(review: Review, due_date: date | None) -> None:
     if due_date is None:
         raise ApplicationError(
             "Give the member a due date for its answers.", problems=[FieldProblem("due_date", "is required")]
@@ -85,10 +71,10 @@ def _guard_send_round(review: Review, due_date: date | None) -> None:
         .filter(query__review=review, round=None, kind__in=REVIEWER_KINDS)
         .exists()
     ):
-        raise _illegal("There is no new or re-opened query to send to the member.")
+        raise illegal("There is no new or re-opened query to send to the member.")
 
 
-def _guard_hand_back(review: Review) -> None:
+def _check_hand_back(review: Review) -> None:
     waiting = list(
         ReviewQuery.objects.unrestricted()
         .filter(review=review, round=current_round(review), status=QueryStatus.OPEN)
@@ -96,13 +82,13 @@ def _guard_hand_back(review: Review) -> None:
         .values_list("number", flat=True)
     )
     if waiting:
-        raise _illegal(
+        raise illegal(
             f"Answer every query of this round before handing it back ({len(waiting)} still open).",
             [FieldProblem(f"queries[{n}]", "not answered yet") for n in waiting],
         )
 
 
-def _guard_sign_off(review: Review) -> None:
+def _check_sign_off(review: Review) -> None:
     problems = [
         FieldProblem(f"queries[{n}]", "not closed")
         for n in ReviewQuery.objects.unrestricted()
@@ -113,7 +99,7 @@ def _guard_sign_off(review: Review) -> None:
     ]
     problems += [FieldProblem(f"verdicts[{code}]", "no verdict yet") for code in kpis_without_verdict(review)]
     if problems:
-        raise _illegal(
+        raise illegal(
             "The review can be signed off when every query is closed and every KPI has a verdict.", problems
         )
 
@@ -141,46 +127,40 @@ def review_move(
     version: int | None = None,
     due_date: date | None = None,
 ) -> Review:
-    """Move a review through the workflow table, with its reason. `due_date`: for `send_round`."""
+    """Move a review through its workflow (`REVIEW_WORKFLOW`), with its reason. `due_date`: for
+    `send_round`."""
     if action not in MOVES:
         raise ApplicationError(
             f"Unknown move {action!r}.",
             problems=[FieldProblem("action", f"must be one of {', '.join(sorted(MOVES))}")],
         )
-    permission, reason_required = MOVES[action]
+    reason_required = MOVES[action][1]
     review = Review.objects.select_for_update().select_related("assessment__member").get(pk=review.pk)
-    require(actor, permission, review.assessment)
-    if action in LEAD_MOVES:
-        require_lead(actor, review, action.replace("_", " "))
-    if version is not None and version != review.version:
-        raise ApplicationError(
-            "The review changed since you read it; reload it and try again.", code="conflict"
-        )
-    new_status = next_status(review.status, action)
-    if new_status is None:
-        raise _illegal(
-            f"A review that is {review.get_status_display().lower()} cannot be asked to "
-            f"{action.replace('_', ' ')}."
-        )
+
+    def version_read() -> None:
+        if version is not None and version != review.version:
+            raise ApplicationError(
+                "The review changed since you read it; reload it and try again.", code="conflict"
+            )
+
+    new_status = REVIEW_WORKFLOW.require(actor, review, action, checks=[version_read])
     if reason_required and not reason.strip():
         raise ApplicationError(
             "Say why; the other side will see it.", problems=[FieldProblem("reason", "is required")]
         )
     after: dict[str, Any] = {"status": new_status}
-    if action == "start":
-        _guard_start(review)
-    elif action == "send_round":
-        _guard_send_round(review, due_date)
+    if action == "send_round":
+        _check_send_round(review, due_date)
         assert due_date is not None
         after["round"] = _send_round(actor, review, due_date).number
         after["due_date"] = due_date.isoformat()
     elif action == "hand_back":
-        _guard_hand_back(review)
+        _check_hand_back(review)
         ReviewRound.objects.filter(review=review, returned_at=None).update(
             returned_at=timezone.now(), returned_by=acting_user(actor)
         )
     elif action == "sign_off":
-        _guard_sign_off(review)
+        _check_sign_off(review)
     before = review.status
     review.status = new_status
     review.version += 1
