@@ -339,7 +339,7 @@ def test_user_create_with_a_weak_password_names_the_field(runner: CliRunner) -> 
 def test_user_create_asks_twice_on_a_terminal(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     from pmm.accounts.models import User
 
-    monkeypatch.setattr(cli, "_stdin_is_tty", lambda: True)
+    monkeypatch.setattr("pmm.cli.accounts._stdin_is_tty", lambda: True)
     typed = f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n"  # a mismatch, then a match
     result = runner.invoke(
         app,

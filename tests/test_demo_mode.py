@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from pmm import cli
 from pmm.accounts import two_factor
 from pmm.cli import app
+from pmm.cli import demo as demo_cli
 from pmm.core.errors import ApplicationError
 from pmm.demo import DEMO_ACCOUNTS, DEMO_TOTP_DEVICE_NAME, demo_code, demo_keys
 from test_settings import run_settings
@@ -128,10 +129,10 @@ def test_demo_environment_is_set_before_django_only(monkeypatch: pytest.MonkeyPa
     from django.apps import apps
 
     unset(monkeypatch, "PMM_DEMO", "PMM_BASE_URL")
-    cli._demo_environment("127.0.0.1", 8125)  # Django is set up in tests: nothing changes
+    demo_cli.demo_environment("127.0.0.1", 8125)  # Django is set up in tests: nothing changes
     assert "PMM_DEMO" not in cli.os.environ
     monkeypatch.setattr(apps, "ready", False)
-    cli._demo_environment("127.0.0.1", 8125)
+    demo_cli.demo_environment("127.0.0.1", 8125)
     assert cli.os.environ["PMM_DEMO"] == "true"
     assert cli.os.environ["PMM_BASE_URL"] == "http://127.0.0.1:8125"
 
@@ -176,7 +177,7 @@ def test_demo_code_keeps_a_deployments_settings(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(apps, "ready", False)
     unset(monkeypatch, "PMM_DEMO", "PMM_BASE_URL")
     monkeypatch.setenv("PMM_SECRET_KEY", "a-deployment-key")
-    monkeypatch.setattr(cli, "_setup", lambda: None)
+    monkeypatch.setattr(demo_cli, "setup", lambda: None)
     monkeypatch.setattr("pmm.demo.demo_code", lambda username: "000000")
     CliRunner().invoke(cli.app, ["demo-code", "admin"])
     assert "PMM_DEMO" not in cli.os.environ

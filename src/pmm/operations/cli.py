@@ -1,7 +1,8 @@
 """`pmm backup` and `pmm restore`: thin commands over pmm.operations.backup.
 
-`register` adds them to the `pmm` command; it is given the command's plumbing (error reporting,
-Django setup, the system actor) so that this module does not import pmm.cli (which imports it).
+`register` adds them to the `pmm` command; it is given the command's plumbing (Django setup, the
+system actor) so that this module does not import pmm.cli (which imports it). The `pmm` command
+reports the errors of every command, these two included.
 """
 
 from __future__ import annotations
@@ -28,14 +29,12 @@ def _size(size: int) -> str:
 def register(
     app: typer.Typer,
     *,
-    reports_errors: Callable[[Callable[..., Any]], Callable[..., Any]],
     setup: Callable[[], None],
     system: Callable[[], Any],
 ) -> None:
     """Add `backup` and `restore` to the `pmm` command."""
 
     @app.command("backup")
-    @reports_errors
     def backup(
         out: Annotated[
             Path,
@@ -60,7 +59,6 @@ def register(
         )
 
     @app.command("restore")
-    @reports_errors
     def restore(
         folder: Annotated[
             Path,

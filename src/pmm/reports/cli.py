@@ -1,7 +1,8 @@
 """`pmm report country`: a member's country report as a PDF file, over pmm.reports.
 
-`register` adds the command to `pmm`; it is given the command's plumbing (error reporting, Django
-set-up, the acting user) so that this module does not import pmm.cli (which imports it)."""
+`register` adds the command to `pmm`; it is given the command's plumbing (Django set-up, the acting
+user) so that this module does not import pmm.cli (which imports it). The `pmm` command reports the
+errors of every command, this one included."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import typer
 def register(
     app: typer.Typer,
     *,
-    reports_errors: Callable[[Callable[..., Any]], Callable[..., Any]],
     setup: Callable[[], None],
     actor: Callable[[str | None], Any],
 ) -> None:
@@ -24,7 +24,6 @@ def register(
     app.add_typer(report_app, name="report")
 
     @report_app.command("country")
-    @reports_errors
     def country(
         cycle: Annotated[int, typer.Option("--cycle", help="The cycle (its id).", show_default=False)],
         member: Annotated[str, typer.Option("--member", help="ISO3 code of the member.", show_default=False)],
