@@ -39,8 +39,9 @@ types:
 check-migrations:
 	PMM_DEBUG=true DJANGO_SETTINGS_MODULE=pmm.config.test_settings $(VENV)/bin/python -m django makemigrations --check --dry-run
 
+# The suite in parallel, one worker per core (pytest-xdist; each worker has its own test database).
 pytest:
-	$(if $(PMM_TEST_DATABASE_URL),PMM_DATABASE_URL=$(PMM_TEST_DATABASE_URL)) $(VENV)/bin/pytest
+	$(if $(PMM_TEST_DATABASE_URL),PMM_DATABASE_URL=$(PMM_TEST_DATABASE_URL)) $(VENV)/bin/pytest -n auto
 
 # Developer helpers (not needed by the two README commands).
 messages:
