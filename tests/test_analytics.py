@@ -15,7 +15,9 @@ from django.utils import timezone
 
 from conftest import queries_of, write_results
 from pmm.analytics import rules
-from pmm.analytics.selectors import instruments_view, sdg_view, secretariat_analytics
+from pmm.analytics.selectors.instruments import instruments_view
+from pmm.analytics.selectors.sdg import sdg_view
+from pmm.analytics.selectors.secretariat import secretariat_analytics
 from pmm.assessments.models import Assessment
 from pmm.authz.roles import Role
 from pmm.core.actors import SYSTEM

@@ -297,8 +297,8 @@ RAW_POST_READERS = {
     "and quoted by the redirect; the text goes through UploadForm",
     "pmm.notifications.views.notification_read": "only tests `unread` against '1'",
     "pmm.notifications.views.notification_read_all": "only tests `unread` against '1'",
-    "pmm.reviews.views.review_decide": "compares `action` with fixed names; the text goes through MoveForm",
-    "pmm.reviews.views.review_assign": "hands a copy of the post to AssignForm",
+    "pmm.reviews.views.review.review_decide": "compares `action` with fixed names; the text: MoveForm",
+    "pmm.reviews.views.review.review_assign": "hands a copy of the post to AssignForm",
     "pmm.targets.views.member_targets": "`cycle` must be digits (_cycle_of) before any use",
 }
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pmm.analytics.selectors import secretariat_analytics
+from pmm.analytics.selectors.secretariat import secretariat_analytics
 from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.selectors import assessment_access
 from pmm.assessments.services import assessment_reopen, assessment_submit

@@ -8,16 +8,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import BaseModel
 
-from pmm.analytics.selectors import (
-    Coverage,
-    InstrumentRow,
-    MemberRef,
-    Need,
-    SdgFigure,
-    instruments_view,
-    sdg_view,
-    secretariat_analytics,
-)
+from pmm.analytics.selectors.common import MemberRef
+from pmm.analytics.selectors.instruments import InstrumentRow, instruments_view
+from pmm.analytics.selectors.sdg import SdgFigure, sdg_view
+from pmm.analytics.selectors.secretariat import Coverage, Need, secretariat_analytics
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get

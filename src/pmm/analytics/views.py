@@ -16,18 +16,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from pmm.analytics import rules
-from pmm.analytics.selectors import (
-    Analytics,
-    InstrumentsView,
-    Need,
-    SdgFigure,
-    SdgView,
-    framework_links,
-    instruments_view,
-    sdg_view,
-    secretariat_analytics,
-    spread_of,
-)
+from pmm.analytics.selectors.common import framework_links
+from pmm.analytics.selectors.instruments import InstrumentsView, instruments_view
+from pmm.analytics.selectors.sdg import SdgFigure, SdgView, sdg_view
+from pmm.analytics.selectors.secretariat import Analytics, Need, secretariat_analytics, spread_of
 from pmm.authz import require
 from pmm.charts import Chart, chart_download, specs
 from pmm.core.errors import ApplicationError

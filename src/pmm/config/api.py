@@ -16,9 +16,9 @@ from pmm.framework.api import router as framework_router
 from pmm.members.api import router as members_router
 from pmm.notifications.api import router as notifications_router
 from pmm.results.api import router as results_router
-from pmm.reviews.api import router as reviews_router
-from pmm.reviews.matrix_api import router as review_matrix_router
-from pmm.reviews.query_api import router as review_queries_router
+from pmm.reviews.api.matrix import router as review_matrix_router
+from pmm.reviews.api.queries import router as review_queries_router
+from pmm.reviews.api.reviews import router as reviews_router
 from pmm.targets.api import router as targets_router
 
 api = NinjaAPI(

@@ -21,7 +21,7 @@ def _provide_to_lower_layers() -> None:
     from pmm.reviews.due import member_review_work
     from pmm.reviews.selectors import reviewed_kpis, signed_off_certificate
     from pmm.reviews.tasks import schedule_reminders
-    from pmm.reviews.views import assessment_review
+    from pmm.reviews.views.review import assessment_review
 
     peer_reviews.reviewed_kpis.provide(reviewed_kpis)
     peer_reviews.signed_off_certificate.provide(signed_off_certificate)

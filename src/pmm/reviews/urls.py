@@ -1,6 +1,8 @@
 from django.urls import path
 
-from pmm.reviews import matrix_views, views, work_views
+from pmm.reviews.views import matrix as matrix_views
+from pmm.reviews.views import review as views
+from pmm.reviews.views import work as work_views
 
 app_name = "reviews"
 _one = "cycles/<int:cycle_id>/assessments/<str:iso3>/review/"

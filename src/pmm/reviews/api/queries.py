@@ -13,7 +13,7 @@ from ninja.files import UploadedFile
 from pmm.assessments.api import ValueIn
 from pmm.assessments.services.common import ValueInput
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
-from pmm.reviews.api import ONE, review_of
+from pmm.reviews.api.reviews import ONE, review_of
 from pmm.reviews.certificate import Certificate
 from pmm.reviews.models import KpiVerdict, Review
 from pmm.reviews.selectors import QueryThread, review_certificate, review_queries, review_query_get

@@ -7,7 +7,7 @@ from ninja import Router
 
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.openapi import file_answer
-from pmm.reviews.api import ONE, review_of
+from pmm.reviews.api.reviews import ONE, review_of
 from pmm.reviews.matrix import CONTENT_TYPE, matrix_file, review_matrix
 
 router = Router(tags=["peer review"])

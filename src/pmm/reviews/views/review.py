@@ -22,7 +22,7 @@ from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.forms import form_add_problems
 from pmm.cycles.selectors import cycle_get
 from pmm.reviews import services
-from pmm.reviews.forms import (
+from pmm.reviews.forms.review import (
     AssignForm,
     MoveForm,
     RequestForm,
@@ -41,7 +41,7 @@ from pmm.reviews.selectors import (
     reviewer_pool,
     reviews_visible,
 )
-from pmm.reviews.work_views import work_context
+from pmm.reviews.views.work import work_context
 from pmm.reviews.workflow import REVIEW_WORKFLOW
 
 ASSIGNABLE = (ReviewStatus.ACCEPTED, ReviewStatus.IN_REVIEW)

@@ -26,6 +26,7 @@ from pmm.framework.names import element_text
 from pmm.results.formatting import units_of, value_text
 from pmm.reviews import services
 from pmm.reviews.certificate import CRITERIA
+from pmm.reviews.forms.work import CorrectionForm, EvidenceForm, RaiseForm, RoundForm, TextForm, VerdictsForm
 from pmm.reviews.models import REVIEWER_KINDS, QueryStatus, Review, ReviewStatus, Verdict
 from pmm.reviews.outlier_reads import flag_text, outlier_flags
 from pmm.reviews.selectors import (
@@ -35,7 +36,6 @@ from pmm.reviews.selectors import (
     review_queries,
     review_query_get,
 )
-from pmm.reviews.work_forms import CorrectionForm, EvidenceForm, RaiseForm, RoundForm, TextForm, VerdictsForm
 
 EXAMINING = (ReviewStatus.IN_REVIEW, ReviewStatus.MEMBER_RESPONDING)
 UNDER_WAY = (*EXAMINING, ReviewStatus.SIGNED_OFF)
