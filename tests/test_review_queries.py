@@ -290,6 +290,10 @@ def test_the_api_carries_the_whole_review(started, client, bearer):
         f"{base}/queries/{number}/answer", {"text": "x"}, content_type="application/json", headers=ncp
     )
     assert again.status_code == 409
+    unknown = client.post(
+        f"{base}/queries/{number}/explode", {"text": "x"}, content_type="application/json", headers=lead
+    )
+    assert unknown.status_code == 422 and unknown.json()["error"]["fields"][0]["field"] == "step"
     for code in cycle_spec(s.assessment.cycle).kpis:
         put = client.put(
             f"{base}/verdicts/{code}", {"verdict": "confirmed"}, content_type="application/json", headers=lead

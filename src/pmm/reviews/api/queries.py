@@ -144,15 +144,6 @@ def _query(request: HttpRequest, cycle: int, iso3: str, number: int) -> tuple[Re
     return review, review_query_get(actor_of(request), review, number)
 
 
-def _text_step(
-    request: HttpRequest, cycle: int, iso3: str, number: int, step: str, text: str
-) -> dict[str, Any]:
-    """Answer, close or re-open a query: a step that takes only a text."""
-    review, query = _query(request, cycle, iso3, number)
-    TEXT_STEPS[step](actor=actor_of(request), query=query, text=text)
-    return _thread(request, review, number)
-
-
 @router.get(
     ONE + "/queries", response={200: list[QueryOut], **ERROR_RESPONSES}, summary="The review's queries"
 )
@@ -183,17 +174,6 @@ def query_post(request: HttpRequest, cycle: int, iso3: str, payload: RaiseIn) ->
 def query_get(request: HttpRequest, cycle: int, iso3: str, number: int) -> dict[str, Any]:
     review, query = _query(request, cycle, iso3, number)
     return _thread(request, review, query.number)
-
-
-@router.post(
-    ONE + "/queries/{number}/answer",
-    response={200: QueryOut, **ERROR_RESPONSES},
-    summary="Answer a query in words (the member)",
-)
-def query_answer_post(
-    request: HttpRequest, cycle: int, iso3: str, number: int, payload: TextIn
-) -> dict[str, Any]:
-    return _text_step(request, cycle, iso3, number, "answer", payload.text)
 
 
 @router.post(
@@ -230,26 +210,23 @@ def query_evidence_post(
     return _thread(request, review, number)
 
 
-@router.post(
-    ONE + "/queries/{number}/close",
-    response={200: QueryOut, **ERROR_RESPONSES},
-    summary="Close a query (assigned reviewer)",
-)
-def query_close_post(
-    request: HttpRequest, cycle: int, iso3: str, number: int, payload: TextIn
-) -> dict[str, Any]:
-    return _text_step(request, cycle, iso3, number, "close", payload.text)
+# The steps that take only a text, dispatched from one table (`TEXT_STEPS` of the services). Declared
+# after /corrections and /evidence, which the same path would otherwise catch.
+TextStep = Literal["answer", "close", "reopen"]
 
 
 @router.post(
-    ONE + "/queries/{number}/reopen",
+    ONE + "/queries/{number}/{step}",
     response={200: QueryOut, **ERROR_RESPONSES},
-    summary="Re-open a query, saying what is still missing (assigned reviewer)",
+    summary="A step on a query in words: answer it (the member); close it, or re-open it saying what is "
+    "still missing (assigned reviewer)",
 )
-def query_reopen_post(
-    request: HttpRequest, cycle: int, iso3: str, number: int, payload: TextIn
+def query_step_post(
+    request: HttpRequest, cycle: int, iso3: str, number: int, step: TextStep, payload: TextIn
 ) -> dict[str, Any]:
-    return _text_step(request, cycle, iso3, number, "reopen", payload.text)
+    review, query = _query(request, cycle, iso3, number)
+    TEXT_STEPS[step](actor=actor_of(request), query=query, text=payload.text)
+    return _thread(request, review, number)
 
 
 @router.get(
