@@ -274,7 +274,9 @@ def test_every_change_is_kept_with_who_path_and_reason(client, open_cycle, ncp):
 @pytest.mark.django_db
 def test_kpi_choices_need_a_justification_and_are_audited(client, open_cycle, ncp):
     kpi = url(open_cycle, tail="/kpis/D1.O3.K1")
-    refused = client.put(kpi, data={"applicable": False}, content_type="application/json", headers=ncp)
+    refused = client.put(
+        kpi, data={"applicable": False, "version": 0}, content_type="application/json", headers=ncp
+    )
     assert refused.status_code == 422
     assert refused.json()["error"]["fields"][0]["field"] == "justification"
     ok = client.put(
@@ -283,6 +285,7 @@ def test_kpi_choices_need_a_justification_and_are_audited(client, open_cycle, nc
             "applicable": False,
             "justification": "no e-commerce flag in our system",
             "disclosure": "country",
+            "version": 0,
         },
         content_type="application/json",
         headers=ncp,
@@ -292,11 +295,51 @@ def test_kpi_choices_need_a_justification_and_are_audited(client, open_cycle, nc
         "applicable": False,
         "justification": "no e-commerce flag in our system",
         "disclosure": "country",
+        "version": 2,  # started (1), then the choice (2)
     }
     body = client.get(url(open_cycle), headers=ncp).json()
     assert not any(i["element"] == "ECOM_EXPORT_COUNT" and i["kind"] == "missing" for i in body["issues"])
     fields = set(Change.objects.unrestricted().filter(subject="kpi:D1.O3.K1").values_list("field", flat=True))
     assert fields == {"applicable", "justification", "disclosure"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "tail,body",
+    [
+        ("/kpis/D1.O1.K1", {"applicable": False, "justification": "no system yet"}),
+        ("/justifications/jump:AEO_COUNT", {"text": "a new programme"}),
+        ("/values", {"values": [{"element": "DECL_TOTAL", "period": "T", "value": 1}]}),
+    ],
+    ids=["kpi", "justification", "values"],
+)
+def test_a_write_without_the_version_it_read_is_refused_naming_version(client, open_cycle, ncp, tail, body):
+    """Decision 0014: every write carries the version it read; a client that sends none (as KPI writes
+    could before) gets 422 in the one error shape, naming `version`, and nothing is saved."""
+    refused = client.put(url(open_cycle, tail=tail), data=body, content_type="application/json", headers=ncp)
+    assert refused.status_code == 422, refused.content
+    assert [f["field"] for f in refused.json()["error"]["fields"]] == ["version"]
+    assert not Assessment.objects.filter(cycle=open_cycle, version__gt=0).exists()
+
+
+@pytest.mark.django_db
+def test_a_kpi_write_with_a_stale_version_gets_409_and_changes_nothing(client, open_cycle, ncp):
+    version = put_values(
+        client, open_cycle, ncp, 0, [{"element": "DECL_TOTAL", "period": "T", "value": 10}]
+    ).json()["version"]
+    kpi = url(open_cycle, tail="/kpis/D1.O1.K1")
+    body = {"applicable": False, "justification": "no system yet"}
+    first = client.put(kpi, data={**body, "version": version}, content_type="application/json", headers=ncp)
+    assert first.status_code == 200 and first.json()["version"] == version + 1
+    stale = client.put(
+        kpi,
+        data={"disclosure": "country", "version": version},
+        content_type="application/json",
+        headers=ncp,
+    )
+    assert stale.status_code == 409 and stale.json()["error"]["fields"][0]["field"] == "version"
+    assert client.get(url(open_cycle), headers=ncp).json()["version"] == version + 1
+    assert not Change.objects.unrestricted().filter(subject="kpi:D1.O1.K1", field="disclosure").exists()
 
 
 @pytest.mark.django_db
@@ -312,7 +355,7 @@ def test_contributors_edit_but_cannot_submit_nor_choose_disclosure(
     )
     disclosure = client.put(
         url(open_cycle, tail="/kpis/D1.O1.K1"),
-        data={"disclosure": "public"},
+        data={"disclosure": "public", "version": Assessment.objects.get(cycle=open_cycle).version},
         content_type="application/json",
         headers=headers,
     )
@@ -370,12 +413,22 @@ def test_warnings_need_a_justification_before_submission(client, open_cycle, ncp
     jump = next(i for i in body["issues"] if i["key"] == "jump:AEO_COUNT")
     assert jump["severity"] == "warning" and jump["blocking"] and "+200%" in jump["message"]
     assert client.post(url(open_cycle, tail="/submit"), headers=ncp).status_code == 422
-    client.put(
-        url(open_cycle, tail="/justifications/jump:AEO_COUNT"),
-        data={"text": "new AEO programme"},
+    explanation = url(open_cycle, tail="/justifications/jump:AEO_COUNT")
+    version = body["version"]
+    stale = client.put(
+        explanation,
+        data={"text": "new AEO programme", "version": version - 1},
         content_type="application/json",
         headers=ncp,
     )
+    assert stale.status_code == 409 and stale.json()["error"]["fields"][0]["field"] == "version"
+    explained = client.put(
+        explanation,
+        data={"text": "new AEO programme", "version": version},
+        content_type="application/json",
+        headers=ncp,
+    )
+    assert explained.json() == {"version": version + 1, "status": "in_progress"}
     assert client.post(url(open_cycle, tail="/submit"), headers=ncp).status_code == 200
 
 

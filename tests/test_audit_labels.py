@@ -166,3 +166,35 @@ def test_a_page_of_events_reads_the_subjects_names_once(reference_data, django_a
     with django_assert_num_queries(2):  # the elements, the KPIs
         shown = changes_of(raised)
     assert all("@" not in c.after for found in shown for c in found if c.field == "subject")
+
+
+def test_an_assessment_write_reads_its_subjects_in_words(reference_data):
+    """A unit of work's one event keys its changes by subject: each is named in words, never a code."""
+    saved = event(
+        "assessment.saved",
+        "assessments.assessment",
+        {
+            "version": 4,
+            "DECL_TOTAL@T": {"value": 10},
+            "kpi:D1.O1.K1": {"disclosure": "wco"},
+            "issue:jump:AEO_COUNT": {"justification": ""},
+        },
+        {
+            "version": 5,
+            "path": "form",
+            "DECL_TOTAL@T": {"value": 12},
+            "kpi:D1.O1.K1": {"disclosure": "public"},
+            "issue:jump:AEO_COUNT": {"justification": "a new programme"},
+            "evidence:AEO_COUNT@T-1": {"file": {"name": "aeo.pdf"}},
+        },
+    )
+    shown = {c.field: c for c in changes(saved)}
+    assert verb_label("assessment.saved") == "Self-assessment saved"
+    assert shown["version"].before == "4" and shown["version"].after == "5"
+    value = shown["DECL_TOTAL@T"]
+    assert "DECL_TOTAL" not in value.label and "(year T)" in value.label
+    assert (value.before, value.after) == ("Value: 10", "Value: 12")
+    assert shown["kpi:D1.O1.K1"].label.startswith("KPI D1.O1.K1: ")
+    assert shown["issue:jump:AEO_COUNT"].label == "Explanation of a warning (jump:AEO_COUNT)"
+    evidence = shown["evidence:AEO_COUNT@T-1"]
+    assert evidence.label.startswith("Evidence for “") and "AEO_COUNT" not in evidence.label

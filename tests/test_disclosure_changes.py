@@ -46,6 +46,8 @@ def ncp(make_user, bearer):
 
 
 def put_kpi(client, cycle, headers, kpi: str, **data):
+    """A KPI write carrying the version read just before (unless the test gives one)."""
+    data.setdefault("version", state(client, cycle, headers)["version"])
     return client.put(url(cycle, f"/kpis/{kpi}"), data=data, content_type="application/json", headers=headers)
 
 
@@ -150,8 +152,8 @@ def test_the_change_is_in_the_history_and_the_audit_log_with_its_reason(
     ).json()["events"]
     event = next(e for e in audit if e["target"].endswith("D1.O1.K3"))
     assert (event["before"], event["after"], event["reason"]) == (
-        {"disclosure": "country"},
-        {"disclosure": "public"},
+        {"version": before["version"], "kpi:D1.O1.K3": {"disclosure": "country"}},
+        {"version": before["version"] + 1, "path": "api", "kpi:D1.O1.K3": {"disclosure": "public"}},
         "published in our annual report",
     )
     # The one write a submitted assessment accepts: it stays submitted, its data as they were, and the

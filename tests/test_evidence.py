@@ -123,9 +123,28 @@ def test_upload_starts_the_assessment_and_writes_history_and_audit(client, open_
     assert change.field == "file" and change.old is None and change.path == "api"
     assert change.new["id"] == evidence_id and change.new["sha256"] == hashlib.sha256(PDF).hexdigest()
     event = AuditEvent.objects.unrestricted().get(verb="evidence.uploaded")
-    assert event.target_id == str(evidence_id) and event.after["subject"] == "D1.O1.K1"
+    assert (
+        event.target_id == str(evidence_id) and event.after["evidence:D1.O1.K1"]["file"]["id"] == evidence_id
+    )
     history = client.get(f"/api/v1/cycles/{open_cycle.pk}/assessments/KEN/history", headers=headers).json()
     assert any(h["subject"] == "evidence:D1.O1.K1" for h in history)
+
+
+@pytest.mark.django_db
+def test_a_stale_version_refuses_an_upload_and_a_removal(client, open_cycle, make_user, bearer, evidence_dir):
+    headers = bearer(make_user("ncp", "KEN"))
+    first = upload(client, open_cycle, headers, "r.pdf", PDF).json()["id"]
+    version = Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").version
+    stale = upload(client, open_cycle, headers, "s.pdf", PDF, version=str(version - 1))
+    assert stale.status_code == 409 and stale.json()["error"]["fields"][0]["field"] == "version"
+    assert len(stored_files(evidence_dir)) == 1 and Evidence.objects.unrestricted().count() == 1
+    assert upload(client, open_cycle, headers, "s.pdf", PDF, version=str(version)).status_code == 201
+    removal = client.delete(url(open_cycle, suffix=f"/{first}?version={version}"), headers=headers)
+    assert removal.status_code == 409
+    assert Evidence.objects.unrestricted().get(pk=first).deleted_at is None
+    removed = client.delete(url(open_cycle, suffix=f"/{first}?version={version + 1}"), headers=headers)
+    assert removed.status_code == 200
+    assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").version == version + 2
 
 
 @pytest.mark.django_db

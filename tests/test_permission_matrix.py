@@ -73,7 +73,7 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
             body={"version": 0, "values": [{"element": "DECL_TOTAL", "period": "T", "value": 1000}]},
         ),
         "assessment.set_disclosure": Probe(
-            "put", f"{kenya}/kpis/D1.O1.K1", 200, member="KEN", body={"disclosure": "country"}
+            "put", f"{kenya}/kpis/D1.O1.K1", 200, member="KEN", body={"disclosure": "country", "version": 0}
         ),
         "assessment.submit": Probe("post", f"{kenya}/submit", 200, member="KEN", setup="complete"),
         "assessment.reopen": Probe(

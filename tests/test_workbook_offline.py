@@ -106,7 +106,7 @@ def test_an_explanation_typed_offline_is_saved_through_the_service_and_audited(j
     change = Change.objects.unrestricted().exclude(pk__lte=before).get(subject=f"issue:{JUMP}")
     assert (change.path, change.new) == ("workbook", "a new excise on fuel")
     event = AuditEvent.objects.unrestricted().filter(verb="assessment.warning_explained").latest("pk")
-    assert event.after == {JUMP: "a new excise on fuel"}
+    assert event.after[f"issue:{JUMP}"] == {"justification": "a new excise on fuel"}
     state = assessment_state(assessment_access(SYSTEM, jumped, MEMBER), SYSTEM)
     assert JUMP not in {i.key for i in state.blocking}
     assert run_import(jumped, data).changed == 0  # once saved, the same workbook changes nothing

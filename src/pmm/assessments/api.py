@@ -4,7 +4,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from pmm.assessments.messages import issue_text
 from pmm.assessments.selectors import (
@@ -45,8 +45,14 @@ class ValueIn(Input):
     comment: str | None = None
 
 
+VERSION_READ = (
+    "The assessment version the change is based on (`version` of GET …/assessments/{iso3}); a stale "
+    "one gets 409 and nothing is saved. Required: a write without it is refused (422 naming `version`)."
+)
+
+
 class ValuesIn(Input):
-    version: int
+    version: int = Field(description=VERSION_READ)
     values: list[ValueIn]
     reason: str = ""
 
@@ -61,7 +67,7 @@ class KpiIn(Input):
     justification: str | None = None
     disclosure: Literal["public", "wco", "union", "country"] | None = None
     reason: str = ""  # required for a disclosure change once the member's results are published
-    version: int | None = None  # the version read: a stale one gets 409 (omitted: not checked)
+    version: int = Field(description=VERSION_READ)
 
 
 class KpiChoiceOut(Schema):
@@ -69,6 +75,10 @@ class KpiChoiceOut(Schema):
     applicable: bool
     justification: str
     disclosure: str
+
+
+class KpiSavedOut(KpiChoiceOut):
+    version: int  # the assessment's version after the write (the one to send with the next write)
 
 
 class KpiStateOut(KpiChoiceOut):
@@ -129,6 +139,7 @@ class ReasonIn(Input):
 
 class JustificationIn(Input):
     text: str
+    version: int = Field(description=VERSION_READ)
 
 
 class ChangeOut(Schema):
@@ -248,15 +259,16 @@ def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -
 
 @router.put(
     "/cycles/{cycle}/assessments/{iso3}/kpis/{kpi}",
-    response={200: KpiChoiceOut, **ERROR_RESPONSES},
+    response={200: KpiSavedOut, **ERROR_RESPONSES},
     summary="A KPI's applicability, justification and disclosure level (the level also once submitted and "
-    "published; after publication with a reason)",
+    "published; after publication with a reason); carries the version read",
 )
 def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiIn) -> dict[str, Any]:
     actor = actor_of(request)
+    assessment = _assessment(request, cycle, iso3)
     response = kpi_update(
         actor=actor,
-        assessment=_assessment(request, cycle, iso3),
+        assessment=assessment,
         kpi_code=kpi,
         applicable=payload.applicable,
         justification=payload.justification,
@@ -270,23 +282,27 @@ def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiI
         "applicable": response.applicable,
         "justification": response.justification,
         "disclosure": response.disclosure,
+        "version": assessment.version,
     }
 
 
 @router.put(
     "/cycles/{cycle}/assessments/{iso3}/justifications/{issue_key}",
     response={200: VersionOut, **ERROR_RESPONSES},
-    summary="Explain a validation warning",
+    summary="Explain a validation warning (carries the version read; a stale version gets 409)",
 )
 def put_justification(
     request: HttpRequest, cycle: int, iso3: str, issue_key: str, payload: JustificationIn
 ) -> dict[str, Any]:
-    assessment = _assessment(request, cycle, iso3)
-    justification_save(
-        actor=actor_of(request), assessment=assessment, issue_key=issue_key, text=payload.text, path="api"
+    saved = justification_save(
+        actor=actor_of(request),
+        assessment=_assessment(request, cycle, iso3),
+        issue_key=issue_key,
+        text=payload.text,
+        path="api",
+        version=payload.version,
     )
-    assessment.refresh_from_db()
-    return {"version": assessment.version, "status": assessment.status}
+    return {"version": saved.version, "status": saved.status}
 
 
 @router.post(

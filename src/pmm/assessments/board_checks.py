@@ -4,9 +4,9 @@ The status board shows, for every member of a cycle, how complete its assessment
 errors and unexplained warnings it has. Working that out means validating every assessment (formula
 rules, jumps against T-1): about 1.4 s of server CPU per view of 187 members, the costliest page of
 deadline day. The answer depends only on the assessment's data, which never changes without its
-version moving (every write swaps the version: `services.common.bump_version`), on the framework
-(its fingerprint) and on the jump threshold. So it is kept in the shared cache under exactly those,
-and an assessment is read and validated again only after it changed.
+version moving (every write swaps the version: `services.unit_of_work`, the moves `bump_version`), on
+the framework (its fingerprint) and on the jump threshold. So it is kept in the shared cache under
+exactly those, and an assessment is read and validated again only after it changed.
 
 Only readers who see every assessment's data whole (the Secretariat, who read the board) share the
 cached checks; anyone else gets checks computed from what they may read, never a cached answer built

@@ -9,6 +9,7 @@ The raw before and after stay in the API (for machines), next to these labels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, NamedTuple
@@ -30,6 +31,7 @@ from pmm.core.translated import pick
 VERBS: dict[str, Promise] = {
     "assessment.kpi_changed": _("KPI choices changed"),
     "assessment.reopened": _("Self-assessment reopened"),
+    "assessment.saved": _("Self-assessment saved"),
     "assessment.started": _("Self-assessment started"),
     "assessment.submitted": _("Self-assessment submitted"),
     "assessment.values_saved": _("Values saved"),
@@ -199,15 +201,28 @@ def _field_label(model: type[models.Model] | None, name: str) -> str:
 Subjects = Mapping[str, Mapping[str, str]]  # "DECL_TOTAL" or "D1.O1.K1" -> its names by language
 
 
+# The subjects an assessment write records its changes under (before and after are keyed by them):
+# "ELEMENT@PERIOD" (a value), "kpi:CODE", "issue:KEY" (an explanation of a warning), "evidence:SUBJECT".
+SUBJECT_KEY = re.compile(r"^(?:kpi|issue|evidence):|^[A-Z][A-Z0-9_]*@T(?:-1)?$")
+
+
 def _subject_codes(events: Iterable[AuditEvent]) -> tuple[set[str], set[str]]:
-    """The data element codes and KPI codes that the events' peer-review query subjects name."""
+    """The data element codes and KPI codes that the events' peer-review query subjects name, and the
+    subjects an assessment write's changes are keyed by."""
     elements: set[str] = set()
     kpis: set[str] = set()
     for event in events:
         for side in (event.before, event.after):
-            subject = side.get("subject") if isinstance(side, dict) else None
-            if isinstance(subject, str):
-                code, _at, period = subject.partition("@")
+            if not isinstance(side, dict):
+                continue
+            subject = side.get("subject")
+            named = [subject] if isinstance(subject, str) else []
+            for key in filter(SUBJECT_KEY.match, side):
+                kind, colon, rest = key.partition(":")
+                if kind != "issue":
+                    named.append(rest if colon else key)
+            for name in named:
+                code, _at, period = name.partition("@")
                 (elements if period else kpis).add(code)
     return elements, kpis
 
@@ -233,6 +248,23 @@ def _subject(value: str, subjects: Subjects) -> str:
     if period:
         return element_named(pick(names) if names else code, period)
     return f"{code} {pick(names)}" if names else code
+
+
+def _subject_key_label(key: str, subjects: Subjects) -> str | None:
+    """An assessment write's subject in words ("“Total number of …” (year T)", "KPI D1.O1.K1: …",
+    "Explanation of a warning (jump:AEO_COUNT)", "Evidence for …"), in the words of the history page;
+    None for any other key."""
+    if not SUBJECT_KEY.match(key):
+        return None
+    kind, _colon, rest = key.partition(":")
+    if not rest:
+        return _subject(key, subjects)
+    if kind == "issue":
+        return gettext("Explanation of a warning (%(key)s)") % {"key": rest}
+    if kind == "evidence":
+        return gettext("Evidence for %(subject)s") % {"subject": _subject(rest, subjects)}
+    names = subjects.get(rest)
+    return gettext("KPI %(code)s: %(name)s") % {"code": rest, "name": pick(names)} if names else rest
 
 
 def _role(value: str, _subjects: Subjects) -> str:
@@ -305,5 +337,6 @@ def _changes(event: AuditEvent, subjects: Subjects) -> list[Change]:
         now = _value(model, name, after[name], subjects) if name in after else None
         if was is not None and now is not None and before[name] == after[name]:
             was = None
-        shown.append(Change(name, _field_label(model, name), was, now))
+        label = _subject_key_label(name, subjects) or _field_label(model, name)
+        shown.append(Change(name, label, was, now))
     return shown

@@ -89,9 +89,12 @@ def upload_evidence(
     element: Form[str] = "",
     period: Form[str] = "",
     description: Form[str] = "",
+    version: Form[int | None] = None,
 ) -> Status:
     """Multipart form: `file`, and either `kpi` or `element` and `period` (`T` or `T-1`); optional
-    `description`. Accepted: PDF, PNG, JPEG, XLSX, DOCX, CSV, TXT, judged from the content."""
+    `description`, and `version`, the assessment version read (a stale one gets 409; without it the
+    file is attached to the assessment as it is: attaching overwrites nothing). Accepted: PDF, PNG,
+    JPEG, XLSX, DOCX, CSV, TXT, judged from the content."""
     actor = actor_of(request)
     assessment = assessment_access(actor, cycle_get(cycle), iso3)
     evidence = evidence_upload(
@@ -101,6 +104,7 @@ def upload_evidence(
         uploaded_file=file,
         description=description,
         path="api",
+        version=version,
     )
     return Status(201, evidence_out(evidence))
 
@@ -122,9 +126,16 @@ def download_evidence(request: HttpRequest, cycle: int, iso3: str, evidence_id: 
     summary="Remove an evidence file (it stays in the history)",
 )
 def remove_evidence(
-    request: HttpRequest, cycle: int, iso3: str, evidence_id: int, reason: str = ""
+    request: HttpRequest,
+    cycle: int,
+    iso3: str,
+    evidence_id: int,
+    reason: str = "",
+    version: int | None = None,
 ) -> dict[str, Any]:
+    """`version`: the assessment version read (a stale one gets 409; without it the file is withdrawn
+    from the assessment as it is: withdrawing overwrites nothing)."""
     actor = actor_of(request)
     evidence = evidence_get(actor, cycle_get(cycle), iso3, evidence_id)
-    evidence_remove(actor=actor, evidence=evidence, reason=reason, path="api")
+    evidence_remove(actor=actor, evidence=evidence, reason=reason, path="api", version=version)
     return {"id": evidence.pk, "removed": True}

@@ -1,9 +1,10 @@
 """Writes on evidence files: upload and (soft) removal, shared by the page and the API.
 
-The shape of every write: authorise (`assessment.edit` on the member), check the workflow (not
-submitted) and the editing window (the cycle accepts the member's data), validate (what the file
-supports, its size, its kind sniffed from the bytes), store, record the change in the assessment's
-history and audit it. A refused upload writes nothing, neither a row nor a byte on disk.
+The shape of every write: authorise (`assessment.edit` on the member), check the editing window (by
+default the self-assessment's: not submitted, the cycle accepts the member's data), validate (what the
+file supports, its size, its kind sniffed from the bytes), store the bytes, then one unit of work on
+the assessment (`assessment_write`): the version swapped, the file's row, the change in the history and
+one audit event. A refused upload writes nothing, neither a row nor a byte on disk.
 """
 
 from __future__ import annotations
@@ -13,16 +14,14 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from pmm.assessments.models import Assessment, AssessmentStatus
-from pmm.assessments.services import assessment_start
-from pmm.assessments.services.common import acting_user, bump_version, history_record, require_editable
-from pmm.audit.services import audit_record
+from pmm.assessments.models import Assessment
+from pmm.assessments.services import FileChange, Window, assessment_write, editing_window
+from pmm.assessments.services.common import acting_user, require_editable
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.selectors import cycle_spec
@@ -163,12 +162,15 @@ def evidence_upload(
     uploaded_file: Any,
     description: str = "",
     path: str = "form",
-    correcting_review: bool = False,
+    version: int | None = None,
+    window: Window = editing_window,
 ) -> Evidence:
     """Attach a file to a KPI or to one value of the assessment (starting the assessment if need be).
-    `correcting_review`: the file answers a peer review query (see `require_editable`)."""
+    `version`: the version the writer read (a stale one gets 409; None: not checked, as attaching a
+    file overwrites nothing). `window`: the editing window the upload belongs to (the reviews pass
+    that of a member's answer to a query)."""
     require(actor, "assessment.edit", assessment)
-    require_editable(assessment, correcting_review=correcting_review)
+    require_editable(assessment, window=window)
     kpi, element = _resolve_target(assessment, target)
     description = (description or "").strip()
     if len(description) > MAX_DESCRIPTION:
@@ -197,80 +199,52 @@ def evidence_upload(
             problems=[FieldProblem("file", str(refused))],
         ) from refused
     storage_name = _write(stream)
+
+    def store(started: Assessment) -> FileChange:
+        evidence = Evidence.objects.create(
+            assessment=started,
+            kpi=kpi,
+            element=element,
+            period=target.period if element is not None else "",
+            original_name=name,
+            content_type=kind.content_type,
+            size=size,
+            sha256=sha256,
+            storage_name=storage_name,
+            description=description,
+            uploaded_by=acting_user(actor),
+        )
+        label = f"{started} · {target.subject} · {name}"
+        return FileChange(evidence, None, _file_facts(evidence), "evidence.uploaded", label)
+
     try:
-        with transaction.atomic():
-            if assessment.pk:
-                assessment.refresh_from_db(fields=["status"])
-            if not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED:
-                assessment = assessment_start(actor=actor, assessment=assessment, path=path)
-            require_editable(assessment, correcting_review=correcting_review)
-            evidence = Evidence.objects.create(
-                assessment=assessment,
-                kpi=kpi,
-                element=element,
-                period=target.period if element is not None else "",
-                original_name=name,
-                content_type=kind.content_type,
-                size=size,
-                sha256=sha256,
-                storage_name=storage_name,
-                description=description,
-                uploaded_by=acting_user(actor),
-            )
-            bump_version(assessment, None)
-            facts = _file_facts(evidence)
-            history_record(
-                assessment,
-                f"evidence:{target.subject}",
-                {"file": (None, facts)},
-                actor=actor,
-                path=path,
-                reason=description,
-            )
-            audit_record(
-                actor=actor,
-                verb="evidence.uploaded",
-                target=evidence,
-                target_label=f"{assessment} · {target.subject} · {name}",
-                after={**facts, "subject": target.subject, "description": description},
-            )
+        with assessment_write(actor, assessment, version, path=path, window=window) as write:
+            uploaded = write.evidence(target.subject, store, reason=description)
     except BaseException:
         (evidence_root() / storage_name).unlink(missing_ok=True)
         raise
-    return evidence
+    return cast(Evidence, uploaded.target)
 
 
-@transaction.atomic
-def evidence_remove(*, actor: Any, evidence: Evidence, reason: str = "", path: str = "form") -> Evidence:
-    """Withdraw a file: no longer listed or served; the row and the bytes stay for the record."""
-    assessment = evidence.assessment
-    require(actor, "assessment.edit", assessment)
-    if evidence.deleted_at is not None:
-        raise ApplicationError("This file has already been removed.", code="not_found")
-    require_editable(assessment)
+def evidence_remove(
+    *, actor: Any, evidence: Evidence, reason: str = "", path: str = "form", version: int | None = None
+) -> Evidence:
+    """Withdraw a file: no longer listed or served; the row and the bytes stay for the record.
+    `version`: the version the writer read (a stale one gets 409; None: not checked)."""
     reason = (reason or "").strip()
-    evidence.deleted_at, evidence.deleted_by, evidence.deleted_reason = (
-        timezone.now(),
-        acting_user(actor),
-        reason,
-    )
-    evidence.save(update_fields=["deleted_at", "deleted_by", "deleted_reason"])
-    bump_version(assessment, None)
-    facts = _file_facts(evidence)
-    history_record(
-        assessment,
-        f"evidence:{evidence.subject}",
-        {"file": (facts, None)},
-        actor=actor,
-        path=path,
-        reason=reason,
-    )
-    audit_record(
-        actor=actor,
-        verb="evidence.removed",
-        target=evidence,
-        target_label=f"{assessment} · {evidence.subject} · {evidence.original_name}",
-        before={**facts, "subject": evidence.subject},
-        reason=reason,
-    )
+
+    def store(assessment: Assessment) -> FileChange:
+        evidence.deleted_at, evidence.deleted_by, evidence.deleted_reason = (
+            timezone.now(),
+            acting_user(actor),
+            reason,
+        )
+        evidence.save(update_fields=["deleted_at", "deleted_by", "deleted_reason"])
+        label = f"{assessment} · {evidence.subject} · {evidence.original_name}"
+        return FileChange(evidence, _file_facts(evidence), None, "evidence.removed", label)
+
+    with assessment_write(actor, evidence.assessment, version, path=path, reason=reason) as write:
+        if evidence.deleted_at is not None:
+            raise ApplicationError("This file has already been removed.", code="not_found")
+        write.evidence(evidence.subject, store)
     return evidence

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +32,21 @@ def acting_user(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def require_editable(assessment: Assessment, *, correcting_review: bool = False) -> None:
-    """Refuse writes outside the editing window. `correcting_review`: the write is a member's correction
-    answering a peer review query, whose window the reviews service has checked (the self-assessment
-    stays submitted and the cycle may be closed)."""
-    if correcting_review:
-        return
-    reason = editing_blocked(assessment)
+# Why an assessment's data cannot change now, in the reader's language ("" when it can).
+Window = Callable[[Assessment], str]
+
+
+def editing_window(assessment: Assessment) -> str:
+    """The editing window of the self-assessment: closed once it is submitted, or while the cycle does
+    not accept the member's data (not open yet, closed, past the member's deadline)."""
+    return editing_blocked(assessment)
+
+
+def require_editable(assessment: Assessment, *, window: Window = editing_window) -> None:
+    """Refuse writes outside the editing window. `window`: the window the write belongs to, by default
+    the self-assessment's; the reviews pass the window of a member's correction answering a peer
+    review query (the self-assessment stays submitted and the cycle may be closed)."""
+    reason = window(assessment)
     if reason:
         raise ApplicationError(reason, code="conflict")
 
@@ -51,20 +59,8 @@ def bump_version(assessment: Assessment, expected: int | None) -> None:
         rows = rows.filter(version=expected)
     if rows.update(version=F("version") + 1, last_activity_at=now) != 1:
         current = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
-        raise _stale(expected, current)
+        raise stale_version(expected, current)
     assessment.refresh_from_db(fields=["version", "last_activity_at"])
-
-
-def is_not_started(assessment: Assessment, expected: int | None) -> bool:
-    """Whether the assessment has not started yet; a write to it must then carry version 0 (or none)."""
-    not_started = not assessment.pk or assessment.status == AssessmentStatus.NOT_STARTED
-    if not_started and expected not in (None, 0):
-        raise ApplicationError(
-            "This assessment has not started yet; send version 0.",
-            code="conflict",
-            problems=[FieldProblem("version", f"stale: {expected}, current 0")],
-        )
-    return not_started
 
 
 def require_version(assessment: Assessment, expected: int | None) -> None:
@@ -73,10 +69,11 @@ def require_version(assessment: Assessment, expected: int | None) -> None:
         return
     current = Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk)
     if current != expected:
-        raise _stale(expected, current)
+        raise stale_version(expected, current)
 
 
-def _stale(expected: int | None, current: int) -> ApplicationError:
+def stale_version(expected: int | None, current: int) -> ApplicationError:
+    """The 409 of a writer whose version is no longer the assessment's."""
     return ApplicationError(
         f"Someone else changed this assessment meanwhile (you had version {expected}, "
         f"it is now {current}). Reload it and apply your changes again.",

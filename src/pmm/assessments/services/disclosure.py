@@ -11,8 +11,9 @@ and after publication. But:
   history and the audit log with the levels before and after), and the Secretariat administrators
   are notified so they can decide to publish again.
 
-`kpi_update` applies the rule; this module holds what it needs: the levels of the member's latest
-publication (also shown on the member's pages and in the API) and the notification.
+`kpi_writes` applies the rule (the KPI step of every unit of work); this module holds what it needs:
+the levels of the member's latest publication (also shown on the member's pages and in the API) and
+the notification.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ NOT_PUBLISHED = PublishedLevels()
 
 
 # The levels the member's latest publication in the assessment's cycle recorded, per KPI: for the rule
-# of `kpi_update` and the notes of the member's pages. Results build on assessments and answer it
+# of `kpi_writes` and the notes of the member's pages. Results build on assessments and answer it
 # (`pmm.results.levels`, provided in ResultsConfig.ready()).
 published_levels = Provided[[Assessment], PublishedLevels]("published_levels")
 

@@ -4,9 +4,10 @@ htmx or saved whole by a plain form post (`entry`, saving through `saving`), and
 value (`history`); submitting goes through a confirmation page (`submission`). `common` loads the
 assessment as the visitor sees it.
 
-Every write goes through the services (`values_save_valid`, `kpi_update`, `justification_save`,
-`assessment_start`, `assessment_submit`, `assessment_reopen`); the messages shown for validation
-problems are `issue_text`, the ones the API gives.
+Every write goes through the services: a page's values, KPI choices and explanations of warnings are
+one unit of work (`assessment_write` with the partial policy), the moves are `assessment_start`,
+`assessment_submit` and `assessment_reopen`; the messages shown for validation problems are
+`issue_text`, the ones the API gives.
 """
 
 from pmm.assessments.selectors import due_items

@@ -182,14 +182,12 @@ def dimension_edit(request: HttpRequest, cycle_id: int, iso3: str, dimension: st
         context["problem"] = _conflict_text()
     elif result.blocked:
         context["problem"] = result.blocked
-    elif count:
+    else:
         context["problem"] = ngettext(
             "%(n)d entry could not be saved; your other changes were saved:",
             "%(n)d entries could not be saved; your other changes were saved:",
             count,
         ) % {"n": count}
-    else:
-        context["problem"] = _("Someone else changed this self-assessment at the same time: reload the page.")
     context["problem_links"] = [
         (message, f"#f-{element}-{period}-value")
         for (element, period), message in result.entry_errors.items()
@@ -247,11 +245,6 @@ def _autosave_response(
         label, text = _("Not saved"), result.blocked
     elif result.entry_errors or result.kpi_errors:
         label, text = _("Not saved"), " ".join([*result.entry_errors.values(), *result.kpi_errors.values()])
-    elif result.concurrent:
-        label, text = (
-            _("Saved"),
-            _("Someone else changed this self-assessment at the same time: reload the page."),
-        )
     else:
         label, text = (_("Saved"), "") if result.saved else (_("No change"), "")
     spec = page.state.spec

@@ -2,9 +2,9 @@
 
 Order: authorise; check the file as a zip (size, parts, macros, bombs) before any parsing; load it
 with openpyxl; check `_meta` (member, cycle, framework, template version) and the sheets; read
-every cell; then, in one transaction, compare with the stored data and save only what differs,
-through the same services as the form and the API (`values_save`, `kpi_update`,
-`justification_save`, path "workbook").
+every cell; then one unit of work with the merge policy (`assessment_write`, path "workbook"):
+compare with the stored data and save only what differs, through the same steps as the form and the
+API (values, KPI choices, explanations of warnings), with one version swap and one audit event.
 
 Versions. The workbook carries the assessment version it was exported at and, in `_meta`, the
 values it was exported with. When the assessment is unchanged since, every differing cell is
@@ -13,7 +13,8 @@ one; a cell left as exported is not written back (the newer stored value is kept
 changed in the workbook AND on the platform is a conflict: 409, nothing saved. This never loses
 an update and spares re-downloading when colleagues edited other values. Explanations of warnings
 follow the same rules; like on the web form, one is saved only when its warning arises from the
-values once saved (otherwise it is reported as not needed).
+values once saved (otherwise it is reported as not needed). A colleague who saves between the
+comparison and the swap makes the import a 409 too (nothing saved; import the file again).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from openpyxl import load_workbook
@@ -33,12 +33,12 @@ from openpyxl.workbook.workbook import Workbook
 
 from pmm.assessments.models import Assessment, DataValue, KpiResponse, WarningJustification
 from pmm.assessments.services import (
+    AssessmentWrite,
+    Policy,
     PublishedLevels,
     ValueInput,
-    justifications_save,
-    kpi_update,
+    assessment_write,
     published_levels,
-    values_save,
 )
 from pmm.assessments.workbook import layout as L
 from pmm.assessments.workbook.package import package_check
@@ -191,57 +191,44 @@ class _Plan:
     kpis: list[tuple[KpiCells, dict[str, Any]]] = field(default_factory=list)
     explanations: list[WarningCells] = field(default_factory=list)
     kept: list[Changed] = field(default_factory=list)
-    conflicts: list[FieldProblem] = field(default_factory=list)
 
 
 def _save(
     actor: Any, assessment: Assessment, spec: FrameworkSpec, meta: Meta, reading: Reading, filename: str
 ) -> ImportReport:
-    with transaction.atomic():
-        assessment, slots, choices, explained = _current(assessment)
-        plan = _plan(actor, assessment, spec, meta, reading, slots, choices, explained)
-        if plan.conflicts:
+    assessment = _started_meanwhile(assessment)
+    with assessment_write(
+        actor, assessment, meta.version, path="workbook", reason=f"workbook {filename}", policy=Policy.MERGE
+    ) as write:
+        slots, choices, explained = _current(write.assessment)
+        plan = _plan(actor, write, spec, meta, reading, slots, choices, explained)
+        if write.conflicting:
             raise ApplicationError(
                 _(
                     "The assessment changed on the platform after this workbook was downloaded (version "
                     "%(then)s, now %(now)s), and some of the same cells were changed in the workbook; "
                     "nothing was saved. Download a new workbook and apply your changes again."
                 )
-                % {"then": meta.version, "now": assessment.version},
+                % {"then": meta.version, "now": write.assessment.version},
                 code="conflict",
-                problems=plan.conflicts,
+                problems=[p for problems in write.conflicting.values() for p in problems],
             )
         problems = list(reading.problems)
-        reason = f"workbook {filename}"
         if plan.items:
-            try:
-                assessment = values_save(
-                    actor=actor,
-                    assessment=assessment,
-                    version=assessment.version,
-                    items=plan.items,
-                    path="workbook",
-                    reason=reason,
-                )
-            except ApplicationError as error:
-                if error.code != "invalid_values":
-                    raise
-                problems += [_located(p, plan.item_cells) for p in error.problems]
+            write.values(plan.items)
+            problems += [
+                _located(p, plan.item_cells)
+                for subject, refusal in write.refused.items()
+                if not subject.startswith("kpi:")
+                for p in refusal.problems
+            ]
         for kpi, changes in plan.kpis:
-            try:
-                kpi_update(
-                    actor=actor,
-                    assessment=assessment,
-                    kpi_code=kpi.code,
-                    path="workbook",
-                    reason=reason,
-                    **changes,
-                )
-            except ApplicationError as error:
-                if error.code != "invalid_values":
-                    raise
-                problems += [FieldProblem(kpi.cell(p.field), p.message) for p in error.problems]
-        explanations, unneeded = _explain(actor, assessment, plan.explanations)
+            write.kpi(kpi.code, **changes)
+            refusal = write.refused.get(f"kpi:{kpi.code}")
+            problems += (
+                [FieldProblem(kpi.cell(p.field), p.message) for p in refusal.problems] if refusal else []
+            )
+        explanations, unneeded = _explain(write, plan.explanations)
         if problems:
             raise ApplicationError(
                 ngettext(
@@ -253,12 +240,9 @@ def _save(
                 code="invalid_values",
                 problems=problems,
             )
-    version = (
-        Assessment.objects.values_list("version", flat=True).get(pk=assessment.pk) if assessment.pk else 0
-    )
     return ImportReport(
         filename=filename,
-        version=version,
+        version=write.assessment.version,
         values=[Changed(c.cell(), c.subject) for c in plan.item_cells],
         kpis=[Changed(k.cell(next(iter(changes))), f"kpi:{k.code}") for k, changes in plan.kpis],
         kept=plan.kept,
@@ -267,19 +251,20 @@ def _save(
     )
 
 
+def _started_meanwhile(assessment: Assessment) -> Assessment:
+    """The member's assessment as stored: a colleague may have started it since it was read."""
+    if assessment.pk:
+        return assessment
+    return Assessment.objects.filter(cycle=assessment.cycle, member=assessment.member).first() or assessment
+
+
 def _current(
     assessment: Assessment,
-) -> tuple[Assessment, dict[tuple[str, str], L.Slot], dict[str, L.KpiChoice], dict[str, tuple[str]]]:
-    """The stored data, read under a lock on the assessment row (PostgreSQL; SQLite serialises writes).
-    Texts as the exported workbook shows them (`clean_text`: characters a workbook cannot hold are
-    U+FFFD there), so a cell left as exported is not taken for a change."""
+) -> tuple[dict[tuple[str, str], L.Slot], dict[str, L.KpiChoice], dict[str, tuple[str]]]:
+    """The stored data, as the exported workbook shows its texts (`clean_text`: characters a workbook
+    cannot hold are U+FFFD there), so that a cell left as exported is not taken for a change."""
     if not assessment.pk:
-        started = Assessment.objects.filter(cycle=assessment.cycle, member=assessment.member).first()
-        if started is None:
-            return assessment, {}, {}, {}
-        assessment = started
-    locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    assessment.version, assessment.status = locked.version, locked.status
+        return {}, {}, {}
     slots = {
         (code, period): L.slot_of(
             clean_text(value) if isinstance(value, str) else value,
@@ -303,12 +288,12 @@ def _current(
         .filter(assessment=assessment)
         .values_list("issue_key", "text")
     }
-    return assessment, slots, choices, explained
+    return slots, choices, explained
 
 
 def _plan(
     actor: Any,
-    assessment: Assessment,
+    write: AssessmentWrite,
     spec: FrameworkSpec,
     meta: Meta,
     reading: Reading,
@@ -316,9 +301,10 @@ def _plan(
     choices: dict[str, L.KpiChoice],
     explained: dict[str, tuple[str]],
 ) -> _Plan:
-    """What to write: cells that differ from the stored data, judged against the exported data."""
+    """What to write: cells that differ from the stored data, judged against the exported data (cells
+    changed on both sides since the download are the write's conflicts)."""
     plan = _Plan()
-    stale = meta.version != assessment.version
+    assessment, stale = write.assessment, write.stale
     for key, cells in reading.slots.items():
         if not cells.ok:
             continue
@@ -331,7 +317,7 @@ def _plan(
                 plan.kept.append(Changed(cells.cell(), cells.subject))
                 continue
             if exported is None or not L.same(now, exported):
-                plan.conflicts.append(FieldProblem(cells.cell(), _conflict_text(now)))
+                write.conflict(cells.subject, FieldProblem(cells.cell(), _conflict_text(now)))
                 continue
         plan.items.append(_item(cells))
         plan.item_cells.append(cells)
@@ -348,8 +334,8 @@ def _plan(
             if exported is not None and L.same(kpi.choice, exported):
                 continue
             if exported is None or not L.same(now_choice, exported):
-                plan.conflicts.append(
-                    FieldProblem(kpi.cell(), _("changed on the platform after the download."))
+                write.conflict(
+                    f"kpi:{code}", FieldProblem(kpi.cell(), _("changed on the platform after the download."))
                 )
                 continue
         names = ("applicable", "justification", "disclosure")
@@ -361,7 +347,7 @@ def _plan(
             continue
         if "disclosure" in changes:
             # The same rule as on the platform: a level may change at any time (also in a submitted
-            # assessment, where `kpi_update` refuses any other change), but once the member's results
+            # assessment, where the KPI step refuses any other change), but once the member's results
             # are published a change needs a reason, which a workbook has no place for.
             published = published or published_levels(assessment)
             if published.published:
@@ -374,12 +360,12 @@ def _plan(
                 )
                 continue
         plan.kpis.append((kpi, changes))
-    _plan_explanations(plan, meta, reading, explained, stale)
+    _plan_explanations(plan, write, meta, reading, explained)
     return plan
 
 
 def _plan_explanations(
-    plan: _Plan, meta: Meta, reading: Reading, explained: dict[str, tuple[str]], stale: bool
+    plan: _Plan, write: AssessmentWrite, meta: Meta, reading: Reading, explained: dict[str, tuple[str]]
 ) -> None:
     """The explanations of warnings that differ from the stored ones, judged like the values."""
     for key, warning in reading.warnings.items():
@@ -388,28 +374,25 @@ def _plan_explanations(
         now = explained.get(key, ("",))
         if L.same((warning.text,), now):
             continue
-        if stale:
+        if write.stale:
             exported = meta.snapshot.get(f"{L.ISSUE_PREFIX}{key}")
             if exported is not None and L.same((warning.text,), exported):
                 continue  # left as downloaded: the newer explanation stays
             if exported is None or not L.same(now, exported):
-                plan.conflicts.append(
-                    FieldProblem(warning.cell(), _("changed on the platform after the download."))
+                write.conflict(
+                    f"{L.ISSUE_PREFIX}{key}",
+                    FieldProblem(warning.cell(), _("changed on the platform after the download.")),
                 )
                 continue
         plan.explanations.append(warning)
 
 
-def _explain(
-    actor: Any, assessment: Assessment, planned: list[WarningCells]
-) -> tuple[list[Changed], list[Changed]]:
+def _explain(write: AssessmentWrite, planned: list[WarningCells]) -> tuple[list[Changed], list[Changed]]:
     """Save the changed explanations of the warnings that arise from the values now saved (the one rule
-    of `justifications_save`); return the explanations saved and those whose warning does not arise."""
+    of the explanations step); return the explanations saved and those whose warning does not arise."""
     if not planned:
         return [], []
-    explained = justifications_save(
-        actor=actor, assessment=assessment, texts={c.key: c.text for c in planned}, path="workbook"
-    )
+    explained = write.justify({c.key: c.text for c in planned})
     by_key = {c.key: c for c in planned}
     saved = [Changed(by_key[k].cell(), f"{L.ISSUE_PREFIX}{k}") for k in explained.saved]
     unneeded = [  # clearing the explanation of a warning that is gone changes nothing
@@ -431,7 +414,7 @@ def _conflict_text(now: L.Slot) -> str:
 
 
 def _located(problem: FieldProblem, cells: list[SlotCells]) -> FieldProblem:
-    """values_save names an item (`values[3].value`); the workbook names its cell."""
+    """The values step names an item (`values[3].value`); the workbook names its cell."""
     match = ITEM_FIELD.match(problem.field)
     if match is None or int(match.group(1)) >= len(cells):
         return problem

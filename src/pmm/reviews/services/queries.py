@@ -9,11 +9,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pmm.assessments.models import Assessment, DataValue
 from pmm.assessments.selectors import assessment_state
-from pmm.assessments.services.common import ValueInput, acting_user
-from pmm.assessments.services.values import justification_save, values_save
+from pmm.assessments.services import ValueInput, Window, assessment_write
+from pmm.assessments.services.common import acting_user
 from pmm.assessments.signals import assessment_submitted
 from pmm.audit.services import audit_record
 from pmm.authz import require
@@ -164,6 +165,19 @@ def _query_for_member(actor: Any, query: ReviewQuery, doing: str) -> tuple[Revie
     return review, query
 
 
+def correction_window(review: Review) -> Window:
+    """The editing window of a member's answer to a peer review query (a correction, an evidence file):
+    open while the reviewers wait for the member's answers, whatever the self-assessment's (it stays
+    submitted) and the cycle's (it may be closed)."""
+
+    def blocked(_assessment: Assessment) -> str:
+        if review.status == ReviewStatus.MEMBER_RESPONDING:
+            return ""
+        return _("Corrections are accepted while the reviewers wait for the member's answers.")
+
+    return blocked
+
+
 def _answered(actor: Any, query: ReviewQuery, verb: str, before: str, **after: Any) -> None:
     query.status = QueryStatus.ANSWERED
     query.version += 1
@@ -225,24 +239,17 @@ def query_correct(
     }
     before = {(i.element, i.period): _value_fields(stored.get((i.element, i.period))) for i in items}
     reason = f"Peer review query {query.number}" + (f": {text}" if text else "")
-    values_save(
-        actor=actor,
-        assessment=assessment,
-        version=None,
-        items=items,
-        path=path,
-        reason=reason,
-        correcting_review=True,
-    )
-    for issue_key, explanation in (justifications or {}).items():
-        justification_save(
-            actor=actor,
-            assessment=assessment,
-            issue_key=issue_key,
-            text=explanation,
-            path=path,
-            correcting_review=True,
-        )
+    with assessment_write(
+        actor, assessment, None, path=path, reason=reason, window=correction_window(review)
+    ) as write:
+        write.values(items)
+        explained = write.justify(justifications or {})
+        if explained.not_raised:
+            raise ApplicationError(
+                "There is no such warning to explain.",
+                code="invalid_values",
+                problems=[FieldProblem("issue", f"no current warning {key}") for key in explained.not_raised],
+            )
     state = assessment_state(assessment, actor)
     if state.blocking:
         raise ApplicationError(
@@ -293,7 +300,7 @@ def query_attach(
         uploaded_file=uploaded_file,
         description=text or f"Peer review query {query.number}",
         path=path,
-        correcting_review=True,
+        window=correction_window(review),
     )
     previous = query.status
     message = _message(query, actor, MessageKind.EVIDENCE, text, evidence=evidence)
