@@ -19,7 +19,10 @@ from pmm.assessments.services.workflow import assessment_reopen, assessment_star
 from pmm.assessments.services.write_terms import FileChange, Policy, Refusal, WriteOutcome
 
 __all__ = [
-from pmm.assessments.services.common import ValueInput, Window, editing_window
+    "AssessmentWrite",
+    "Explained",
+    "FileChange",
+    "Policy",
     "PublishedLevels",
     "Refusal",
     "ValueInput",

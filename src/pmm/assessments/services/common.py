@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from pmm.assessments.models import (
     Assessment,
-    AssessmentStatus,
     Change,
 )
 from pmm.assessments.selectors import editing_blocked
