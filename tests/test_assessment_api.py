@@ -217,7 +217,7 @@ def test_stale_version_gets_409_and_changes_nothing(client, open_cycle, ncp):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_writers_one_wins_the_other_gets_409(make_user, bearer, open_cycle):
+def test_two_concurrent_writers_one_wins_the_other_gets_409(reference_data, make_user, bearer, open_cycle):
     headers = bearer(make_user("ncp", "KEN"))
     version = put_values(
         Client(), open_cycle, headers, 0, [{"element": "DECL_TOTAL", "period": "T", "value": 1}]
