@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from pmm.assessments.messages import issue_text
+from pmm.assessments.models import Assessment, Change, KpiResponse
 from pmm.assessments.selectors import (
     AssessmentState,
     BoardRow,
@@ -77,8 +78,17 @@ class KpiChoiceOut(Schema):
     disclosure: str
 
 
+# A KPI's choices as stored, read from the KpiResponse model the write returns.
 class KpiSavedOut(KpiChoiceOut):
     version: int  # the assessment's version after the write (the one to send with the next write)
+
+    @staticmethod
+    def resolve_kpi(response: KpiResponse) -> str:
+        return response.kpi.code
+
+    @staticmethod
+    def resolve_version(response: KpiResponse) -> int:
+        return response.assessment.version
 
 
 class KpiStateOut(KpiChoiceOut):
@@ -142,6 +152,7 @@ class JustificationIn(Input):
     version: int = Field(description=VERSION_READ)
 
 
+# One change of the history, read from the Change model.
 class ChangeOut(Schema):
     subject: str
     field: str
@@ -151,6 +162,14 @@ class ChangeOut(Schema):
     reason: str
     changed_at: str
     changed_by: str | None
+
+    @staticmethod
+    def resolve_changed_at(change: Change) -> str:
+        return change.changed_at.isoformat()
+
+    @staticmethod
+    def resolve_changed_by(change: Change) -> str | None:
+        return change.changed_by.username if change.changed_by else None
 
 
 def _completeness(c: Any) -> dict[str, int]:
@@ -223,8 +242,9 @@ def assessment_out(state: AssessmentState, actor: Any) -> dict[str, Any]:
     }
 
 
-def _assessment(request: HttpRequest, cycle: int, iso3: str) -> Any:
-    return assessment_access(actor_of(request), cycle_get(cycle), iso3)
+def _assessment(actor: Any, cycle: int, iso3: str) -> Assessment:
+    """The member's assessment in the cycle, if the actor may see it (else 404)."""
+    return assessment_access(actor, cycle_get(cycle), iso3)
 
 
 @router.get(
@@ -234,7 +254,7 @@ def _assessment(request: HttpRequest, cycle: int, iso3: str) -> Any:
 )
 def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
     actor = actor_of(request)
-    return assessment_out(assessment_state(_assessment(request, cycle, iso3), actor), actor)
+    return assessment_out(assessment_state(_assessment(actor, cycle, iso3), actor), actor)
 
 
 @router.put(
@@ -242,19 +262,17 @@ def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any
     response={200: VersionOut, **ERROR_RESPONSES},
     summary="Save a batch of values (carries the version read; a stale version gets 409)",
 )
-def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -> dict[str, Any]:
+def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -> Assessment:
     actor = actor_of(request)
-    assessment = _assessment(request, cycle, iso3)
     items = [ValueInput(v.element, v.period, v.value, v.state, v.reason, v.comment) for v in payload.values]
-    saved = values_save(
+    return values_save(
         actor=actor,
-        assessment=assessment,
+        assessment=_assessment(actor, cycle, iso3),
         version=payload.version,
         items=items,
         path="api",
         reason=payload.reason,
     )
-    return {"version": saved.version, "status": saved.status}
 
 
 @router.put(
@@ -263,12 +281,11 @@ def put_values(request: HttpRequest, cycle: int, iso3: str, payload: ValuesIn) -
     summary="A KPI's applicability, justification and disclosure level (the level also once submitted and "
     "published; after publication with a reason); carries the version read",
 )
-def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiIn) -> dict[str, Any]:
+def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiIn) -> KpiResponse:
     actor = actor_of(request)
-    assessment = _assessment(request, cycle, iso3)
-    response = kpi_update(
+    return kpi_update(
         actor=actor,
-        assessment=assessment,
+        assessment=_assessment(actor, cycle, iso3),
         kpi_code=kpi,
         applicable=payload.applicable,
         justification=payload.justification,
@@ -277,13 +294,6 @@ def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiI
         reason=payload.reason,
         version=payload.version,
     )
-    return {
-        "kpi": kpi,
-        "applicable": response.applicable,
-        "justification": response.justification,
-        "disclosure": response.disclosure,
-        "version": assessment.version,
-    }
 
 
 @router.put(
@@ -293,16 +303,16 @@ def put_kpi(request: HttpRequest, cycle: int, iso3: str, kpi: str, payload: KpiI
 )
 def put_justification(
     request: HttpRequest, cycle: int, iso3: str, issue_key: str, payload: JustificationIn
-) -> dict[str, Any]:
-    saved = justification_save(
-        actor=actor_of(request),
-        assessment=_assessment(request, cycle, iso3),
+) -> Assessment:
+    actor = actor_of(request)
+    return justification_save(
+        actor=actor,
+        assessment=_assessment(actor, cycle, iso3),
         issue_key=issue_key,
         text=payload.text,
         path="api",
         version=payload.version,
     )
-    return {"version": saved.version, "status": saved.status}
 
 
 @router.post(
@@ -310,11 +320,9 @@ def put_justification(
     response={200: VersionOut, **ERROR_RESPONSES},
     summary="Submit the self-assessment (NCP)",
 )
-def submit(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    saved = assessment_submit(
-        actor=actor_of(request), assessment=_assessment(request, cycle, iso3), path="api"
-    )
-    return {"version": saved.version, "status": saved.status}
+def submit(request: HttpRequest, cycle: int, iso3: str) -> Assessment:
+    actor = actor_of(request)
+    return assessment_submit(actor=actor, assessment=_assessment(actor, cycle, iso3), path="api")
 
 
 @router.post(
@@ -322,14 +330,11 @@ def submit(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
     response={200: VersionOut, **ERROR_RESPONSES},
     summary="Reopen a submitted self-assessment (Secretariat)",
 )
-def reopen(request: HttpRequest, cycle: int, iso3: str, payload: ReasonIn) -> dict[str, Any]:
-    saved = assessment_reopen(
-        actor=actor_of(request),
-        assessment=_assessment(request, cycle, iso3),
-        reason=payload.reason,
-        path="api",
+def reopen(request: HttpRequest, cycle: int, iso3: str, payload: ReasonIn) -> Assessment:
+    actor = actor_of(request)
+    return assessment_reopen(
+        actor=actor, assessment=_assessment(actor, cycle, iso3), reason=payload.reason, path="api"
     )
-    return {"version": saved.version, "status": saved.status}
 
 
 @router.get(
@@ -337,28 +342,18 @@ def reopen(request: HttpRequest, cycle: int, iso3: str, payload: ReasonIn) -> di
     response={200: list[ChangeOut], **ERROR_RESPONSES},
     summary="Every change of values, states, applicability and disclosure",
 )
-def history(request: HttpRequest, cycle: int, iso3: str, subject: str = "") -> list[dict[str, Any]]:
-    assessment = _assessment(request, cycle, iso3)
+def history(request: HttpRequest, cycle: int, iso3: str, subject: str = "") -> list[Change]:
+    actor = actor_of(request)
+    assessment = _assessment(actor, cycle, iso3)
     if not assessment.pk:
         return []
-    return [
-        {
-            "subject": c.subject,
-            "field": c.field,
-            "old": c.old,
-            "new": c.new,
-            "path": c.path,
-            "reason": c.reason,
-            "changed_at": c.changed_at.isoformat(),
-            "changed_by": c.changed_by.username if c.changed_by else None,
-        }
-        for c in value_history(assessment, actor_of(request), subject or None)
-    ]
+    return list(value_history(assessment, actor, subject or None))
 
 
+# A member's row of the status board, read from the selector's BoardRow.
 class BoardRowOut(Schema):
-    member: str
-    name: str
+    member: str = Field(validation_alias="member.iso3")
+    name: str = Field(validation_alias="member.display_name")
     status: str
     completeness: int
     errors: int
@@ -367,26 +362,22 @@ class BoardRowOut(Schema):
     deadline: date
     submitted_at: str | None
 
+    @staticmethod
+    def resolve_last_activity(row: BoardRow) -> str | None:
+        return row.last_activity.isoformat() if row.last_activity else None
+
+    @staticmethod
+    def resolve_submitted_at(row: BoardRow) -> str | None:
+        return row.submitted_at.isoformat() if row.submitted_at else None
+
 
 @router.get(
     "/cycles/{cycle}/board",
     response={200: list[BoardRowOut], **ERROR_RESPONSES},
     summary="Every member's progress in the cycle (Secretariat); filter by group code",
 )
-def board(request: HttpRequest, cycle: int, group: str = "") -> list[dict[str, Any]]:
-    require(actor_of(request), "cycle.status_board")
-    return [board_row_out(row) for row in status_board(actor_of(request), cycle_get(cycle), group=group)]
-
-
-def board_row_out(row: BoardRow) -> dict[str, Any]:
-    return {
-        "member": row.member.iso3,
-        "name": row.member.display_name,
-        "status": row.status,
-        "completeness": row.completeness,
-        "errors": row.errors,
-        "unexplained_warnings": row.unexplained_warnings,
-        "last_activity": row.last_activity.isoformat() if row.last_activity else None,
-        "deadline": row.deadline,
-        "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
-    }
+def board(request: HttpRequest, cycle: int, group: str = "") -> list[BoardRow]:
+    actor = actor_of(request)
+    # The board's only check (status_board takes the actor only to read), and before the cycle's lookup.
+    require(actor, "cycle.status_board")
+    return status_board(actor, cycle_get(cycle), group=group)

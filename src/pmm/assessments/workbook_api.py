@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
@@ -12,7 +10,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from pmm.assessments.selectors import assessment_access
-from pmm.assessments.workbook import CONTENT_TYPE, workbook_file, workbook_import
+from pmm.assessments.workbook import CONTENT_TYPE, ImportReport, workbook_file, workbook_import
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.openapi import file_answer
@@ -26,6 +24,7 @@ class ChangedOut(Schema):
     subject: str
 
 
+# What an upload saved, read from the importer's ImportReport.
 class ImportOut(Schema):
     summary: str
     version: int
@@ -35,6 +34,10 @@ class ImportOut(Schema):
     kept: list[ChangedOut]
     explanations: list[ChangedOut]  # explanations of warnings saved
     unneeded: list[ChangedOut]  # explanations not saved: their warning does not arise from the values
+
+    @staticmethod
+    def resolve_summary(report: ImportReport) -> str:
+        return report.summary()
 
 
 @router.get(
@@ -62,20 +65,10 @@ def download(request: HttpRequest, cycle: int, iso3: str, lang: str = "") -> Htt
     response={200: ImportOut, **ERROR_RESPONSES},
     summary="Upload a filled-in workbook: all or nothing; 422 names every problem by sheet and cell",
 )
-def upload(request: HttpRequest, cycle: int, iso3: str, file: File[UploadedFile]) -> dict[str, Any]:
+def upload(request: HttpRequest, cycle: int, iso3: str, file: File[UploadedFile]) -> ImportReport:
     actor = actor_of(request)
     assessment = assessment_access(actor, cycle_get(cycle), iso3)
     data = file.read(settings.PMM_WORKBOOK_MAX_BYTES + 1)  # enough to tell it is too large
-    report = workbook_import(
+    return workbook_import(
         actor=actor, assessment=assessment, data=data, filename=file.name or "workbook.xlsx"
     )
-    return {
-        "summary": report.summary(),
-        "version": report.version,
-        "changed": report.changed,
-        "values": [{"cell": c.cell, "subject": c.subject} for c in report.values],
-        "kpis": [{"cell": c.cell, "subject": c.subject} for c in report.kpis],
-        "kept": [{"cell": c.cell, "subject": c.subject} for c in report.kept],
-        "explanations": [{"cell": c.cell, "subject": c.subject} for c in report.explanations],
-        "unneeded": [{"cell": c.cell, "subject": c.subject} for c in report.unneeded],
-    }

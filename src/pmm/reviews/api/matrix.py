@@ -20,5 +20,5 @@ router = Router(tags=["peer review"])
     openapi_extra=file_answer("The workbook", CONTENT_TYPE),
 )
 def review_matrix_xlsx_download(request: HttpRequest, cycle: int, iso3: str) -> HttpResponse:
-    review = review_of(request, cycle, iso3)
-    return matrix_file(review_matrix(actor_of(request), review))
+    actor = actor_of(request)
+    return matrix_file(review_matrix(actor, review_of(actor, cycle, iso3)))

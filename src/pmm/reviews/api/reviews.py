@@ -6,23 +6,30 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from pmm.accounts.selectors import user_get
 from pmm.assessments.selectors import assessment_access
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.selectors import cycle_get
-from pmm.reviews.models import Review, ReviewerProfile
-from pmm.reviews.selectors import review_current, review_located, reviewer_pool, reviews_visible
+from pmm.reviews.models import Review, ReviewAssignment
+from pmm.reviews.selectors import (
+    PoolEntry,
+    review_current,
+    review_located,
+    reviewer_pool,
+    reviews_visible,
+)
 from pmm.reviews.services import review_assign, review_move, review_request, review_unassign, reviewer_save
 from pmm.reviews.workflow import REVIEW_WORKFLOW
 
 router = Router(tags=["peer review"])
 
 
+# A reviewer's assignment to the review.
 class ReviewerOut(Schema):
-    username: str
+    username: str = Field(validation_alias="reviewer.username")
     lead: bool
     warnings: list[str]
 
@@ -35,10 +42,11 @@ class RoundOut(Schema):
     on_time: bool | None
 
 
+# A review, read from the Review model (its assessment, assignments and rounds prefetched).
 class ReviewOut(Schema):
     id: int
-    cycle: int
-    member: str
+    cycle: int = Field(validation_alias="assessment.cycle_id")
+    member: str = Field(validation_alias="assessment.member.iso3")
     status: str
     version: int
     request_note: str
@@ -50,12 +58,26 @@ class ReviewOut(Schema):
     signed_off_at: datetime | None
     certificate_level: str | None
 
+    @staticmethod
+    def resolve_reviewers(review: Review) -> list[ReviewAssignment]:
+        """The lead first, then the others by username."""
+        return sorted(review.assignments.all(), key=lambda a: (not a.lead, a.reviewer.username))
+
+    @staticmethod
+    def resolve_certificate_level(review: Review) -> str | None:
+        return (review.certificate or {}).get("level")
+
 
 class ReviewDetailOut(ReviewOut):
     """One review, with the workflow moves the caller may make now (not in lists: finding them reads
     more than the list's rows)."""
 
     moves: list[str]
+
+    @staticmethod
+    def resolve_moves(review: Review, context: dict[str, Any]) -> list[str]:
+        """The moves of the caller: ninja passes the request in the schema's validation context."""
+        return REVIEW_WORKFLOW.available(actor_of(context["request"]), review)
 
 
 class RequestIn(Input):
@@ -74,13 +96,30 @@ class AssignIn(Input):
     accept_warnings: bool = False
 
 
+# A reviewer of the pool, read from the selector's PoolEntry.
 class PoolOut(Schema):
-    username: str
+    username: str = Field(validation_alias="user.username")
     member: str | None
     accreditation: str
     languages: list[str]
     expertise: list[str]
     open_reviews: int
+
+    @staticmethod
+    def resolve_member(entry: PoolEntry) -> str | None:
+        return entry.member.iso3 if entry.member else None
+
+    @staticmethod
+    def resolve_accreditation(entry: PoolEntry) -> str:
+        return entry.profile.accreditation if entry.profile else "not_in_pool"
+
+    @staticmethod
+    def resolve_languages(entry: PoolEntry) -> list[str]:
+        return entry.profile.languages if entry.profile else []
+
+    @staticmethod
+    def resolve_expertise(entry: PoolEntry) -> list[str]:
+        return entry.profile.expertise if entry.profile else []
 
 
 class ProfileIn(Input):
@@ -90,55 +129,17 @@ class ProfileIn(Input):
     reason: str = ""
 
 
-def review_out(review: Review) -> dict[str, Any]:
-    return {
-        "id": review.pk,
-        "cycle": review.assessment.cycle_id,
-        "member": review.assessment.member.iso3,
-        "status": review.status,
-        "version": review.version,
-        "request_note": review.request_note,
-        "requested_at": review.requested_at,
-        "decision_reason": review.decision_reason,
-        "decided_at": review.decided_at,
-        "reviewers": [
-            {"username": a.reviewer.username, "lead": a.lead, "warnings": a.warnings}
-            for a in sorted(review.assignments.all(), key=lambda a: (not a.lead, a.reviewer.username))
-        ],
-        "rounds": [
-            {
-                "number": r.number,
-                "due_date": r.due_date,
-                "sent_at": r.sent_at,
-                "returned_at": r.returned_at,
-                "on_time": r.on_time,
-            }
-            for r in review.rounds.all()
-        ],
-        "signed_off_at": review.signed_off_at,
-        "certificate_level": (review.certificate or {}).get("level"),
-    }
-
-
-def review_detail_out(actor: Any, review: Review) -> dict[str, Any]:
-    return {**review_out(review), "moves": REVIEW_WORKFLOW.available(actor, review)}
-
-
-def review_of(request: HttpRequest, cycle: int, iso3: str) -> Review:
-    return review_located(actor_of(request), cycle, iso3)[1]
-
-
-def review_answer(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    """The review as it is now, with the caller's moves (the answer of every write on one review)."""
-    return review_detail_out(actor_of(request), review_of(request, cycle, iso3))
+def review_of(actor: Any, cycle: int, iso3: str) -> Review:
+    """The member's latest review in the cycle, if the actor may see it (else 404)."""
+    return review_located(actor, cycle, iso3)[1]
 
 
 ONE = "/cycles/{cycle}/assessments/{iso3}/review"
 
 
 @router.get(ONE, response={200: ReviewDetailOut, **ERROR_RESPONSES}, summary="The member's peer review")
-def review_get(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
-    return review_answer(request, cycle, iso3)
+def review_get(request: HttpRequest, cycle: int, iso3: str) -> Review:
+    return review_of(actor_of(request), cycle, iso3)
 
 
 @router.post(ONE, response={201: ReviewDetailOut, **ERROR_RESPONSES}, summary="Request a peer review (NCP)")
@@ -146,7 +147,7 @@ def review_post(request: HttpRequest, cycle: int, iso3: str, payload: RequestIn)
     actor = actor_of(request)
     assessment = assessment_access(actor, cycle_get(cycle), iso3)
     review = review_request(actor=actor, assessment=assessment, note=payload.note)
-    return Status(201, review_detail_out(actor, review_current(actor, assessment) or review))
+    return Status(201, review_current(actor, assessment) or review)
 
 
 @router.post(
@@ -157,17 +158,17 @@ def review_post(request: HttpRequest, cycle: int, iso3: str, payload: RequestIn)
         "sign_off (lead reviewer), hand_back (NCP), withdraw (NCP)"
     ),
 )
-def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveIn) -> dict[str, Any]:
-    review = review_of(request, cycle, iso3)
+def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveIn) -> Review:
+    actor = actor_of(request)
     review_move(
-        actor=actor_of(request),
-        review=review,
+        actor=actor,
+        review=review_of(actor, cycle, iso3),
         action=payload.action,
         reason=payload.reason,
         version=payload.version,
         due_date=payload.due_date,
     )
-    return review_answer(request, cycle, iso3)
+    return review_of(actor, cycle, iso3)
 
 
 @router.put(
@@ -177,17 +178,18 @@ def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveI
 )
 def review_assign_put(
     request: HttpRequest, cycle: int, iso3: str, username: str, payload: AssignIn
-) -> dict[str, Any]:
-    review = review_of(request, cycle, iso3)
-    require(actor_of(request), "review.assign")  # before looking the user up: no probing of usernames
+) -> Review:
+    actor = actor_of(request)
+    review = review_of(actor, cycle, iso3)
+    require(actor, "review.assign")  # before looking the user up: no probing of usernames
     review_assign(
-        actor=actor_of(request),
+        actor=actor,
         review=review,
         reviewer=user_get(username),
         lead=payload.lead,
         accept_warnings=payload.accept_warnings,
     )
-    return review_answer(request, cycle, iso3)
+    return review_of(actor, cycle, iso3)
 
 
 @router.delete(
@@ -197,36 +199,25 @@ def review_assign_put(
 )
 def review_unassign_delete(
     request: HttpRequest, cycle: int, iso3: str, username: str, reason: str = ""
-) -> dict[str, Any]:
-    review = review_of(request, cycle, iso3)
-    require(actor_of(request), "review.assign")
-    review_unassign(actor=actor_of(request), review=review, reviewer=user_get(username), reason=reason)
-    return review_answer(request, cycle, iso3)
+) -> Review:
+    actor = actor_of(request)
+    review = review_of(actor, cycle, iso3)
+    require(actor, "review.assign")  # before looking the user up: no probing of usernames
+    review_unassign(actor=actor, review=review, reviewer=user_get(username), reason=reason)
+    return review_of(actor, cycle, iso3)
 
 
 @router.get(
     "/reviews", response={200: list[ReviewOut], **ERROR_RESPONSES}, summary="The peer reviews you may see"
 )
-def reviews_list(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
-    return [review_out(r) for r in reviews_visible(actor_of(request), status)]
-
-
-def pool_out(entry: Any) -> dict[str, Any]:
-    profile: ReviewerProfile | None = entry.profile
-    return {
-        "username": entry.user.username,
-        "member": entry.member.iso3 if entry.member else None,
-        "accreditation": profile.accreditation if profile else "not_in_pool",
-        "languages": profile.languages if profile else [],
-        "expertise": profile.expertise if profile else [],
-        "open_reviews": entry.open_reviews,
-    }
+def reviews_list(request: HttpRequest, status: str = "") -> list[Review]:
+    return reviews_visible(actor_of(request), status)
 
 
 @router.get("/reviewers", response={200: list[PoolOut], **ERROR_RESPONSES}, summary="The peer reviewer pool")
-def reviewers_list(request: HttpRequest) -> list[dict[str, Any]]:
-    require(actor_of(request), "reviewer.list")
-    return [pool_out(entry) for entry in reviewer_pool()]
+def reviewers_list(request: HttpRequest) -> list[PoolEntry]:
+    require(actor_of(request), "reviewer.list")  # the pool's selector takes no actor: the one check
+    return reviewer_pool()
 
 
 @router.put(
@@ -234,9 +225,9 @@ def reviewers_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: PoolOut, **ERROR_RESPONSES},
     summary="Change a reviewer's accreditation, languages or expertise (Secretariat)",
 )
-def reviewer_put(request: HttpRequest, username: str, payload: ProfileIn) -> dict[str, Any]:
+def reviewer_put(request: HttpRequest, username: str, payload: ProfileIn) -> PoolEntry:
     actor = actor_of(request)
-    require(actor, "reviewer.manage")
+    require(actor, "reviewer.manage")  # before looking the user up: no probing of usernames
     reviewer_save(
         actor=actor,
         user=user_get(username),
@@ -245,4 +236,4 @@ def reviewer_put(request: HttpRequest, username: str, payload: ProfileIn) -> dic
         expertise=payload.expertise,
         reason=payload.reason,
     )
-    return next(pool_out(e) for e in reviewer_pool() if e.user.username == username)
+    return next(entry for entry in reviewer_pool() if entry.user.username == username)
