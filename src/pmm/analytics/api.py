@@ -6,17 +6,16 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import BaseModel
+from pydantic import AliasPath, ConfigDict, Field
 
-from pmm.analytics.selectors.common import MemberRef
-from pmm.analytics.selectors.instruments import InstrumentRow, instruments_view
-from pmm.analytics.selectors.sdg import SdgFigure, sdg_view
-from pmm.analytics.selectors.secretariat import Coverage, Need, secretariat_analytics
+from pmm.analytics.selectors.instruments import InstrumentRow, InstrumentsView, instruments_view
+from pmm.analytics.selectors.sdg import SdgFigure, SdgKpi, SdgView, sdg_view
+from pmm.analytics.selectors.secretariat import Analytics, Need, secretariat_analytics
 from pmm.core.api import ERROR_RESPONSES, actor_of
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
-from pmm.results.api import AggregateOut, PublicationOut, aggregate_out, publication_out, stats_out
-from pmm.results.participation import Counts
+from pmm.results.aggregates import GroupStats, Result
+from pmm.results.api import AggregateOut, AttributesOut, PublicationOut, TranslatedText
 
 router = Router(tags=["analytics"])
 
@@ -30,45 +29,65 @@ class SdgQuery(PublicationQuery):
     target: str = ""  # an SDG target code ("17.8"): that target only
 
 
-class StatsOut(BaseModel):
+# A group's statistics (`GroupStats`), or why they are withheld (`Suppressed`; None: nothing published). A
+# statistic the object lacks is None; every field is declared required all the same.
+class StatsOut(Schema):
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     released: bool
-    count: int | None
-    mean: float | None
-    median: float | None
-    q1: float | None
-    q3: float | None
-    withheld_because: str | None  # too_few: fewer than min_members values you may see
+    count: int | None = None
+    mean: float | None = None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    # too_few: fewer than min_members values you may see
+    withheld_because: str | None = Field(None, validation_alias="reason")
+
+    @staticmethod
+    def resolve_released(result: Result | None) -> bool:
+        return isinstance(result, GroupStats)
 
 
-class AnalyticsMemberOut(BaseModel):
+# A member (`MemberRef` or `Member`).
+class AnalyticsMemberOut(AttributesOut):
     iso3: str
-    name: str
+    name: TranslatedText
 
 
-def member_out(m: MemberRef | Any) -> dict[str, str]:
-    return {"iso3": m.iso3, "name": pick(m.name)}
+def _with_view(request: HttpRequest, view: SdgView | Analytics) -> dict[str, Any]:
+    """The validation context of an answer read from a view: the request (as ninja gives it to the
+    resolvers) and the view, whose framework (`spec`) and links name the answer's parts."""
+    return {"request": request, "view": view}
+
+
+def _view(context: dict[str, Any]) -> Any:
+    """The view the answer is read from (`_with_view`)."""
+    return context["view"]
 
 
 # --- instruments ----------------------------------------------------------------------------------
 
 
-class ClassifierOut(BaseModel):
+class ClassifierOut(AttributesOut):
     kpi: str
     component: str
-    applies_from: float  # a value from this one up says the member applies the instrument
+    # a value from this one up says the member applies the instrument
+    applies_from: float = Field(validation_alias="threshold")
 
 
-class ComparisonOut(BaseModel):
+class ComparisonOut(Schema):
     kpi: str
     component: str
     applying: StatsOut
     not_applying: StatsOut
 
 
-class InstrumentOut(BaseModel):
+# An instrument (`InstrumentRow`): who applies it and how the KPIs of its outcomes compare.
+class InstrumentOut(Schema):
     code: str
-    name: str
-    classified_by: list[ClassifierOut]  # empty: no yes/no or ordinal KPI tells who applies it
+    name: TranslatedText
+    # empty: no yes/no or ordinal KPI tells who applies it
+    classified_by: list[ClassifierOut] = Field(validation_alias="classifiers")
     outcomes: list[str]
     applying_count: int
     not_applying_count: int
@@ -76,32 +95,21 @@ class InstrumentOut(BaseModel):
     not_applying: list[AnalyticsMemberOut]
     comparisons: list[ComparisonOut]
 
+    @staticmethod
+    def resolve_applying_count(row: InstrumentRow) -> int:
+        return len(row.applying)
 
+    @staticmethod
+    def resolve_not_applying_count(row: InstrumentRow) -> int:
+        return len(row.not_applying)
+
+
+# The instruments view of a cycle (`InstrumentsView`).
 class InstrumentsOut(Schema):
-    cycle: int
+    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
     publication: PublicationOut | None
     min_members: int
     instruments: list[InstrumentOut]
-
-
-def instrument_out(row: InstrumentRow) -> dict[str, Any]:
-    return {
-        "code": row.code,
-        "name": pick(row.name),
-        "classified_by": [
-            {"kpi": c.kpi, "component": c.component, "applies_from": c.threshold} for c in row.classifiers
-        ],
-        "outcomes": list(row.outcomes),
-        "applying_count": len(row.applying),
-        "not_applying_count": len(row.not_applying),
-        "applying": [member_out(m) for m in row.applying],
-        "not_applying": [member_out(m) for m in row.not_applying],
-        "comparisons": [
-            {"kpi": c.kpi, "component": c.component, "applying": stats_out(c.applying),
-             "not_applying": stats_out(c.not_applying)}
-            for c in row.comparisons
-        ],
-    }  # fmt: skip
 
 
 @router.get(
@@ -113,25 +121,20 @@ def instrument_out(row: InstrumentRow) -> dict[str, Any]:
         "of its outcomes compare between members that apply it and the others"
     ),
 )
-def instruments_list(request: HttpRequest, cycle: int, query: Query[PublicationQuery]) -> dict[str, Any]:
-    view = instruments_view(actor_of(request), cycle_get(cycle), query.publication)
-    return {
-        "cycle": cycle,
-        "publication": publication_out(view.publication) if view.publication else None,
-        "min_members": view.min_members,
-        "instruments": [instrument_out(row) for row in view.instruments],
-    }
+def instruments_list(request: HttpRequest, cycle: int, query: Query[PublicationQuery]) -> InstrumentsView:
+    return instruments_view(actor_of(request), cycle_get(cycle), query.publication)
 
 
 # --- SDG targets ----------------------------------------------------------------------------------
 
 
-class SdgPointOut(BaseModel):
+class SdgPointOut(AttributesOut):
     year: int
     value: float
 
 
-class SdgFigureOut(BaseModel):
+# A KPI component's figures for an SDG target (`SdgFigure`).
+class SdgFigureOut(Schema):
     component: str
     reporting: int  # members with a computed value you may see in the publication
     global_stats: StatsOut  # the released statistics of all members
@@ -140,8 +143,13 @@ class SdgFigureOut(BaseModel):
     trend: str  # with `member`: up, down or same between its last two values ("" with fewer)
     better: bool | None  # whether that change is an improvement by the KPI's direction
 
+    @staticmethod
+    def resolve_history(figure: SdgFigure) -> list[dict[str, Any]]:
+        return [{"year": year, "value": value} for year, value in figure.history]
 
-class SdgKpiOut(BaseModel):
+
+# A KPI mapped to an SDG target (`SdgKpi`), named from the cycle's framework (`SdgView.spec`).
+class SdgKpiOut(Schema):
     kpi: str
     kpi_name: str
     outcome: str
@@ -149,30 +157,31 @@ class SdgKpiOut(BaseModel):
     direct: bool  # mapped to the target itself, else through its outcome
     figures: list[SdgFigureOut]
 
+    @staticmethod
+    def resolve_kpi_name(kpi: SdgKpi, context: dict[str, Any]) -> str:
+        return pick(_view(context).spec.kpis[kpi.kpi].name)
 
-class SdgTargetOut(BaseModel):
+    @staticmethod
+    def resolve_outcome(kpi: SdgKpi, context: dict[str, Any]) -> str:
+        return str(_view(context).spec.kpis[kpi.kpi].outcome)
+
+    @staticmethod
+    def resolve_direction(kpi: SdgKpi, context: dict[str, Any]) -> str:
+        return str(_view(context).spec.kpis[kpi.kpi].direction)
+
+
+class SdgTargetOut(Schema):
     code: str
-    name: str
+    name: TranslatedText
     kpis: list[SdgKpiOut]
 
 
+# The SDG view of a cycle (`SdgView`).
 class SdgsOut(Schema):
-    cycle: int
+    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
     publication: PublicationOut | None
     member: AnalyticsMemberOut | None
     targets: list[SdgTargetOut]
-
-
-def figure_out(f: SdgFigure) -> dict[str, Any]:
-    return {
-        "component": f.component,
-        "reporting": f.reporting,
-        "global_stats": stats_out(f.global_stats),
-        "history": [{"year": year, "value": value} for year, value in f.history],
-        "value": f.value,
-        "trend": f.trend,
-        "better": f.better,
-    }
 
 
 @router.get(
@@ -184,56 +193,53 @@ def figure_out(f: SdgFigure) -> dict[str, Any]:
         "member's values over the cycles that you may see; target: one SDG target only"
     ),
 )
-def sdgs_list(request: HttpRequest, cycle: int, query: Query[SdgQuery]) -> dict[str, Any]:
+def sdgs_list(request: HttpRequest, cycle: int, query: Query[SdgQuery]) -> SdgsOut:
     view = sdg_view(actor_of(request), cycle_get(cycle), query.member, query.publication, query.target)
-    spec = view.spec
-    return {
-        "cycle": cycle,
-        "publication": publication_out(view.publication) if view.publication else None,
-        "member": member_out(view.member) if view.member else None,
-        "targets": [
-            {"code": t.code, "name": pick(t.name), "kpis": [
-                {"kpi": k.kpi, "kpi_name": pick(spec.kpis[k.kpi].name), "outcome": spec.kpis[k.kpi].outcome,
-                 "direction": spec.kpis[k.kpi].direction, "direct": k.direct,
-                 "figures": [figure_out(f) for f in k.figures]}
-                for k in t.kpis
-            ]}
-            for t in view.targets
-        ],
-    }  # fmt: skip
+    return SdgsOut.model_validate(view, context=_with_view(request, view))
 
 
 # --- the Secretariat's analytics ------------------------------------------------------------------
 
 
-class CountsOut(BaseModel):
+# How many members of a group were invited, started, submitted, were published (`Counts`).
+class CountsOut(AttributesOut):
     invited: int  # every member of the group
     started: int
     submitted: int
     published: int
 
 
+def _of_counts(name: str) -> Any:
+    return Field(validation_alias=AliasPath("counts", name))
+
+
+# A group's participation (`Participation`): the group, then its counts.
 class ParticipationOut(CountsOut):
-    group: str
-    group_type: str
-    group_name: str
+    invited: int = _of_counts("invited")
+    started: int = _of_counts("started")
+    submitted: int = _of_counts("submitted")
+    published: int = _of_counts("published")
+    group: str = Field(validation_alias=AliasPath("group", "code"))
+    group_type: str = Field(validation_alias=AliasPath("group", "kind"))
+    group_name: TranslatedText = Field(validation_alias=AliasPath("group", "name"))
 
 
-class CoverageOut(BaseModel):
+class CoverageOut(AttributesOut):
     kpi: str
     component: str
     published: int
     current: int | None
 
 
-class InstrumentRefOut(BaseModel):
+class InstrumentRefOut(AttributesOut):
     code: str
-    name: str
+    name: TranslatedText
 
 
-class NeedOut(BaseModel):
+# An outcome where many members of a group are weak (`Need`), named from the cycle's framework.
+class NeedOut(Schema):
     group: str
-    group_name: str
+    group_name: TranslatedText
     outcome: str
     outcome_name: str
     reporting: int  # members that reported a judged KPI of the outcome
@@ -241,9 +247,19 @@ class NeedOut(BaseModel):
     share: float  # weak / reporting
     instruments: list[InstrumentRefOut]  # mapped to the outcome or its KPIs
 
+    @staticmethod
+    def resolve_outcome_name(need: Need, context: dict[str, Any]) -> str:
+        return pick(_view(context).spec.outcomes[need.outcome].name)
 
+    @staticmethod
+    def resolve_instruments(need: Need, context: dict[str, Any]) -> list[dict[str, Any]]:
+        names = _view(context).links.instruments
+        return [{"code": code, "name": names[code]} for code in need.instruments]
+
+
+# The Secretariat's analytics of a cycle (`Analytics`).
 class AnalyticsOut(Schema):
-    cycle: int
+    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
     publication: PublicationOut | None
     min_members: int
     total: CountsOut
@@ -252,14 +268,6 @@ class AnalyticsOut(Schema):
     distributions: list[AggregateOut]
     needs: list[NeedOut]
     priorities: list[NeedOut]
-
-
-def counts_out(c: Counts) -> dict[str, int]:
-    return {"invited": c.invited, "started": c.started, "submitted": c.submitted, "published": c.published}
-
-
-def coverage_out(c: Coverage) -> dict[str, Any]:
-    return {"kpi": c.kpi, "component": c.component, "published": c.published, "current": c.current}
 
 
 @router.get(
@@ -271,34 +279,6 @@ def coverage_out(c: Coverage) -> dict[str, Any]:
         "per KPI, and the outcomes where many members of a region are weak"
     ),
 )
-def analytics_detail(request: HttpRequest, cycle: int, query: Query[PublicationQuery]) -> dict[str, Any]:
+def analytics_detail(request: HttpRequest, cycle: int, query: Query[PublicationQuery]) -> AnalyticsOut:
     view = secretariat_analytics(actor_of(request), cycle_get(cycle), query.publication)
-    spec, links = view.spec, view.links
-
-    def need_out(n: Need) -> dict[str, Any]:
-        return {
-            "group": n.group, "group_name": pick(n.group_name), "outcome": n.outcome,
-            "outcome_name": pick(spec.outcomes[n.outcome].name), "reporting": n.reporting, "weak": n.weak,
-            "share": n.share,
-            "instruments": [{"code": c, "name": pick(links.instruments[c])} for c in n.instruments],
-        }  # fmt: skip
-
-    return {
-        "cycle": cycle,
-        "publication": publication_out(view.publication) if view.publication else None,
-        "min_members": view.min_members,
-        "total": counts_out(view.total),
-        "participation": [
-            {
-                "group": p.group.code,
-                "group_type": p.group.kind,
-                "group_name": pick(p.group.name),
-                **counts_out(p.counts),
-            }
-            for p in view.participation
-        ],
-        "coverage": [coverage_out(c) for c in view.coverage],
-        "distributions": [aggregate_out(a) for a in view.distributions],
-        "needs": [need_out(n) for n in view.needs],
-        "priorities": [need_out(n) for n in view.priorities],
-    }
+    return AnalyticsOut.model_validate(view, context=_with_view(request, view))

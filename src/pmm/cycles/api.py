@@ -5,10 +5,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import AliasPath, Field
 
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
-from pmm.cycles.models import Cycle
+from pmm.cycles.models import Cycle, DeadlineExtension
 from pmm.cycles.selectors import cycle_get, cycles_list
 from pmm.cycles.services import cycle_change_status, cycle_create, extension_grant
 from pmm.cycles.workflow import CYCLE_WORKFLOW
@@ -25,17 +26,26 @@ class CycleIn(Input):
     closes_on: date
 
 
+# A cycle, with the moves of its workflow the caller (the request's actor) may make now.
 class CycleOut(Schema):
     id: int
     name: str
-    framework: str
-    framework_version: str
+    framework: str = Field(validation_alias=AliasPath("framework", "code"))
+    framework_version: str = Field(validation_alias=AliasPath("framework", "version"))
     reporting_year: int
     previous_year: int
     opens_on: date
     closes_on: date
     status: str
     moves: list[str]  # the status changes the caller may make now ("open", "close", "archive")
+
+    @staticmethod
+    def resolve_name(cycle: Cycle) -> str:
+        return str(cycle)
+
+    @staticmethod
+    def resolve_moves(cycle: Cycle, context: dict[str, Any]) -> list[str]:
+        return CYCLE_WORKFLOW.available(actor_of(context["request"]), cycle)
 
 
 class CycleStatusIn(Input):
@@ -50,53 +60,34 @@ class ExtensionIn(Input):
 
 
 class ExtensionOut(Schema):
-    member: str
+    member: str = Field(validation_alias=AliasPath("member", "iso3"))
     extended_to: date
     reason: str
 
 
-def cycle_out(c: Cycle, actor: Any) -> dict[str, Any]:
-    return {
-        "id": c.pk,
-        "name": str(c),
-        "framework": c.framework.code,
-        "framework_version": c.framework.version,
-        "reporting_year": c.reporting_year,
-        "previous_year": c.previous_year,
-        "opens_on": c.opens_on,
-        "closes_on": c.closes_on,
-        "status": c.status,
-        "moves": CYCLE_WORKFLOW.available(actor, c),
-    }
-
-
 @router.get("/cycles", response={200: list[CycleOut], **ERROR_RESPONSES}, summary="Assessment cycles")
-def list_cycles(request: HttpRequest) -> list[dict[str, Any]]:
-    actor = actor_of(request)
-    require(actor, "cycle.view")
-    return [cycle_out(c, actor) for c in cycles_list()]
+def list_cycles(request: HttpRequest) -> list[Cycle]:
+    require(actor_of(request), "cycle.view")  # the selector reads every cycle for anyone
+    return list(cycles_list())
 
 
 @router.post("/cycles", response={201: CycleOut, **ERROR_RESPONSES}, summary="Open a cycle (Secretariat)")
 def create_cycle(request: HttpRequest, payload: CycleIn) -> Status:
-    actor = actor_of(request)
-    require(actor, "cycle.manage")
     cycle = cycle_create(
-        actor=actor,
+        actor=actor_of(request),
         framework_code=payload.framework,
         framework_version=payload.framework_version,
         reporting_year=payload.reporting_year,
         opens_on=payload.opens_on,
         closes_on=payload.closes_on,
     )
-    return Status(201, cycle_out(cycle, actor))
+    return Status(201, cycle)
 
 
 @router.get("/cycles/{cycle}", response={200: CycleOut, **ERROR_RESPONSES})
-def get_cycle(request: HttpRequest, cycle: int) -> dict[str, Any]:
-    actor = actor_of(request)
-    require(actor, "cycle.view")
-    return cycle_out(cycle_get(cycle), actor)
+def get_cycle(request: HttpRequest, cycle: int) -> Cycle:
+    require(actor_of(request), "cycle.view")  # the selector reads any cycle for anyone
+    return cycle_get(cycle)
 
 
 @router.post(
@@ -104,14 +95,11 @@ def get_cycle(request: HttpRequest, cycle: int) -> dict[str, Any]:
     response={200: CycleOut, **ERROR_RESPONSES},
     summary="Open, close or archive a cycle (Secretariat)",
 )
-def change_status(request: HttpRequest, cycle: int, payload: CycleStatusIn) -> dict[str, Any]:
+def change_status(request: HttpRequest, cycle: int, payload: CycleStatusIn) -> Cycle:
     actor = actor_of(request)
-    require(actor, "cycle.manage")
-    return cycle_out(
-        cycle_change_status(
-            actor=actor, cycle=cycle_get(cycle), action=payload.action, reason=payload.reason
-        ),
-        actor,
+    require(actor, "cycle.manage")  # before the lookup: a caller who may not manage cycles learns none
+    return cycle_change_status(
+        actor=actor, cycle=cycle_get(cycle), action=payload.action, reason=payload.reason
     )
 
 
@@ -120,18 +108,13 @@ def change_status(request: HttpRequest, cycle: int, payload: CycleStatusIn) -> d
     response={200: ExtensionOut, **ERROR_RESPONSES},
     summary="Extend one member's deadline (Secretariat)",
 )
-def grant_extension(request: HttpRequest, cycle: int, payload: ExtensionIn) -> dict[str, Any]:
+def grant_extension(request: HttpRequest, cycle: int, payload: ExtensionIn) -> DeadlineExtension:
     actor = actor_of(request)
-    require(actor, "cycle.manage")
-    extension = extension_grant(
+    require(actor, "cycle.manage")  # before the lookups: 403, not which cycle or member exists
+    return extension_grant(
         actor=actor,
         cycle=cycle_get(cycle),
         member=member_get(payload.member),
         extended_to=payload.extended_to,
         reason=payload.reason,
     )
-    return {
-        "member": payload.member.upper(),
-        "extended_to": extension.extended_to,
-        "reason": extension.reason,
-    }

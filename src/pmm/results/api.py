@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import BaseModel
+from pydantic import AliasChoices, AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
 from pmm.assessments.selectors import assessment_access
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of, json_answer
@@ -19,10 +19,11 @@ from pmm.core.openapi import file_answer
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.disclosure.audience import audience_of
-from pmm.results.aggregates import GroupStats, Result
 from pmm.results.changelog import change_log_for
+from pmm.results.engine import KpiResult
 from pmm.results.exports import result_records, results_csv, results_xlsx
-from pmm.results.group_stats import GroupAggregate, cycle_aggregates
+from pmm.results.group_stats import cycle_aggregates
+from pmm.results.models import Publication
 from pmm.results.selectors import (
     ResultFilters,
     Results,
@@ -34,6 +35,26 @@ from pmm.results.selectors import (
 from pmm.results.services import publication_create
 
 router = Router(tags=["results"])
+
+
+def _in_reader_language(texts: Any) -> Any:
+    """A translated text ({language: text}) in the reader's language; a plain text as it is."""
+    return texts if isinstance(texts, str) else pick(texts)
+
+
+# A text stored in every language ({language: text}), answered in the reader's language.
+TranslatedText = Annotated[str, BeforeValidator(_in_reader_language)]
+
+
+class AttributesOut(BaseModel):
+    """The base of the plain pydantic answers (faster than ninja's Schema on long lists): read from
+    the attributes of the selectors' objects. A field with a default (an attribute that only some of
+    them have) is still declared required in the OpenAPI document, as it is always answered.
+
+    The answers' classes are described in comments: a docstring would become the description of
+    their component in the OpenAPI document."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
 
 
 class ResultsQuery(Schema):
@@ -66,12 +87,13 @@ class ResultOut(BaseModel):  # plain pydantic: ninja's Schema getter is slow on 
     band: str  # score band when the framework defines scoring for this KPI, else ""
 
 
+# A publication (`results.models.Publication`; also read back from its JSON, by the answer's names).
 class PublicationOut(Schema):
-    cycle: int
+    cycle: int = Field(validation_alias=AliasChoices("cycle_id", "cycle"))
     number: int
     published_at: datetime
     note: str
-    framework: str
+    framework: str = Field(validation_alias=AliasChoices("framework_code", "framework"))
     framework_version: str
     framework_fingerprint: str
     computation_version: str
@@ -80,7 +102,11 @@ class PublicationOut(Schema):
 
 
 class PublicationDetailOut(PublicationOut):
-    change_log: list[dict[str, Any]]
+    change_log: list[dict[str, Any]]  # against the previous publication, as the caller may see it
+
+    @staticmethod
+    def resolve_change_log(publication: Publication, context: dict[str, Any]) -> list[dict[str, Any]]:
+        return change_log_for(audience_of(actor_of(context["request"])), publication)
 
 
 class ResultsOut(Schema):
@@ -101,19 +127,26 @@ class AggregatesQuery(Schema):
     reviewed_only: bool = False  # statistics of peer-reviewed values only
 
 
-class AggregateOut(BaseModel):
+def _of_result(name: str) -> Any:
+    """A statistic of a group's `result`: None when it is withheld (`Suppressed` has only a reason)."""
+    return Field(None, validation_alias=AliasPath("result", name))
+
+
+# A group's statistics (`results.group_stats.GroupAggregate`): released, or why they are withheld.
+class AggregateOut(AttributesOut):
     kpi: str
     component: str
     group: str
     group_type: str
-    group_name: str
+    group_name: TranslatedText
     released: bool
-    count: int | None
-    mean: float | None
-    median: float | None
-    q1: float | None
-    q3: float | None
-    withheld_because: str | None  # too_few, few_withheld or differencing (docs/disclosure.md)
+    count: int | None = _of_result("count")
+    mean: float | None = _of_result("mean")
+    median: float | None = _of_result("median")
+    q1: float | None = _of_result("q1")
+    q3: float | None = _of_result("q3")
+    # too_few, few_withheld or differencing (docs/disclosure.md)
+    withheld_because: str | None = _of_result("reason")
     reviewed_only: bool
 
 
@@ -139,18 +172,14 @@ class PreviewOut(Schema):
     missing: list[str]
 
 
-def publication_out(p: Any) -> dict[str, Any]:
-    return {
-        "cycle": p.cycle_id, "number": p.number, "published_at": p.published_at, "note": p.note,
-        "framework": p.framework_code, "framework_version": p.framework_version,
-        "framework_fingerprint": p.framework_fingerprint, "computation_version": p.computation_version,
-        "inputs_fingerprint": p.inputs_fingerprint, "member_count": p.member_count,
-    }  # fmt: skip
-
-
 def _results(request: HttpRequest, cycle: int, query: ResultsQuery) -> Results:
     filters = ResultFilters.from_query(query.dict())
     return cycle_results(actor_of(request), cycle_get(cycle), query.publication, filters)
+
+
+def _publication(publication: Publication | None) -> dict[str, Any] | None:
+    """The publication as `PublicationOut` answers it, for an answer rendered without validation."""
+    return PublicationOut.model_validate(publication).model_dump() if publication else None
 
 
 @router.get(
@@ -170,7 +199,7 @@ def results_list(request: HttpRequest, cycle: int, query: Query[ResultsListQuery
     answer = {
         "cycle": cycle,
         "source": source,
-        "publication": publication_out(results.publication) if results.publication else None,
+        "publication": _publication(results.publication),
         "count": len(results.rows),
         "offset": offset,
         "limit": limit,
@@ -211,32 +240,8 @@ def results_xlsx_download(request: HttpRequest, cycle: int, query: Query[Results
     response={200: list[PreviewOut], **ERROR_RESPONSES},
     summary="Live preview of a member's KPIs from its current data (the member and the Secretariat)",
 )
-def results_preview(request: HttpRequest, cycle: int, iso3: str) -> list[dict[str, Any]]:
-    assessment = assessment_access(actor_of(request), cycle_get(cycle), iso3)
-    return [
-        {"kpi": r.kpi, "component": r.component, "status": r.status, "value": r.value, "reason": r.reason,
-         "detail": r.detail, "missing": list(r.missing)}
-        for r in live_results(assessment)
-    ]  # fmt: skip
-
-
-def stats_out(result: Result | None) -> dict[str, Any]:
-    """Released statistics, or why they are withheld: the fields every statistics answer shares."""
-    stats = result if isinstance(result, GroupStats) else None
-    return {
-        "released": stats is not None,
-        "count": stats.count if stats else None, "mean": stats.mean if stats else None,
-        "median": stats.median if stats else None, "q1": stats.q1 if stats else None,
-        "q3": stats.q3 if stats else None,
-        "withheld_because": None if stats else getattr(result, "reason", None),
-    }  # fmt: skip
-
-
-def aggregate_out(a: GroupAggregate) -> dict[str, Any]:
-    return {
-        "kpi": a.kpi, "component": a.component, "group": a.group, "group_type": a.group_type,
-        "group_name": pick(a.group_name), **stats_out(a.result), "reviewed_only": a.reviewed_only,
-    }  # fmt: skip
+def results_preview(request: HttpRequest, cycle: int, iso3: str) -> list[KpiResult]:
+    return live_results(assessment_access(actor_of(request), cycle_get(cycle), iso3))
 
 
 @router.get(
@@ -262,17 +267,16 @@ def aggregates_list(request: HttpRequest, cycle: int, query: Query[AggregatesQue
     )
     return {
         "cycle": cycle,
-        "publication": publication_out(publication) if publication else None,
+        "publication": publication,
         "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
         "count": len(found),
-        "aggregates": [aggregate_out(a) for a in found],
+        "aggregates": found,
     }
 
 
 @router.get("/publications", response={200: list[PublicationOut], **ERROR_RESPONSES}, summary="Publications")
-def publications_list(request: HttpRequest, cycle: int | None = None) -> list[dict[str, Any]]:
-    publications = publications_of(cycle_get(cycle) if cycle is not None else None)
-    return [publication_out(p) for p in publications]
+def publications_list(request: HttpRequest, cycle: int | None = None) -> list[Publication]:
+    return list(publications_of(cycle_get(cycle) if cycle is not None else None))
 
 
 @router.get(
@@ -280,14 +284,11 @@ def publications_list(request: HttpRequest, cycle: int | None = None) -> list[di
     response={200: PublicationDetailOut, **ERROR_RESPONSES},
     summary="One publication with its change log against the previous one",
 )
-def publication_detail(request: HttpRequest, cycle: int, number: int) -> dict[str, Any]:
+def publication_detail(request: HttpRequest, cycle: int, number: int) -> Publication:
     publication = publication_get(cycle_get(cycle), number)
     if publication is None:  # only without a number; kept for the type checker
         raise NotFound("No such publication.")
-    return {
-        **publication_out(publication),
-        "change_log": change_log_for(audience_of(actor_of(request)), publication),
-    }
+    return publication
 
 
 @router.post(
@@ -296,6 +297,4 @@ def publication_detail(request: HttpRequest, cycle: int, number: int) -> dict[st
     summary="Publish the cycle's current results as a new snapshot (Secretariat)",
 )
 def publication_post(request: HttpRequest, cycle: int, payload: PublishIn) -> Status:
-    publication = publication_create(actor=actor_of(request), cycle=cycle_get(cycle), note=payload.note)
-    log = change_log_for(audience_of(actor_of(request)), publication)
-    return Status(201, {**publication_out(publication), "change_log": log})
+    return Status(201, publication_create(actor=actor_of(request), cycle=cycle_get(cycle), note=payload.note))
