@@ -1,12 +1,16 @@
+"""Accounts API: the caller's own account and API tokens; accounts and their roles (Secretariat);
+contributors invited by e-mail address."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from pmm.accounts import invitations, selectors
-from pmm.accounts.models import ApiToken, User
+from pmm.accounts.models import ApiToken, Invitation, User
 from pmm.accounts.services import (
     RoleSpec,
     contributor_invite,
@@ -23,6 +27,19 @@ from pmm.members.selectors import member_get
 router = Router(tags=["accounts"])
 
 
+@dataclass(frozen=True)
+class NewToken:
+    """A token just created, with its secret (shown this once); every other attribute is the token's."""
+
+    stored: ApiToken
+    token: str
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "stored":  # not set yet (a copy being built): no recursion
+            raise AttributeError(name)
+        return getattr(self.stored, name)
+
+
 class RoleIO(Input):
     role: str
     member: str | None = None
@@ -36,9 +53,20 @@ class UserOut(Schema):
     is_active: bool
     roles: list[RoleIO]
 
+    @staticmethod
+    def resolve_roles(obj: User) -> list[dict[str, str | None]]:
+        return [
+            {"role": a.role, "member": a.member.iso3 if a.member else None}
+            for a in obj.role_assignments.all()
+        ]
+
 
 class MeOut(UserOut):
-    actions: list[str]
+    actions: list[str]  # of the caller as the API authenticated it
+
+    @staticmethod
+    def resolve_actions(obj: User, context: dict[str, Any]) -> list[str]:
+        return actions_of(actor_of(context["request"]))
 
 
 class UserIn(Input):
@@ -74,6 +102,18 @@ class InvitationOut(Schema):
     roles: list[RoleIO]  # the role offered
     message: str
 
+    @staticmethod
+    def resolve_member(obj: Invitation) -> str:
+        return obj.member.iso3
+
+    @staticmethod
+    def resolve_roles(obj: Invitation) -> list[dict[str, str]]:
+        return [{"role": Role.CONTRIBUTOR.value, "member": obj.member.iso3}]
+
+    @staticmethod
+    def resolve_message(obj: Invitation) -> str:
+        return invitations.sent_message(obj.email)
+
 
 class TokenIn(Input):
     name: str
@@ -87,33 +127,21 @@ class TokenOut(Schema):
     last_used_at: str | None
     revoked_at: str | None
 
+    @staticmethod
+    def resolve_created_at(obj: ApiToken) -> str:
+        return obj.created_at.isoformat()
+
+    @staticmethod
+    def resolve_last_used_at(obj: ApiToken) -> str | None:
+        return obj.last_used_at.isoformat() if obj.last_used_at else None
+
+    @staticmethod
+    def resolve_revoked_at(obj: ApiToken) -> str | None:
+        return obj.revoked_at.isoformat() if obj.revoked_at else None
+
 
 class NewTokenOut(TokenOut):
     token: str
-
-
-def user_out(u: User) -> dict[str, Any]:
-    return {
-        "username": u.username,
-        "email": u.email,
-        "first_name": u.first_name,
-        "last_name": u.last_name,
-        "is_active": u.is_active,
-        "roles": [
-            {"role": a.role, "member": a.member.iso3 if a.member else None} for a in u.role_assignments.all()
-        ],
-    }
-
-
-def token_out(t: ApiToken) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "name": t.name,
-        "prefix": t.prefix,
-        "created_at": t.created_at.isoformat(),
-        "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-        "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-    }
 
 
 def _specs(roles: list[RoleIO]) -> list[RoleSpec]:
@@ -121,18 +149,17 @@ def _specs(roles: list[RoleIO]) -> list[RoleSpec]:
 
 
 @router.get("/me", response={200: MeOut, **ERROR_RESPONSES}, summary="The signed-in user, roles and actions")
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: HttpRequest) -> User:
     actor = actor_of(request)
-    require(actor, "me.view")
-    user = selectors.user_get(actor.username)
-    return {**user_out(user), "actions": actions_of(actor)}
+    require(actor, "me.view")  # the selector checks no one
+    return selectors.user_get(actor.username)
 
 
 @router.get("/me/tokens", response={200: list[TokenOut], **ERROR_RESPONSES})
-def my_tokens(request: HttpRequest) -> list[dict[str, Any]]:
+def my_tokens(request: HttpRequest) -> list[ApiToken]:
     actor = actor_of(request)
-    require(actor, "token.manage_own")
-    return [token_out(t) for t in selectors.tokens_of(actor)]
+    require(actor, "token.manage_own")  # the selector checks no one
+    return list(selectors.tokens_of(actor))
 
 
 @router.post(
@@ -142,32 +169,27 @@ def my_tokens(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     actor = actor_of(request)
-    require(actor, "token.manage_own")
     token, secret = token_create(actor=actor, user=actor, name=payload.name)
-    return Status(201, {**token_out(token), "token": secret})
+    return Status(201, NewToken(token, secret))
 
 
 @router.delete("/me/tokens/{token_id}", response={200: TokenOut, **ERROR_RESPONSES})
-def revoke_token(request: HttpRequest, token_id: int) -> dict[str, Any]:
+def revoke_token(request: HttpRequest, token_id: int) -> ApiToken:
     actor = actor_of(request)
-    require(actor, "token.manage_own")
-    return token_out(token_revoke(actor=actor, token_id=token_id))
+    require(actor, "token.manage_own")  # visitors: 401 (the service answers 404 for a token not theirs)
+    return token_revoke(actor=actor, token_id=token_id)
 
 
 @router.get("/users", response={200: list[UserOut], **ERROR_RESPONSES}, summary="Accounts (Secretariat)")
-def list_users(
-    request: HttpRequest, role: str = "", member: str = "", search: str = ""
-) -> list[dict[str, Any]]:
-    require(actor_of(request), "user.list")
-    return [user_out(u) for u in selectors.users_list(role=role, member=member, search=search)]
+def list_users(request: HttpRequest, role: str = "", member: str = "", search: str = "") -> list[User]:
+    require(actor_of(request), "user.list")  # the selector checks no one
+    return list(selectors.users_list(role=role, member=member, search=search))
 
 
 @router.post("/users", response={201: UserOut, **ERROR_RESPONSES}, summary="Create an account (Secretariat)")
 def create_user(request: HttpRequest, payload: UserIn) -> Status:
-    actor = actor_of(request)
-    require(actor, "user.create")
     user = user_create(
-        actor=actor,
+        actor=actor_of(request),
         username=payload.username,
         email=payload.email,
         password=payload.password,
@@ -176,7 +198,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status:
         last_name=payload.last_name,
         reason=payload.reason,
     )
-    return Status(201, user_out(selectors.user_get(user.username)))
+    return Status(201, selectors.user_get(user.username))  # read again, with its roles
 
 
 @router.put(
@@ -184,13 +206,13 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status:
     response={200: UserOut, **ERROR_RESPONSES},
     summary="Replace an account's roles (Secretariat)",
 )
-def set_roles(request: HttpRequest, username: str, payload: RolesIn) -> dict[str, Any]:
+def set_roles(request: HttpRequest, username: str, payload: RolesIn) -> User:
     actor = actor_of(request)
-    require(actor, "user.change_roles")
+    require(actor, "user.change_roles")  # before the lookup: 403, not 404, so usernames cannot be probed
     user = user_set_roles(
         actor=actor, user=selectors.user_get(username), roles=_specs(payload.roles), reason=payload.reason
     )
-    return user_out(selectors.user_get(user.username))
+    return selectors.user_get(user.username)  # read again, with its roles
 
 
 @router.post(
@@ -204,24 +226,11 @@ def set_roles(request: HttpRequest, username: str, payload: RolesIn) -> dict[str
     ),
 )
 def invite_contributor(request: HttpRequest, iso3: str, payload: InviteIn) -> Status:
-    actor = actor_of(request)
-    member = member_get(iso3)
-    require(actor, "user.invite_contributor", member)
     invitation = contributor_invite(
-        actor=actor,
-        member=member,
+        actor=actor_of(request),
+        member=member_get(iso3),
         email=payload.email,
         first_name=payload.first_name,
         last_name=payload.last_name,
     )
-    return Status(
-        201,
-        {
-            "email": invitation.email,
-            "first_name": invitation.first_name,
-            "last_name": invitation.last_name,
-            "member": member.iso3,
-            "roles": [{"role": Role.CONTRIBUTOR.value, "member": member.iso3}],
-            "message": invitations.sent_message(invitation.email),
-        },
-    )
+    return Status(201, invitation)

@@ -1,17 +1,35 @@
+"""Audit log API: the Secretariat's audit events, filtered and in pages, with their changes in words."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from pmm.audit.labels import changes_of, verb_label
+from pmm.audit.labels import Change, changes_of, verb_label
+from pmm.audit.models import AuditEvent
 from pmm.audit.selectors import audit_events_list
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, actor_of
 
 router = Router(tags=["audit"])
+
+
+@dataclass(frozen=True)
+class LabelledEvent:
+    """An audit event with its changes in words (labelled a page at a time, by `changes_of`); every
+    other attribute is the event's own."""
+
+    event: AuditEvent
+    changes: list[Change]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "event":  # not set yet (a copy being built): no recursion
+            raise AttributeError(name)
+        return getattr(self.event, name)
 
 
 class AuditChangeOut(Schema):
@@ -24,16 +42,24 @@ class AuditChangeOut(Schema):
 class AuditEventOut(Schema):
     id: int
     created_at: str
-    actor: str
+    actor: str = Field(validation_alias="actor_label")
     verb: str
     verb_label: str
     target_type: str
     target_id: str
-    target: str
+    target: str = Field(validation_alias="target_label")
     before: Any
     after: Any
     reason: str
     changes: list[AuditChangeOut]
+
+    @staticmethod
+    def resolve_created_at(obj: LabelledEvent) -> str:
+        return obj.created_at.isoformat()
+
+    @staticmethod
+    def resolve_verb_label(obj: LabelledEvent) -> str:
+        return verb_label(obj.verb)
 
 
 class AuditPage(Schema):
@@ -57,30 +83,15 @@ def list_audit(
     offset: int = 0,
     limit: int = 50,
 ) -> dict[str, Any]:
-    require(actor_of(request), "audit.view")
+    reader = actor_of(request)
+    require(reader, "audit.view")  # the selector answers an empty log to others, not 403
     limit = max(1, min(limit, 500))
     offset = max(0, offset)
-    events = audit_events_list(actor_of(request), verb=verb, actor=actor, target=target, since=since)
+    events = audit_events_list(reader, verb=verb, actor=actor, target=target, since=since)
     page = list(events[offset : offset + limit])
     return {
         "count": events.count(),
         "offset": offset,
         "limit": limit,
-        "events": [
-            {
-                "id": e.pk,
-                "created_at": e.created_at.isoformat(),
-                "actor": e.actor_label,
-                "verb": e.verb,
-                "verb_label": verb_label(e.verb),
-                "target_type": e.target_type,
-                "target_id": e.target_id,
-                "target": e.target_label,
-                "before": e.before,
-                "after": e.after,
-                "reason": e.reason,
-                "changes": [c._asdict() for c in shown],
-            }
-            for e, shown in zip(page, changes_of(page), strict=True)
-        ],
+        "events": [LabelledEvent(e, shown) for e, shown in zip(page, changes_of(page), strict=True)],
     }

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pmm.assessments.selectors import assessment_access
@@ -28,7 +26,7 @@ class EvidenceOut(Schema):
     kpi: str | None
     element: str | None
     period: str | None
-    name: str
+    name: str = Field(validation_alias="original_name")
     content_type: str
     size: int
     sha256: str
@@ -37,42 +35,50 @@ class EvidenceOut(Schema):
     uploaded_at: str
     download_url: str
 
+    @staticmethod
+    def resolve_kpi(obj: Evidence) -> str | None:
+        return obj.kpi.code if obj.kpi else None
+
+    @staticmethod
+    def resolve_element(obj: Evidence) -> str | None:
+        return obj.element.code if obj.element else None
+
+    @staticmethod
+    def resolve_period(obj: Evidence) -> str | None:
+        return obj.period or None
+
+    @staticmethod
+    def resolve_uploaded_by(obj: Evidence) -> str | None:
+        return obj.uploaded_by.username if obj.uploaded_by else None
+
+    @staticmethod
+    def resolve_uploaded_at(obj: Evidence) -> str:
+        return obj.uploaded_at.isoformat()
+
+    @staticmethod
+    def resolve_download_url(obj: Evidence) -> str:
+        assessment = obj.assessment
+        return reverse(
+            "api:evidence_download",
+            kwargs={"cycle": assessment.cycle_id, "iso3": assessment.member.iso3, "evidence_id": obj.pk},
+        )
+
 
 class EvidenceRemovedOut(Schema):
     id: int
     removed: bool
 
 
-def evidence_out(e: Evidence) -> dict[str, Any]:
-    assessment = e.assessment
-    return {
-        "id": e.pk,
-        "kpi": e.kpi.code if e.kpi else None,
-        "element": e.element.code if e.element else None,
-        "period": e.period or None,
-        "name": e.original_name,
-        "content_type": e.content_type,
-        "size": e.size,
-        "sha256": e.sha256,
-        "description": e.description,
-        "uploaded_by": e.uploaded_by.username if e.uploaded_by else None,
-        "uploaded_at": e.uploaded_at.isoformat(),
-        "download_url": reverse(
-            "api:evidence_download",
-            kwargs={"cycle": assessment.cycle_id, "iso3": assessment.member.iso3, "evidence_id": e.pk},
-        ),
-    }
-
-
 @router.get(
     BASE, response={200: list[EvidenceOut], **ERROR_RESPONSES}, summary="Evidence files of an assessment"
 )
-def list_evidence(request: HttpRequest, cycle: int, iso3: str) -> list[dict[str, Any]]:
-    assessment = assessment_access(actor_of(request), cycle_get(cycle), iso3)
-    files = evidence_list(actor_of(request), assessment)
+def list_evidence(request: HttpRequest, cycle: int, iso3: str) -> list[Evidence]:
+    actor = actor_of(request)
+    assessment = assessment_access(actor, cycle_get(cycle), iso3)
+    files = list(evidence_list(actor, assessment))
     for e in files:
-        e.assessment = assessment
-    return [evidence_out(e) for e in files]
+        e.assessment = assessment  # the one assessment, read once, for every file's download link
+    return files
 
 
 @router.post(
@@ -106,7 +112,7 @@ def upload_evidence(
         path="api",
         version=version,
     )
-    return Status(201, evidence_out(evidence))
+    return Status(201, evidence)
 
 
 @router.get(
@@ -132,7 +138,7 @@ def remove_evidence(
     evidence_id: int,
     reason: str = "",
     version: int | None = None,
-) -> dict[str, Any]:
+) -> dict[str, object]:
     """`version`: the assessment version read (a stale one gets 409; without it the file is withdrawn
     from the assessment as it is: withdrawing overwrites nothing)."""
     actor = actor_of(request)

@@ -1,9 +1,13 @@
+"""Frameworks API: the versions of a framework, a version's whole catalogue and its file; the
+Secretariat loads files and activates or retires versions."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pmm.authz import require
@@ -11,7 +15,7 @@ from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.core.openapi import file_answer
 from pmm.framework import selectors
 from pmm.framework.loader import YAML_CONTENT_TYPE
-from pmm.framework.models import DataElement, Dimension, Framework, Kpi, Outcome
+from pmm.framework.models import DataElement, Dimension, Framework, Kpi
 from pmm.framework.selectors import framework_file
 from pmm.framework.services import framework_change_status, framework_load
 from pmm.framework.workflow import FRAMEWORK_WORKFLOW
@@ -21,11 +25,44 @@ router = Router(tags=["frameworks"])
 Text = dict[str, str]
 
 
+@dataclass(frozen=True)
+class FrameworkTree:
+    """A framework version with its catalogue read whole (the selectors' prefetched trees); every other
+    attribute is the version's own."""
+
+    framework: Framework
+    dimensions: list[Dimension]
+    data_elements: list[DataElement]
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "framework":  # not set yet (a copy being built): no recursion
+            raise AttributeError(name)
+        return getattr(self.framework, name)
+
+
 class Provenance(Schema):
+    """Read from a `provenance` mapping of the framework file."""
+
     status: str
     source: str
     note: Text = {}
     official: bool
+
+    @staticmethod
+    def resolve_status(obj: dict[str, Any]) -> str:
+        return obj.get("status", "")
+
+    @staticmethod
+    def resolve_source(obj: dict[str, Any]) -> str:
+        return obj.get("source", "")
+
+    @staticmethod
+    def resolve_note(obj: dict[str, Any]) -> Text:
+        return obj.get("note", {})
+
+    @staticmethod
+    def resolve_official(obj: dict[str, Any]) -> bool:
+        return obj.get("status") == "official"
 
 
 class CodeName(Schema):
@@ -38,8 +75,8 @@ class KpiOut(Schema):
     name: Text
     description: Text
     kind: str
-    unit: str
-    unit_symbol: str
+    unit: str = Field(validation_alias="unit.code")
+    unit_symbol: str = Field(validation_alias="unit.symbol")
     direction: str
     formula: dict[str, str]
     range: dict[str, float | None]
@@ -48,6 +85,14 @@ class KpiOut(Schema):
     sdg_targets: list[CodeName]
     disclosure_default: str
     provenance: Provenance
+
+    @staticmethod
+    def resolve_range(obj: Kpi) -> dict[str, float | None]:
+        return {"min": obj.min_value, "max": obj.max_value}
+
+    @staticmethod
+    def resolve_data_elements(obj: Kpi) -> list[str]:
+        return [e.code for e in obj.data_elements.all()]
 
 
 class OutcomeOut(Schema):
@@ -72,7 +117,7 @@ class DataElementOut(Schema):
     code: str
     name: Text
     description: Text
-    type: str
+    type: str = Field(validation_alias="value_type")
     currency: str
     options: list[dict[str, Any]]
     periods: list[str]
@@ -82,10 +127,18 @@ class DataElementOut(Schema):
     used_by: list[str]
     provenance: Provenance
 
+    @staticmethod
+    def resolve_range(obj: DataElement) -> dict[str, float | None]:
+        return {"min": obj.min_value, "max": obj.max_value}
+
+    @staticmethod
+    def resolve_used_by(obj: DataElement) -> list[str]:
+        return [k.code for k in obj.kpis.all()]
+
 
 class RuleOut(Schema):
     code: str
-    check: str
+    check: str = Field(validation_alias="expression")
     severity: str
     message: Text
 
@@ -100,14 +153,35 @@ class FrameworkSummary(Schema):
     provenance: Provenance
     moves: list[str]  # the status changes the caller may make now ("activate", "retire")
 
+    @staticmethod
+    def resolve_loaded_at(obj: Framework) -> str:
+        return obj.loaded_at.isoformat()
+
+    @staticmethod
+    def resolve_moves(obj: Framework | FrameworkTree, context: dict[str, Any]) -> list[str]:
+        version = obj.framework if isinstance(obj, FrameworkTree) else obj
+        return FRAMEWORK_WORKFLOW.available(actor_of(context["request"]), version)
+
 
 class FrameworkOut(FrameworkSummary):
+    """Read from a `FrameworkTree`."""
+
     description: Text
     languages: list[str]
     counts: dict[str, int]
     dimensions: list[DimensionOut]
     data_elements: list[DataElementOut]
     consistency_rules: list[RuleOut]
+
+    @staticmethod
+    def resolve_counts(obj: FrameworkTree) -> dict[str, int]:
+        outcomes = [o for d in obj.dimensions for o in d.outcomes.all()]
+        return {
+            "dimensions": len(obj.dimensions),
+            "outcomes": len(outcomes),
+            "kpis": sum(len(o.kpis.all()) for o in outcomes),
+            "data_elements": len(obj.data_elements),
+        }
 
 
 class FrameworkStatusIn(Input):
@@ -116,93 +190,11 @@ class FrameworkStatusIn(Input):
 
 
 class LoadOut(Schema):
-    result: str
+    """Read from the `FrameworkLoadResult` of the load."""
+
+    result: str = Field(validation_alias="outcome")
     summary: str
     framework: FrameworkSummary
-
-
-def _provenance(p: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "status": p.get("status", ""),
-        "source": p.get("source", ""),
-        "note": p.get("note", {}),
-        "official": p.get("status") == "official",
-    }
-
-
-def _code_names(items: Any) -> list[dict[str, Any]]:
-    return [{"code": i.code, "name": i.name} for i in items.all()]
-
-
-def _summary(f: Framework, actor: Any) -> dict[str, Any]:
-    return {
-        "code": f.code,
-        "version": f.version,
-        "status": f.status,
-        "title": f.title,
-        "fingerprint": f.fingerprint,
-        "loaded_at": f.loaded_at.isoformat(),
-        "provenance": _provenance(f.provenance),
-        "moves": FRAMEWORK_WORKFLOW.available(actor, f),
-    }
-
-
-def _kpi(k: Kpi) -> dict[str, Any]:
-    return {
-        "code": k.code,
-        "name": k.name,
-        "description": k.description,
-        "kind": k.kind,
-        "unit": k.unit.code,
-        "unit_symbol": k.unit.symbol,
-        "direction": k.direction,
-        "formula": k.formula,
-        "range": {"min": k.min_value, "max": k.max_value},
-        "data_elements": [e.code for e in k.data_elements.all()],
-        "instruments": _code_names(k.instruments),
-        "sdg_targets": _code_names(k.sdg_targets),
-        "disclosure_default": k.disclosure_default,
-        "provenance": _provenance(k.provenance),
-    }
-
-
-def _outcome(o: Outcome) -> dict[str, Any]:
-    return {
-        "code": o.code,
-        "name": o.name,
-        "description": o.description,
-        "instruments": _code_names(o.instruments),
-        "sdg_targets": _code_names(o.sdg_targets),
-        "provenance": _provenance(o.provenance),
-        "kpis": [_kpi(k) for k in o.kpis.all()],
-    }
-
-
-def _dimension(d: Dimension) -> dict[str, Any]:
-    return {
-        "code": d.code,
-        "name": d.name,
-        "description": d.description,
-        "provenance": _provenance(d.provenance),
-        "outcomes": [_outcome(o) for o in d.outcomes.all()],
-    }
-
-
-def _element(e: DataElement) -> dict[str, Any]:
-    return {
-        "code": e.code,
-        "name": e.name,
-        "description": e.description,
-        "type": e.value_type,
-        "currency": e.currency,
-        "options": e.options,
-        "periods": e.periods,
-        "range": {"min": e.min_value, "max": e.max_value},
-        "required": e.required,
-        "formula": e.formula,
-        "used_by": [k.code for k in e.kpis.all()],
-        "provenance": _provenance(e.provenance),
-    }
 
 
 @router.get(
@@ -210,40 +202,21 @@ def _element(e: DataElement) -> dict[str, Any]:
     response={200: list[FrameworkSummary], **ERROR_RESPONSES},
     summary="List framework versions",
 )
-def list_frameworks(request: HttpRequest) -> list[dict[str, Any]]:
-    actor = actor_of(request)
-    require(actor, "framework.view")
-    return [_summary(f, actor) for f in selectors.frameworks_list()]
+def list_frameworks(request: HttpRequest) -> list[Framework]:
+    require(actor_of(request), "framework.view")  # the selector checks no one
+    return selectors.frameworks_list()
 
 
 @router.get(
     "/frameworks/{code}", response={200: FrameworkOut, **ERROR_RESPONSES}, summary="A framework's whole tree"
 )
-def get_framework(request: HttpRequest, code: str, version: str | None = None) -> dict[str, Any]:
+def get_framework(request: HttpRequest, code: str, version: str | None = None) -> FrameworkTree:
     """The active version (or `?version=`): dimensions → outcomes → KPIs, data elements, rules, provenance."""
-    actor = actor_of(request)
-    require(actor, "framework.view")
+    require(actor_of(request), "framework.view")  # the selectors check no one
     framework = selectors.framework_get(code, version)
-    dimensions = [_dimension(d) for d in selectors.framework_tree(framework)]
-    outcomes = [o for d in dimensions for o in d["outcomes"]]
-    elements = [_element(e) for e in selectors.framework_elements(framework)]
-    return {
-        **_summary(framework, actor),
-        "description": framework.description,
-        "languages": framework.languages,
-        "counts": {
-            "dimensions": len(dimensions),
-            "outcomes": len(outcomes),
-            "kpis": sum(len(o["kpis"]) for o in outcomes),
-            "data_elements": len(elements),
-        },
-        "dimensions": dimensions,
-        "data_elements": elements,
-        "consistency_rules": [
-            {"code": r.code, "check": r.expression, "severity": r.severity, "message": r.message}
-            for r in framework.consistency_rules.all()
-        ],
-    }
+    return FrameworkTree(
+        framework, selectors.framework_tree(framework), list(selectors.framework_elements(framework))
+    )
 
 
 @router.get(
@@ -255,7 +228,7 @@ def get_framework(request: HttpRequest, code: str, version: str | None = None) -
     ),
 )
 def export_framework(request: HttpRequest, code: str, version: str | None = None) -> HttpResponse:
-    require(actor_of(request), "framework.export")
+    require(actor_of(request), "framework.export")  # the selectors check no one
     framework = selectors.framework_get(code, version)
     return framework_file(framework)
 
@@ -267,16 +240,9 @@ def export_framework(request: HttpRequest, code: str, version: str | None = None
 )
 def load_framework(request: HttpRequest, file: File[UploadedFile], reason: str = "") -> Status:
     """Upload a framework YAML file. 201 when a version is created, 200 when replaced or unchanged."""
-    actor = actor_of(request)
-    require(actor, "framework.load")
     text = file.read().decode("utf-8", errors="replace")
-    result = framework_load(actor=actor, text=text, reason=reason)
-    body = {
-        "result": result.outcome,
-        "summary": result.summary(),
-        "framework": _summary(result.framework, actor),
-    }
-    return Status(201 if result.outcome == "created" else 200, body)
+    result = framework_load(actor=actor_of(request), text=text, reason=reason)
+    return Status(201 if result.outcome == "created" else 200, result)
 
 
 @router.post(
@@ -284,15 +250,10 @@ def load_framework(request: HttpRequest, file: File[UploadedFile], reason: str =
     response={200: FrameworkSummary, **ERROR_RESPONSES},
     summary="Activate or retire a framework version (Secretariat)",
 )
-def change_status(
-    request: HttpRequest, code: str, version: str, payload: FrameworkStatusIn
-) -> dict[str, Any]:
+def change_status(request: HttpRequest, code: str, version: str, payload: FrameworkStatusIn) -> Framework:
     actor = actor_of(request)
-    require(actor, "framework.change_status")
+    require(actor, "framework.change_status")  # before the lookup: 403 whatever the version, not 404
     framework = selectors.framework_get(code, version)
-    return _summary(
-        framework_change_status(
-            actor=actor, framework=framework, action=payload.action, reason=payload.reason
-        ),
-        actor,
+    return framework_change_status(
+        actor=actor, framework=framework, action=payload.action, reason=payload.reason
     )

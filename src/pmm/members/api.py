@@ -1,6 +1,7 @@
-from __future__ import annotations
+"""Members API: member administrations and their groups; the Secretariat loads the members file and
+manages custom groups."""
 
-from typing import Any
+from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import File, Router, Schema
@@ -10,7 +11,7 @@ from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.members import selectors
 from pmm.members.models import Group, Member
-from pmm.members.services import group_save, members_load
+from pmm.members.services import MembersLoadReport, group_save, members_load
 
 router = Router(tags=["members"])
 
@@ -35,7 +36,11 @@ class GroupOut(Schema):
     kind: str
     name: dict[str, str]
     description: dict[str, str]
-    members: list[str]
+    members: list[str]  # ISO3 codes, in alphabetical order
+
+    @staticmethod
+    def resolve_members(obj: Group) -> list[str]:
+        return sorted(m.iso3 for m in obj.members.all())
 
 
 class GroupIn(Input):
@@ -52,27 +57,6 @@ class MembersLoadOut(Schema):
     groups_created: list[str]
 
 
-def member_out(m: Member) -> dict[str, Any]:
-    return {
-        "iso3": m.iso3,
-        "iso2": m.iso2,
-        "name": m.name,
-        "landlocked": m.landlocked,
-        "small_island_developing_state": m.small_island_developing_state,
-        "groups": [{"code": g.code, "kind": g.kind, "name": g.name} for g in m.groups.all()],
-    }
-
-
-def group_out(g: Group) -> dict[str, Any]:
-    return {
-        "code": g.code,
-        "kind": g.kind,
-        "name": g.name,
-        "description": g.description,
-        "members": sorted(m.iso3 for m in g.members.all()),
-    }
-
-
 @router.get(
     "/members",
     response={200: list[MemberOut], **ERROR_RESPONSES},
@@ -86,13 +70,13 @@ def list_members(
     group: str = "",
     geography: str = "",
     search: str = "",
-) -> list[dict[str, Any]]:
+) -> list[Member]:
     """Filter by group codes (see /groups): `region=region-europe`, `union=union-eu`, `group=…`."""
-    require(actor_of(request), "member.view")
+    require(actor_of(request), "member.view")  # the selectors check no one
     members = selectors.members_list(
         region=region, income_group=income_group, union=union, group=group, geography=geography, search=search
     )
-    return [member_out(m) for m in members]
+    return list(members)
 
 
 @router.post(
@@ -100,22 +84,14 @@ def list_members(
     response={200: MembersLoadOut, **ERROR_RESPONSES},
     summary="Load the members CSV (Secretariat)",
 )
-def load_members(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
-    actor = actor_of(request)
-    require(actor, "member.load")
-    report = members_load(text=file.read().decode("utf-8-sig", errors="replace"), actor=actor)
-    return {
-        "created": report.created,
-        "updated": report.updated,
-        "unchanged": report.unchanged,
-        "groups_created": report.groups_created,
-    }
+def load_members(request: HttpRequest, file: File[UploadedFile]) -> MembersLoadReport:
+    return members_load(text=file.read().decode("utf-8-sig", errors="replace"), actor=actor_of(request))
 
 
 @router.get("/members/{iso3}", response={200: MemberOut, **ERROR_RESPONSES})
-def get_member(request: HttpRequest, iso3: str) -> dict[str, Any]:
-    require(actor_of(request), "member.view")
-    return member_out(selectors.member_get(iso3))
+def get_member(request: HttpRequest, iso3: str) -> Member:
+    require(actor_of(request), "member.view")  # the selectors check no one
+    return selectors.member_get(iso3)
 
 
 @router.get(
@@ -123,15 +99,15 @@ def get_member(request: HttpRequest, iso3: str) -> dict[str, Any]:
     response={200: list[GroupOut], **ERROR_RESPONSES},
     summary="Groups: WCO regions, income, geography, unions, custom",
 )
-def list_groups(request: HttpRequest, kind: str = "") -> list[dict[str, Any]]:
-    require(actor_of(request), "group.view")
-    return [group_out(g) for g in selectors.groups_list(kind=kind)]
+def list_groups(request: HttpRequest, kind: str = "") -> list[Group]:
+    require(actor_of(request), "group.view")  # the selectors check no one
+    return list(selectors.groups_list(kind=kind))
 
 
 @router.get("/groups/{code}", response={200: GroupOut, **ERROR_RESPONSES})
-def get_group(request: HttpRequest, code: str) -> dict[str, Any]:
-    require(actor_of(request), "group.view")
-    return group_out(selectors.group_get(code))
+def get_group(request: HttpRequest, code: str) -> Group:
+    require(actor_of(request), "group.view")  # the selectors check no one
+    return selectors.group_get(code)
 
 
 @router.put(
@@ -139,15 +115,13 @@ def get_group(request: HttpRequest, code: str) -> dict[str, Any]:
     response={200: GroupOut, **ERROR_RESPONSES},
     summary="Create or change a custom group (Secretariat)",
 )
-def put_group(request: HttpRequest, code: str, payload: GroupIn) -> dict[str, Any]:
-    actor = actor_of(request)
-    require(actor, "group.manage")
+def put_group(request: HttpRequest, code: str, payload: GroupIn) -> Group:
     group = group_save(
-        actor=actor,
+        actor=actor_of(request),
         code=code,
         name=payload.name,
         description=payload.description,
         member_iso3=[m.upper() for m in payload.members],
         reason=payload.reason,
     )
-    return group_out(selectors.group_get(group.code))
+    return selectors.group_get(group.code)  # read again, with its members

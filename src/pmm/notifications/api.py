@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Body, Router, Schema
+from ninja import Body, Field, Router, Schema
 
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.core.errors import PermissionDenied
@@ -21,8 +21,8 @@ class NotificationOut(Schema):
     id: int
     kind: str
     kind_label: str
-    subject: str
-    body: str
+    subject: str = Field(validation_alias="shown_subject")
+    body: str = Field(validation_alias="shown_body")
     url: str
     created_at: datetime
     read_at: datetime | None
@@ -44,23 +44,6 @@ class PreferenceOut(Schema):
     email: bool
 
 
-def notification_out(n: Notification) -> dict[str, Any]:
-    return {
-        "id": n.pk,
-        "kind": n.kind,
-        "kind_label": n.kind_label,
-        "subject": n.shown_subject,
-        "body": n.shown_body,
-        "url": n.url,
-        "created_at": n.created_at,
-        "read_at": n.read_at,
-    }
-
-
-def preference_out(p: Preference) -> dict[str, Any]:
-    return {"kind": p.kind, "label": p.label, "email": p.email}
-
-
 def _me(request: HttpRequest) -> Any:
     """The signed-in caller (everyone has their own notifications; visitors have none: 401)."""
     actor = actor_of(request)
@@ -74,12 +57,8 @@ def _me(request: HttpRequest) -> Any:
     response={200: list[NotificationOut], **ERROR_RESPONSES},
     summary="Your notifications, newest first (unread=true: only the unread ones)",
 )
-def notifications_get(request: HttpRequest, unread: bool = False, limit: int = 50) -> list[dict[str, Any]]:
-    actor = _me(request)
-    return [
-        notification_out(n)
-        for n in notifications_of(actor, unread_only=unread, limit=max(1, min(limit, MAX_LIMIT)))
-    ]
+def notifications_get(request: HttpRequest, unread: bool = False, limit: int = 50) -> list[Notification]:
+    return notifications_of(_me(request), unread_only=unread, limit=max(1, min(limit, MAX_LIMIT)))
 
 
 @router.post(
@@ -98,8 +77,8 @@ def notifications_read(request: HttpRequest, payload: ReadIn) -> dict[str, Any]:
     response={200: list[PreferenceOut], **ERROR_RESPONSES},
     summary="Which kinds of notification you also get by e-mail",
 )
-def preferences_get(request: HttpRequest) -> list[dict[str, Any]]:
-    return [preference_out(p) for p in preferences_of(_me(request))]
+def preferences_get(request: HttpRequest) -> list[Preference]:
+    return preferences_of(_me(request))
 
 
 @router.put(
@@ -107,5 +86,5 @@ def preferences_get(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: list[PreferenceOut], **ERROR_RESPONSES},
     summary='Choose which kinds come by e-mail: {"review.assigned": true, "review.status": false}',
 )
-def preferences_put(request: HttpRequest, payload: dict[str, bool] = Body(...)) -> list[dict[str, Any]]:  # noqa: B008
-    return [preference_out(p) for p in preferences_save(actor=_me(request), choices=payload)]
+def preferences_put(request: HttpRequest, payload: dict[str, bool] = Body(...)) -> list[Preference]:  # noqa: B008
+    return preferences_save(actor=_me(request), choices=payload)

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
 from pmm.cycles.selectors import cycle_get
+from pmm.targets.progress import Point
 from pmm.targets.selectors import (
     TargetProgress,
     target_get,
@@ -24,26 +25,48 @@ router = Router(tags=["targets"])
 
 
 class PointOut(Schema):
+    """A (year, value) point."""
+
     year: int
     value: float
+
+    @staticmethod
+    def resolve_year(obj: Point) -> int:
+        return obj[0]
+
+    @staticmethod
+    def resolve_value(obj: Point) -> float:
+        return obj[1]
 
 
 class TargetOut(Schema):
-    member: str
-    framework: str
-    kpi: str
-    component: str
-    year: int
-    value: float
-    note: str
+    """A target with the progress toward it (a `TargetProgress` row)."""
+
+    member: str = Field(validation_alias="target.member.iso3")
+    framework: str = Field(validation_alias="target.framework_code")
+    kpi: str = Field(validation_alias="target.kpi")
+    component: str = Field(validation_alias="target.component")
+    year: int = Field(validation_alias="target.year")
+    value: float = Field(validation_alias="target.value")
+    note: str = Field(validation_alias="target.note")
     set_by: str | None
-    set_at: datetime
+    set_at: datetime = Field(validation_alias="target.set_at")
     in_framework: bool  # False: the KPI (component) is not in the cycle's framework version
     status: str  # achieved, on_track, off_track or no_data
     baseline: PointOut | None
     latest: PointOut | None
-    expected: float | None  # the value expected by the latest year on the line from baseline to target
-    share_done: float | None  # (latest - baseline) / (target - baseline)
+    # the value expected by the latest year on the line from baseline to target
+    expected: float | None = Field(validation_alias="progress.expected")
+    # (latest - baseline) / (target - baseline)
+    share_done: float | None = Field(validation_alias="progress.share_done")
+
+    @staticmethod
+    def resolve_set_by(obj: TargetProgress) -> str | None:
+        return obj.target.set_by.get_username() if obj.target.set_by else None
+
+    @staticmethod
+    def resolve_in_framework(obj: TargetProgress) -> bool:
+        return obj.kpi is not None and obj.target.component in obj.kpi.formulas
 
 
 class TargetsOut(Schema):
@@ -68,31 +91,6 @@ class TargetRemovedOut(Schema):
     removed: bool
 
 
-def _point(point: tuple[int, float] | None) -> dict[str, Any] | None:
-    return None if point is None else {"year": point[0], "value": point[1]}
-
-
-def target_out(row: TargetProgress) -> dict[str, Any]:
-    t = row.target
-    return {
-        "member": t.member.iso3,
-        "framework": t.framework_code,
-        "kpi": t.kpi,
-        "component": t.component,
-        "year": t.year,
-        "value": t.value,
-        "note": t.note,
-        "set_by": t.set_by.get_username() if t.set_by else None,
-        "set_at": t.set_at,
-        "in_framework": row.kpi is not None and t.component in row.kpi.formulas,
-        "status": row.progress.status,
-        "baseline": _point(row.baseline),
-        "latest": _point(row.latest),
-        "expected": row.progress.expected,
-        "share_done": row.progress.share_done,
-    }
-
-
 ALL = "/members/{iso3}/targets"
 ONE = ALL + "/{kpi}/{year}"
 
@@ -111,7 +109,7 @@ def targets_list(request: HttpRequest, iso3: str, cycle: int | None = None) -> d
         "cycle": chosen.pk,
         "reporting_year": chosen.reporting_year,
         "framework": chosen.framework.code,
-        "targets": [target_out(row) for row in rows],
+        "targets": rows,
     }
 
 
@@ -120,7 +118,7 @@ def targets_list(request: HttpRequest, iso3: str, cycle: int | None = None) -> d
     response={200: TargetOut, **ERROR_RESPONSES},
     summary="Set the member's target for a KPI in a coming year: create or change it (NCP)",
 )
-def target_put(request: HttpRequest, iso3: str, kpi: str, year: int, payload: TargetIn) -> dict[str, Any]:
+def target_put(request: HttpRequest, iso3: str, kpi: str, year: int, payload: TargetIn) -> TargetProgress:
     actor = actor_of(request)
     member = targets_member(actor, iso3)
     require(actor, "target.manage", member)  # before reading the cycle: 403 whatever the input
@@ -135,8 +133,7 @@ def target_put(request: HttpRequest, iso3: str, kpi: str, year: int, payload: Ta
         value=payload.value,
         note=payload.note,
     )
-    row = next(r for r in target_progress(actor, member, cycle) if r.target.pk == saved.pk)
-    return target_out(row)
+    return next(row for row in target_progress(actor, member, cycle) if row.target.pk == saved.pk)
 
 
 @router.delete(
