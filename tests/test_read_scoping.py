@@ -30,7 +30,9 @@ UNRESTRICTED_ALLOWED = {
     "reviews/selectors.py": "counts for the certificate, KPI codes without verdict, peer-review flags",
     "reviews/notices.py": "counts queries in a notification to the member's own people",
     "results/participation.py": "counts published members (and their ids): participation is public",
-    "results/levels.py": "the disclosure levels (never values) of the member's latest publication, for kpi_update",
+    "results/levels.py": (
+        "the disclosure levels (never values) of the member's latest publication, for kpi_update"
+    ),
     "public/selectors.py": "the id of the newest audit event",
     "assessments/workbook/importer.py": "compares an upload with the stored data inside the import service",
     "cli.py": "the operator's `pmm results verify` counts a publication's figures",
