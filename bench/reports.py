@@ -1,10 +1,14 @@
-"""Benchmark: a member's country report as a PDF, for a cycle of 187 members x 51 KPIs, beside GET
-/api/v1/me (the trivial endpoint) of the same run; and the peak memory of the process while rendering.
+"""Benchmark: a member's country report and the global cycle report as PDFs (and the global report's
+workbook), for a cycle of 187 members x 51 KPIs, beside GET /api/v1/me (the trivial endpoint) of the
+same run; and the peak memory of the process while rendering.
 
 Run with `PMM_DEBUG=true .venv/bin/python bench/reports.py [--runs N]`. Same data as bench/results.py
 (every member's complete, submitted demo assessment, published once); it prints figures and asserts
 nothing about time. Cold: the cache emptied (the PDF and the statistics it shows are made again);
-warm: the PDF kept in the cache. Goal (issue 16): the country report PDF in 3 s or less.
+cached: the PDF kept in the cache (the report is still read, to know what it holds). The global report
+is measured once an earlier cycle of the framework is published as well (another draw of the demo
+data), so that it compares the two cycles; the country reports are measured before, on the one cycle.
+Goals (issue 16): the country report PDF in 3 s or less, the global report PDF in 20 s or less.
 """
 
 from __future__ import annotations
@@ -69,6 +73,20 @@ def main() -> None:
     report("country report print page, public, cold", timed(lambda: cold(page, {}), runs))
     report("GET /api/v1/me, again", timed(lambda: get(me, readers["Secretariat"]), 20))
     print(f"peak memory of the process: {before:.0f} MB before the reports, {peak_mb():.0f} MB after")
+
+    published_cycle(cycle.reporting_year - 2, seed=5)  # the previous cycle the global report compares with
+    before = peak_mb()
+    global_runs = min(runs, 3)  # a cold global report takes seconds: three are enough for a median
+    for label, edition in (("Secretariat", "full"), ("public", "public")):
+        headers = readers[label]
+        url = f"/api/v1/cycles/{cycle.pk}/report.pdf?edition={edition}&lang=en"
+        get(url, headers)
+        report(f"global report PDF, {label}, cold", timed(lambda u=url, h=headers: cold(u, h), global_runs))
+        report(f"global report PDF, {label}, cached", timed(lambda u=url, h=headers: get(u, h), runs))
+    tables = f"/api/v1/cycles/{cycle.pk}/report.xlsx?edition=full&lang=en"
+    report("global report XLSX, Secretariat, cold", timed(lambda: cold(tables, readers["Secretariat"]), runs))
+    report("GET /api/v1/me, once more", timed(lambda: get(me, readers["Secretariat"]), 20))
+    print(f"peak memory of the process: {before:.0f} MB before the global report, {peak_mb():.0f} MB after")
 
 
 if __name__ == "__main__":

@@ -380,6 +380,18 @@ ROUTES: dict[str, Read] = {
     "GET /api/v1/cycles/{cycle}/members/{iso3}/report.pdf": Read(
         queries=("?edition=public", ""), first_only=True
     ),
+    # --- the global cycle report (the print page, its PDF and workbook, the API's; every edition) ---
+    "reports:global_page": Read(
+        queries=("", "?edition=public", "?edition=wco", "?publication={publication}"), first_only=True
+    ),
+    # The PDFs of the current cycle only (a PDF takes seconds; the print pages and workbooks of the
+    # other cycles hold the same report): the reader's widest edition, and the public one in French.
+    "reports:global_pdf": Read(axes={"cycle_id": "current_cycle"}),
+    "reports:global_xlsx": Read(queries=("", "?edition=wco&publication={publication}"), first_only=True),
+    "GET /api/v1/cycles/{cycle}/report.pdf": Read(
+        axes={"cycle": "current_cycle"}, queries=("?edition=public&lang=fr",)
+    ),
+    "GET /api/v1/cycles/{cycle}/report.xlsx": Read(queries=("", "?edition=public"), first_only=True),
     "GET /api/v1/publications": Read(queries=("", "?cycle={cycle}")),
     "GET /api/v1/cycles/{cycle}/publications/{number}": Read(axes={"number": "publication_number"}),
     # --- peer review ---

@@ -20,6 +20,7 @@ from pmm.dashboards.positions import NONE, STRENGTH, WEAKNESS, position, standin
 from pmm.disclosure.policy import Audience
 from pmm.framework.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.members.models import Member
+from pmm.reports.cells import change_text
 from pmm.reports.editions import edition_audience
 from pmm.results.engine import COMPUTED
 from pmm.results.formatting import Figure, figure_of, kpi_definitions, unit_text, units_of, value_text
@@ -120,14 +121,6 @@ def _publication(cycle: Cycle, number: int | str | None) -> Publication:
     return publication
 
 
-def _change(kpi: KpiSpec, now: float, before: float, spec: FrameworkSpec, units: Any) -> str:
-    if kpi.kind in ("yes_no", "ordinal") or kpi.unit in ("yes_no", "scale_level"):
-        return ""
-    difference = now - before
-    text = value_text(abs(difference), kpi, spec, units)
-    return ("+" if difference > 0 else "\u2212" if difference < 0 else "") + text
-
-
 def _line(
     kpi: KpiSpec,
     rows: list[ResultRow],
@@ -149,7 +142,7 @@ def _line(
         line.previous_year, before = past[-1]
         line.previous = value_text(before, kpi, spec, units)
         if value is not None:
-            line.change = _change(kpi, value, before, spec, units)
+            line.change = change_text(value - before, kpi, spec, units)
     for group in groups.get((kpi.code, component), []):
         stats = group.stats
         line.peers.append(

@@ -2,16 +2,18 @@
 
 The PDF is made by WeasyPrint from the HTML, tagged (PDF/UA-1: headings, tables and reading order
 for screen readers), with the document's language and title in its metadata, using the fonts of the
-machine (Debian's DejaVu): nothing is fetched while rendering (`_no_fetching` refuses any URL but the
-report's own stylesheet). A publication never changes, so a PDF is kept in the cache per publication,
+machine (Debian's DejaVu): nothing is fetched while rendering (`_own_files_only` refuses any URL but
+the report's own stylesheet). A publication never changes, so a PDF is kept in the cache per publication,
 member, edition audience and language: a new publication makes new reports, and the old ones can be
-made again, identical in content, at any time.
+made again, identical in content, at any time. The global cycle report (`global_rendering`) shares
+`pdf_of` and `cached`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,18 +86,27 @@ def _pdf_key(report: CountryReport, language: str) -> str:
 
 def report_pdf(report: CountryReport, language: str) -> bytes:
     """The report as a tagged PDF, from the cache when it was made before."""
-    key = _pdf_key(report, language)
+    return cached(_pdf_key(report, language), lambda: pdf_of(report_html(report, language)))
+
+
+def cached(key: str, make: Callable[[], bytes]) -> bytes:
+    """The file kept in the cache under `key`, or made (and kept) now."""
     found = cache.get(key)
     if isinstance(found, bytes):
         return found
+    made = make()
+    cache.set(key, made, timeout=PDF_TIMEOUT)
+    return made
+
+
+def pdf_of(html: str) -> bytes:
+    """A report's print page as a tagged PDF (PDF/UA-1), fetching nothing but the report's stylesheet."""
     from weasyprint import HTML  # imported on use: loading it takes a moment
 
-    html = report_html(report, language)
     pdf = HTML(string=html, base_url=STYLESHEET.parent.as_uri(), url_fetcher=_own_files_only()).write_pdf(
         pdf_variant="pdf/ua-1"
     )
     assert pdf is not None  # write_pdf without a target returns the bytes
-    cache.set(key, pdf, timeout=PDF_TIMEOUT)
     return pdf
 
 

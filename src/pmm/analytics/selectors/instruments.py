@@ -22,6 +22,7 @@ from pmm.authz import require
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of
+from pmm.disclosure.policy import Audience
 from pmm.framework.spec import FrameworkSpec
 from pmm.results.aggregates import (
     Result,
@@ -92,8 +93,12 @@ def instruments_view(actor: Any, cycle: Cycle, publication: str | int | None = N
     """For each instrument of the framework, which members apply it and how the KPIs of its outcomes
     compare between those that do and those that do not, from the values the actor may see only."""
     require(actor, "cycle.view")
-    chosen = publication_get(cycle, publication)
-    audience = audience_of(actor)
+    return instruments_for(audience_of(actor), cycle, publication_get(cycle, publication))
+
+
+def instruments_for(audience: Audience, cycle: Cycle, chosen: Publication | None) -> InstrumentsView:
+    """`instruments_view` of the publication `chosen` (None: nothing published) for an audience: what
+    the global cycle report shows its edition's readers."""
     spec = cycle_spec(cycle)
     links = framework_links(cycle)
     k = settings.PMM_AGGREGATE_MIN_MEMBERS

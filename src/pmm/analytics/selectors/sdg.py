@@ -18,6 +18,7 @@ from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_spec
 from pmm.disclosure.audience import audience_of
+from pmm.disclosure.policy import Audience
 from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Member
 from pmm.results.aggregates import (
@@ -112,16 +113,27 @@ def sdg_view(
     and the released global median; with `member`, that member's values over the cycles, as far as the
     actor may see."""
     require(actor, "cycle.view")
-    spec = cycle_spec(cycle)
-    links = framework_links(cycle)
-    if target and target not in links.sdg_targets:
+    _check_target(cycle, target)
+    chosen = publication_get(cycle, publication)
+    return sdg_view_for(audience_of(actor), cycle, chosen, _member_get(member) if member else None, target)
+
+
+def _check_target(cycle: Cycle, target: str) -> None:
+    if target and target not in framework_links(cycle).sdg_targets:
         raise ApplicationError(
             f"No SDG target {target} in this cycle's framework.",
             problems=[FieldProblem("target", f"unknown SDG target {target!r}")],
         )
-    chosen = publication_get(cycle, publication)
-    audience = audience_of(actor)
-    who = _member_get(member) if member else None
+
+
+def sdg_view_for(
+    audience: Audience, cycle: Cycle, chosen: Publication | None, who: Member | None = None, target: str = ""
+) -> SdgView:
+    """`sdg_view` of the publication `chosen` (None: nothing published) for an audience: what the global
+    cycle report shows its edition's readers (without a member)."""
+    _check_target(cycle, target)
+    spec = cycle_spec(cycle)
+    links = framework_links(cycle)
     reporting: dict[Key, int] = {}
     global_stats: dict[Key, Result] = {}
     if chosen is not None:
