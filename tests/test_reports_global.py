@@ -243,6 +243,8 @@ def test_the_cycle_and_public_pages_lead_to_the_report(world, client, make_user)
     cycle = client.get(f"/cycles/{world.pk}/").content.decode()
     assert f"/cycles/{world.pk}/report/?edition=full" in cycle
     assert f"/cycles/{world.pk}/report/?edition=public" in cycle
+    unpublished = cycle_of(2020).pk
+    assert f"/cycles/{unpublished}/report/" not in client.get(f"/cycles/{unpublished}/").content.decode()
     publications = client.get(f"/cycles/{world.pk}/publications/").content.decode()
     assert f"/cycles/{world.pk}/report.pdf?edition=public&amp;publication=1" in publications
 
