@@ -13,6 +13,17 @@ from typing import Annotated, Any
 
 import typer
 
+# The options both reports take.
+CycleOption = Annotated[int, typer.Option("--cycle", help="The cycle (its id).", show_default=False)]
+PublicationOption = Annotated[
+    int | None, typer.Option(help="The publication's number (default: the latest).")
+]
+LanguageOption = Annotated[str, typer.Option(help="The report's language (en or fr).")]
+AsUserOption = Annotated[
+    str | None,
+    typer.Option("--as", help="Build it as this user (their rights apply); default: the system."),
+]
+
 
 def register(
     app: typer.Typer,
@@ -28,20 +39,15 @@ def register(
 
     @report_app.command("country")
     def country(
-        cycle: Annotated[int, typer.Option("--cycle", help="The cycle (its id).", show_default=False)],
+        cycle: CycleOption,
         member: Annotated[str, typer.Option("--member", help="ISO3 code of the member.", show_default=False)],
         out: Annotated[Path, typer.Option("--out", help="The PDF file to write.", show_default=False)],
         edition: Annotated[
             str, typer.Option(help="public, wco or full (full: what the acting user may see).")
         ] = "full",
-        publication: Annotated[
-            int | None, typer.Option(help="The publication's number (default: the latest).")
-        ] = None,
-        lang: Annotated[str, typer.Option(help="The report's language (en or fr).")] = "en",
-        as_user: Annotated[
-            str | None,
-            typer.Option("--as", help="Build it as this user (their rights apply); default: the system."),
-        ] = None,
+        publication: PublicationOption = None,
+        lang: LanguageOption = "en",
+        as_user: AsUserOption = None,
     ) -> None:
         """Write a member's country report for a publication of a cycle as a PDF file."""
         setup()
@@ -61,7 +67,7 @@ def register(
 
     @report_app.command("global")
     def global_report(
-        cycle: Annotated[int, typer.Option("--cycle", help="The cycle (its id).", show_default=False)],
+        cycle: CycleOption,
         out: Annotated[
             Path,
             typer.Option(
@@ -74,14 +80,9 @@ def register(
             str,
             typer.Option(help="public, wco or full (full: the Secretariat's, from every published value)."),
         ] = "full",
-        publication: Annotated[
-            int | None, typer.Option(help="The publication's number (default: the latest).")
-        ] = None,
-        lang: Annotated[str, typer.Option(help="The report's language (en or fr).")] = "en",
-        as_user: Annotated[
-            str | None,
-            typer.Option("--as", help="Build it as this user (their rights apply); default: the system."),
-        ] = None,
+        publication: PublicationOption = None,
+        lang: LanguageOption = "en",
+        as_user: AsUserOption = None,
     ) -> None:
         """Write the global report of a publication of a cycle: a PDF, or its tables as an XLSX file."""
         setup()
