@@ -22,6 +22,11 @@ class ReportQuery(Schema):
     lang: str = ""  # en or fr (default: the request's language)
 
 
+def _asked(query: ReportQuery) -> dict[str, object]:
+    """The parameters the caller gave (an empty one means "the default")."""
+    return {k: v for k, v in query.dict().items() if v}
+
+
 @router.get(
     "/cycles/{cycle}/members/{iso3}/report.pdf",
     response=ERROR_RESPONSES,
@@ -32,7 +37,7 @@ class ReportQuery(Schema):
 def country_report_pdf(
     request: HttpRequest, cycle: int, iso3: str, query: Query[ReportQuery]
 ) -> HttpResponse:
-    asked = {k: v for k, v in query.dict().items() if v}
+    asked = _asked(query)
     report, language = asked_report(actor_of(request), cycle, iso3, asked)
     return attachment(report_pdf(report, language), PDF_TYPE, report_filename(report, language))
 
@@ -45,7 +50,7 @@ def country_report_pdf(
     openapi_extra=file_answer("The report", PDF_TYPE),
 )
 def global_report_pdf_file(request: HttpRequest, cycle: int, query: Query[ReportQuery]) -> HttpResponse:
-    asked = {k: v for k, v in query.dict().items() if v}
+    asked = _asked(query)
     report = asked_global_report(actor_of(request), cycle, asked)
     return attachment(global_report_pdf(report), PDF_TYPE, global_report_filename(report, "pdf"))
 
@@ -58,6 +63,6 @@ def global_report_pdf_file(request: HttpRequest, cycle: int, query: Query[Report
     openapi_extra=file_answer("The report's tables", XLSX_TYPE),
 )
 def global_report_xlsx_file(request: HttpRequest, cycle: int, query: Query[ReportQuery]) -> HttpResponse:
-    asked = {k: v for k, v in query.dict().items() if v}
+    asked = _asked(query)
     report = asked_global_report(actor_of(request), cycle, asked)
     return attachment(global_report_xlsx(report), XLSX_TYPE, global_report_filename(report, "xlsx"))
