@@ -156,6 +156,20 @@ ROWS = [
         _at_most(3000),
     ),
     Row(
+        "global report PDF, Secretariat edition, cold",
+        "reports.py",
+        "global report PDF, Secretariat, cold",
+        "<= 20 s",
+        _at_most(20000),
+    ),
+    Row(
+        "global report PDF, public edition, cold",
+        "reports.py",
+        "global report PDF, public, cold",
+        "<= 20 s",
+        _at_most(20000),
+    ),
+    Row(
         "/results.xlsx for an NCP",
         "results.py",
         "GET /results.xlsx as NCP of Kenya",
