@@ -27,43 +27,48 @@ from pmm.reports.global_report import GlobalReport
 from pmm.reports.rendering import report_filename, report_html, report_pdf
 
 
-def _editions(
+def _toolbar(
     request: HttpRequest,
-    labels: dict[str, Any],
-    allowed: Callable[[Any, str], Any],
-    url: Callable[[str], str],
-) -> list[dict[str, Any]]:
-    """The editions the reader may have, each with its page's URL."""
-    found = []
+    report: CountryReport | GlobalReport,
+    language: str,
+    editions: tuple[dict[str, Any], Callable[[Any, str], Any]],
+    page: str,
+    files: dict[str, str],
+) -> dict[str, Any]:
+    """The print page's toolbar: back, the files of this edition (`files`: name -> URL without its
+    query) and the editions the reader may have (`editions`: their labels and the rule of who may),
+    each a link to its `page` with the same publication and language."""
+
+    def query(edition: str) -> str:
+        return urlencode({"edition": edition, "publication": report.publication.number, "lang": language})
+
+    labels, allowed = editions
+    choices = []
     for edition, label in labels.items():
         try:
             allowed(request.user, edition)
         except ApplicationError:
             continue
-        found.append({"edition": edition, "url": url(edition), "label": label})
-    return found
+        url = f"{page}?{query(edition)}"
+        choices.append({"edition": edition, "url": url, "label": label, "current": edition == report.edition})
+    mine = query(report.edition)
+    return {
+        "back": request.META.get("HTTP_REFERER") or reverse("public:index"),
+        **{name: f"{url}?{mine}" for name, url in files.items()},
+        "editions": choices,
+    }
 
 
-def _back(request: HttpRequest) -> str:
-    return request.META.get("HTTP_REFERER") or reverse("public:index")
-
-
-def _toolbar(request: HttpRequest, report: CountryReport, language: str) -> dict[str, Any]:
-    here = reverse("reports:country_page", args=[report.cycle.pk, report.member.iso3])
-    pdf = reverse("reports:country_pdf", args=[report.cycle.pk, report.member.iso3])
-
-    def query(edition: str) -> str:
-        return urlencode({"edition": edition, "publication": report.publication.number, "lang": language})
-
-    editions = _editions(request, EDITIONS, edition_audience, lambda e: f"{here}?{query(e)}")
-    for choice in editions:
-        choice["current"] = choice["edition"] == report.edition
-    return {"back": _back(request), "pdf": f"{pdf}?{query(report.edition)}", "editions": editions}
+def _country_toolbar(request: HttpRequest, report: CountryReport, language: str) -> dict[str, Any]:
+    member = [report.cycle.pk, report.member.iso3]
+    page = reverse("reports:country_page", args=member)
+    files = {"pdf": reverse("reports:country_pdf", args=member)}
+    return _toolbar(request, report, language, (EDITIONS, edition_audience), page, files)
 
 
 def country_page(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     report, language = asked_report(request.user, cycle_id, iso3, request.GET)
-    return HttpResponse(report_html(report, language, toolbar=_toolbar(request, report, language)))
+    return HttpResponse(report_html(report, language, toolbar=_country_toolbar(request, report, language)))
 
 
 def country_pdf(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
@@ -72,24 +77,14 @@ def country_pdf(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
 
 
 def _global_toolbar(request: HttpRequest, report: GlobalReport) -> dict[str, Any]:
-    cycle = report.cycle.pk
-
-    def query(edition: str) -> str:
-        return urlencode(
-            {"edition": edition, "publication": report.publication.number, "lang": report.language}
-        )
-
-    here = reverse("reports:global_page", args=[cycle])
-    editions = _editions(request, GLOBAL_EDITIONS, global_edition_audience, lambda e: f"{here}?{query(e)}")
-    for choice in editions:
-        choice["current"] = choice["edition"] == report.edition
-    mine = query(report.edition)
-    return {
-        "back": _back(request),
-        "pdf": f"{reverse('reports:global_pdf', args=[cycle])}?{mine}",
-        "xlsx": f"{reverse('reports:global_xlsx', args=[cycle])}?{mine}",
-        "editions": editions,
+    cycle = [report.cycle.pk]
+    page = reverse("reports:global_page", args=cycle)
+    files = {
+        "pdf": reverse("reports:global_pdf", args=cycle),
+        "xlsx": reverse("reports:global_xlsx", args=cycle),
     }
+    editions = (GLOBAL_EDITIONS, global_edition_audience)
+    return _toolbar(request, report, report.language, editions, page, files)
 
 
 def global_page(request: HttpRequest, cycle_id: int) -> HttpResponse:
