@@ -110,3 +110,60 @@ def test_the_answer_is_what_its_declared_schema_renders(client, make_user, beare
     assert isinstance(api.renderer, JSONRenderer)
     assert api.renderer.render(None, validated, response_status=200) == response.content.decode()
     assert response.json()["count"] == len(response.json()["results"]) > 0
+
+
+# The answers made from the rows (`pmm.results.answer_cache`): written once per selection and language.
+
+
+@pytest.fixture
+def answers_made(monkeypatch):
+    """Counts how many times each kind of answer is written (the JSON records, the CSV, the workbook)."""
+    from pmm.results import api as results_api
+
+    made = {"json": 0, "csv": 0, "xlsx": 0}
+
+    def counting(kind, write):
+        def wrapper(*args, **kwargs):
+            made[kind] += 1
+            return write(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(results_api, "result_records", counting("json", results_api.result_records))
+    monkeypatch.setattr(results_api, "results_csv", counting("csv", results_api.results_csv))
+    monkeypatch.setattr(results_api, "results_xlsx", counting("xlsx", results_api.results_xlsx))
+    return made
+
+
+@pytest.mark.parametrize("suffix, kind", [("", "json"), (".csv", "csv"), (".xlsx", "xlsx")])
+def test_a_publication_answer_is_written_once(
+    client, make_user, bearer, published_levels, answers_made, suffix, kind
+):
+    headers = bearer(make_user(Role.NCP, "KEN"))
+    first = client.get(published_levels + suffix, headers=headers)
+    second = client.get(published_levels + suffix, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert answers_made[kind] == 1
+    # Another audience gets its own answer, written for it.
+    public = client.get(published_levels + suffix)
+    assert public.status_code == 200 and public.content != first.content
+    assert answers_made[kind] == 2
+
+
+def test_the_answer_options_and_language_are_part_of_its_key(client, published_levels, answers_made):
+    whole = client.get(published_levels).json()
+    assert client.get(f"{published_levels}?limit=1").json()["limit"] == 1
+    assert client.get(f"{published_levels}?offset=1").json()["offset"] == 1
+    french = client.get(published_levels, headers={"Accept-Language": "fr"}).json()
+    assert answers_made["json"] == 4
+    assert whole["results"][0]["kpi_name"] != french["results"][0]["kpi_name"]
+
+
+def test_current_results_answers_are_always_written_again(
+    client, make_user, bearer, published_levels, answers_made
+):
+    headers = bearer(make_user(Role.NCP, "KEN"))
+    for _ in range(2):
+        assert client.get(f"{published_levels}?publication=current", headers=headers).status_code == 200
+    assert answers_made["json"] == 2

@@ -83,7 +83,17 @@ _JSON = JSONRenderer()
 def json_answer(request: HttpRequest, data: Any, status: int = 200) -> HttpResponse:
     """An API answer rendered as ninja renders one, without validating it against the operation's
     response schema (for large answers already built in the schema's shape: see results_list)."""
+    return json_response(json_content(request, data, status), status)
+
+
+def json_content(request: HttpRequest, data: Any, status: int = 200) -> bytes:
+    """An answer's body as ninja writes it (for an answer kept once written: see results_list)."""
     content = _JSON.render(request, data, response_status=status)
+    return content if isinstance(content, bytes) else content.encode(_JSON.charset)
+
+
+def json_response(content: bytes, status: int = 200) -> HttpResponse:
+    """An API answer from its body as `json_content` wrote it."""
     return HttpResponse(content, status=status, content_type=f"{_JSON.media_type}; charset={_JSON.charset}")
 
 

@@ -12,13 +12,14 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AliasChoices, AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
 from pmm.assessments.selectors import assessment_access
-from pmm.core.api import ERROR_RESPONSES, Input, actor_of, json_answer
+from pmm.core.api import ERROR_RESPONSES, Input, actor_of, json_content, json_response
 from pmm.core.downloads import CSV_TYPE, XLSX_TYPE, attachment
 from pmm.core.errors import NotFound
 from pmm.core.openapi import file_answer
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.disclosure.audience import audience_of
+from pmm.results.answer_cache import kept_answer
 from pmm.results.changelog import change_log_for
 from pmm.results.engine import KpiResult
 from pmm.results.exports import result_records, results_csv, results_xlsx
@@ -196,16 +197,22 @@ def results_list(request: HttpRequest, cycle: int, query: Query[ResultsListQuery
     offset = max(0, query.offset)
     limit = None if query.limit is None else max(1, query.limit)
     end = None if limit is None else offset + limit
-    answer = {
-        "cycle": cycle,
-        "source": source,
-        "publication": _publication(results.publication),
-        "count": len(results.rows),
-        "offset": offset,
-        "limit": limit,
-        "results": result_records(replace(results, rows=results.rows[offset:end])),
-    }
-    return json_answer(request, answer)
+
+    def answer() -> bytes:
+        return json_content(
+            request,
+            {
+                "cycle": cycle,
+                "source": source,
+                "publication": _publication(results.publication),
+                "count": len(results.rows),
+                "offset": offset,
+                "limit": limit,
+                "results": result_records(replace(results, rows=results.rows[offset:end])),
+            },
+        )
+
+    return json_response(kept_answer(results, "json", answer, offset, limit))
 
 
 @router.get(
@@ -217,7 +224,8 @@ def results_list(request: HttpRequest, cycle: int, query: Query[ResultsListQuery
 )
 def results_csv_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
     results = _results(request, cycle, query)
-    return attachment(results_csv(results), CSV_TYPE, f"pmm-results-{cycle}.csv")
+    content = kept_answer(results, "csv", lambda: results_csv(results).encode())
+    return attachment(content, CSV_TYPE, f"pmm-results-{cycle}.csv")
 
 
 @router.get(
@@ -228,11 +236,8 @@ def results_csv_download(request: HttpRequest, cycle: int, query: Query[ResultsQ
 )
 def results_xlsx_download(request: HttpRequest, cycle: int, query: Query[ResultsQuery]) -> HttpResponse:
     results = _results(request, cycle, query)
-    return attachment(
-        results_xlsx(results),
-        XLSX_TYPE,
-        f"pmm-results-{cycle}.xlsx",
-    )
+    content = kept_answer(results, "xlsx", lambda: results_xlsx(results))
+    return attachment(content, XLSX_TYPE, f"pmm-results-{cycle}.xlsx")
 
 
 @router.get(

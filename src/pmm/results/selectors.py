@@ -183,6 +183,9 @@ class Results:
     rows: list[ResultRow]
     is_current: bool = False
     member: Member | None = None  # the member the rows were narrowed to (`ResultFilters.member`)
+    # The cache key of a publication's rows for the reader's audience and selection ("" for current
+    # results, which change): what the files made from these rows are kept under (`answer_cache`).
+    rows_key: str = ""
 
 
 def _member_filter(filters: ResultFilters) -> Member | None:
@@ -231,7 +234,7 @@ def published_results_for(
     key = _published_rows_key(audience, publication, spec, codes, member)
     cached: list[tuple[Any, ...]] | None = cache.get(key)
     if cached is not None:
-        return Results(cycle, spec, publication, _named_rows(cached), member=member)
+        return Results(cycle, spec, publication, _named_rows(cached), member=member, rows_key=key)
     rows = PublishedResult.objects.visible_to(audience).filter(publication=publication)
     if codes is not None:
         rows = rows.filter(kpi__in=codes)
@@ -241,7 +244,7 @@ def published_results_for(
     found = [ResultRow(*values) for values in rows.values_list(*fields, "detail", "disclosure")]
     ordered = _order(spec, found)
     cache.set(key, [_unnamed(row) for row in ordered], timeout=PUBLISHED_ROWS_TIMEOUT)
-    return Results(cycle, spec, publication, ordered, member=member)
+    return Results(cycle, spec, publication, ordered, member=member, rows_key=key)
 
 
 # How long a publication's rows stay cached for one audience (they never change: this only bounds the
