@@ -272,14 +272,18 @@ PMM_JOB_MAX_ATTEMPTS = env_int("PMM_JOB_MAX_ATTEMPTS", 3, minimum=1)
 # /health/ready fails when the evidence files' disk has less free space than this.
 PMM_HEALTH_MIN_FREE_MB = env_int("PMM_HEALTH_MIN_FREE_MB", 500, minimum=0)
 
-# The cache (group statistics, rendered charts) is shared by the web processes and the worker: files
-# under PMM_VAR_DIR/cache by default, so that what the worker computes after a publication serves the
-# readers. Point PMM_CACHE_DIR at a shared folder when several machines serve the platform.
+# The cache (group statistics, answers, rendered charts and reports) is shared by the web processes and
+# the worker of one machine, under PMM_VAR_DIR/cache by default, so that what the worker computes after
+# a publication serves the readers: diskcache (files indexed in SQLite, safe across processes), not
+# Django's file-based cache, which lists its whole folder on every write and slowed down as the cache
+# grew (decision 0017). PMM_CACHE_SIZE_MB bounds its size on disk (the least recently stored go first).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "diskcache.DjangoCache",
         "LOCATION": env_text("PMM_CACHE_DIR", str(VAR_DIR / "cache")),
-        "OPTIONS": {"MAX_ENTRIES": 20_000},
+        "SHARDS": 4,
+        "DATABASE_TIMEOUT": 1.0,  # seconds a write waits for another process's before retrying
+        "OPTIONS": {"size_limit": env_int("PMM_CACHE_SIZE_MB", 2048, minimum=64) * 1024 * 1024},
     }
 }
 # After each publication the worker computes the group statistics that its readers will ask for (the

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import uuid
 import threading
 import time
 from collections import OrderedDict, defaultdict
@@ -367,10 +368,18 @@ _GENERATION = "pmm:aggregates:generation"
 
 def forget_cached_statistics() -> None:
     """Groups or their members changed: cached statistics no longer count (they are recomputed)."""
-    try:
-        cache.incr(_GENERATION)
-    except ValueError:
-        cache.set(_GENERATION, 1, timeout=None)
+    cache.set(_GENERATION, uuid.uuid4().hex, timeout=None)
+
+
+def _generation() -> str:
+    """The generation of the cached statistics: a random token, never a counter, so that a cache that
+    dropped it (full, or cleared) starts a new generation rather than go back to an old one whose
+    answers it may still hold."""
+    found = cache.get(_GENERATION)
+    if found is None:
+        cache.add(_GENERATION, uuid.uuid4().hex, timeout=None)
+        found = cache.get(_GENERATION, "")
+    return str(found)
 
 
 def _check(spec: FrameworkSpec, kpi: str, group_type: str, group: str) -> None:
@@ -491,7 +500,7 @@ def statistics_key(publication: Publication, audience: Audience) -> str:
 
 
 def _cache_key(publication: Publication, audience: Audience, kpis: list[str]) -> str:
-    generation = cache.get(_GENERATION, 0)
+    generation = _generation()
     k = settings.PMM_AGGREGATE_MIN_MEMBERS
     wanted = f"{_ANSWER_FORMAT}:{generation}:{publication.pk}:{audience.key}:{','.join(kpis)}:{k}"
     return "pmm:aggregates:" + hashlib.sha256(wanted.encode()).hexdigest()
