@@ -24,7 +24,7 @@ def _production_cache(folder: str) -> Any:
 def shared(tmp_path):
     cache = _production_cache(str(tmp_path))
     yield cache
-    cache.close()
+    cache.clear()
 
 
 def test_the_production_cache_is_not_the_file_based_one(shared):

@@ -279,7 +279,7 @@ PMM_HEALTH_MIN_FREE_MB = env_int("PMM_HEALTH_MIN_FREE_MB", 500, minimum=0)
 # grew (decision 0017). PMM_CACHE_SIZE_MB bounds its size on disk (the least recently stored go first).
 CACHES = {
     "default": {
-        "BACKEND": "diskcache.DjangoCache",
+        "BACKEND": "pmm.core.cache.SharedCache",
         "LOCATION": env_text("PMM_CACHE_DIR", str(VAR_DIR / "cache")),
         "SHARDS": 4,
         "DATABASE_TIMEOUT": 1.0,  # seconds a write waits for another process's before retrying
