@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import uuid
 import threading
 import time
+import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from contextvars import ContextVar
