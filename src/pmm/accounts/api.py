@@ -3,7 +3,6 @@ contributors invited by e-mail address."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
@@ -21,23 +20,10 @@ from pmm.accounts.services import (
 )
 from pmm.authz import actions_of, require
 from pmm.authz.roles import Role
-from pmm.core.api import ERROR_RESPONSES, Input, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, IsoText, actor_of
 from pmm.members.selectors import member_get
 
 router = Router(tags=["accounts"])
-
-
-@dataclass(frozen=True)
-class NewToken:
-    """A token just created, with its secret (shown this once); every other attribute is the token's."""
-
-    stored: ApiToken
-    token: str
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "stored":  # not set yet (a copy being built): no recursion
-            raise AttributeError(name)
-        return getattr(self.stored, name)
 
 
 class RoleIO(Input):
@@ -123,21 +109,9 @@ class TokenOut(Schema):
     id: int
     name: str
     prefix: str
-    created_at: str
-    last_used_at: str | None
-    revoked_at: str | None
-
-    @staticmethod
-    def resolve_created_at(obj: ApiToken) -> str:
-        return obj.created_at.isoformat()
-
-    @staticmethod
-    def resolve_last_used_at(obj: ApiToken) -> str | None:
-        return obj.last_used_at.isoformat() if obj.last_used_at else None
-
-    @staticmethod
-    def resolve_revoked_at(obj: ApiToken) -> str | None:
-        return obj.revoked_at.isoformat() if obj.revoked_at else None
+    created_at: IsoText
+    last_used_at: IsoText | None
+    revoked_at: IsoText | None
 
 
 class NewTokenOut(TokenOut):
@@ -170,7 +144,7 @@ def my_tokens(request: HttpRequest) -> list[ApiToken]:
 def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     actor = actor_of(request)
     token, secret = token_create(actor=actor, user=actor, name=payload.name)
-    return Status(201, NewToken(token, secret))
+    return Status(201, selectors.NewToken(token, secret))
 
 
 @router.delete("/me/tokens/{token_id}", response={200: TokenOut, **ERROR_RESPONSES})

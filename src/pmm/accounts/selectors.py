@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 from pmm.accounts import invitations
 from pmm.accounts.models import ApiToken, Invitation, RoleAssignment, User
 from pmm.core.errors import NotFound
+from pmm.core.extended import Extending
 
 
 def users_list(*, role: str = "", member: str = "", search: str = "") -> QuerySet[User]:
@@ -54,6 +56,14 @@ def invitations_waiting_for(user: User) -> list[Invitation]:
     """Invitations the user may still accept, signed in (the account page lists them)."""
     waiting = Invitation.objects.filter(user=user, accepted_at__isnull=True, account_created=False)
     return [i for i in waiting.select_related("member", "invited_by") if invitations.can_be_accepted(i)]
+
+
+@dataclass(frozen=True)
+class NewToken(Extending):
+    """A token just created, with its secret (shown this once); every other attribute is the token's."""
+
+    stored: ApiToken
+    token: str
 
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:

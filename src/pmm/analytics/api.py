@@ -11,11 +11,11 @@ from pydantic import AliasPath, ConfigDict, Field
 from pmm.analytics.selectors.instruments import InstrumentRow, InstrumentsView, instruments_view
 from pmm.analytics.selectors.sdg import SdgFigure, SdgKpi, SdgView, sdg_view
 from pmm.analytics.selectors.secretariat import Analytics, Need, secretariat_analytics
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, AttributesOut, TranslatedText, actor_of
 from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.results.aggregates import GroupStats, Result
-from pmm.results.api import AggregateOut, AttributesOut, PublicationOut, TranslatedText
+from pmm.results.api import AggregateOut, PublicationOut
 
 router = Router(tags=["analytics"])
 
@@ -52,6 +52,12 @@ class StatsOut(Schema):
 class AnalyticsMemberOut(AttributesOut):
     iso3: str
     name: TranslatedText
+
+
+# A view of a cycle read from one of its publications: the fields every view answers first.
+class CycleViewOut(Schema):
+    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
+    publication: PublicationOut | None
 
 
 def _with_view(request: HttpRequest, view: SdgView | Analytics) -> dict[str, Any]:
@@ -105,9 +111,7 @@ class InstrumentOut(Schema):
 
 
 # The instruments view of a cycle (`InstrumentsView`).
-class InstrumentsOut(Schema):
-    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
-    publication: PublicationOut | None
+class InstrumentsOut(CycleViewOut):
     min_members: int
     instruments: list[InstrumentOut]
 
@@ -177,9 +181,7 @@ class SdgTargetOut(Schema):
 
 
 # The SDG view of a cycle (`SdgView`).
-class SdgsOut(Schema):
-    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
-    publication: PublicationOut | None
+class SdgsOut(CycleViewOut):
     member: AnalyticsMemberOut | None
     targets: list[SdgTargetOut]
 
@@ -258,9 +260,7 @@ class NeedOut(Schema):
 
 
 # The Secretariat's analytics of a cycle (`Analytics`).
-class AnalyticsOut(Schema):
-    cycle: int = Field(validation_alias=AliasPath("cycle", "pk"))
-    publication: PublicationOut | None
+class AnalyticsOut(CycleViewOut):
     min_members: int
     total: CountsOut
     participation: list[ParticipationOut]

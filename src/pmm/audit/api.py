@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from pmm.audit.labels import Change, changes_of, verb_label
-from pmm.audit.models import AuditEvent
-from pmm.audit.selectors import audit_events_list
+from pmm.audit.selectors import audit_events_labelled, audit_events_list
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, IsoText, actor_of
 
 router = Router(tags=["audit"])
-
-
-@dataclass(frozen=True)
-class LabelledEvent:
-    """An audit event with its changes in words (labelled a page at a time, by `changes_of`); every
-    other attribute is the event's own."""
-
-    event: AuditEvent
-    changes: list[Change]
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "event":  # not set yet (a copy being built): no recursion
-            raise AttributeError(name)
-        return getattr(self.event, name)
 
 
 class AuditChangeOut(Schema):
@@ -41,7 +24,7 @@ class AuditChangeOut(Schema):
 
 class AuditEventOut(Schema):
     id: int
-    created_at: str
+    created_at: IsoText
     actor: str = Field(validation_alias="actor_label")
     verb: str
     verb_label: str
@@ -52,14 +35,6 @@ class AuditEventOut(Schema):
     after: Any
     reason: str
     changes: list[AuditChangeOut]
-
-    @staticmethod
-    def resolve_created_at(obj: LabelledEvent) -> str:
-        return obj.created_at.isoformat()
-
-    @staticmethod
-    def resolve_verb_label(obj: LabelledEvent) -> str:
-        return verb_label(obj.verb)
 
 
 class AuditPage(Schema):
@@ -93,5 +68,5 @@ def list_audit(
         "count": events.count(),
         "offset": offset,
         "limit": limit,
-        "events": [LabelledEvent(e, shown) for e, shown in zip(page, changes_of(page), strict=True)],
+        "events": audit_events_labelled(page),
     }

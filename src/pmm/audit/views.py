@@ -7,8 +7,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from pmm.audit.labels import changes_of, verb_label
-from pmm.audit.selectors import audit_events_list, audit_verbs
+from pmm.audit.labels import verb_label
+from pmm.audit.selectors import audit_events_labelled, audit_events_list, audit_verbs
 from pmm.authz import require
 
 
@@ -29,10 +29,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "audit/audit_list.html",
         {
             "page": page,
-            "rows": [
-                (event, verb_label(event.verb), shown)
-                for event, shown in zip(page, changes_of(page), strict=True)
-            ],
+            "events": audit_events_labelled(page),
             "verbs": [(verb, verb_label(verb)) for verb in audit_verbs(request.user)],
             "query": query.urlencode(),
             "filters": {"verb": verb, "actor": actor, "target": target, "since": since},

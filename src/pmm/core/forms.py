@@ -12,16 +12,24 @@ class of the project forgets the mixin.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 
-from pmm.core.errors import ApplicationError
+from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.text import text_problem
 
-__all__ = ["CheckedForm", "TextRuleMixin", "form_add_problems", "submitted_text_problem"]
+__all__ = [
+    "CheckedForm",
+    "TextRuleMixin",
+    "form_add_problems",
+    "form_takes_problems",
+    "submitted_text_problem",
+]
 
 
 def submitted_text_problem(value: Any) -> str | None:
@@ -71,3 +79,20 @@ def form_add_problems(form: forms.Form, error: ApplicationError) -> None:
             form.add_error(field, problem.message)
         else:
             form.add_error(None, str(problem))
+
+
+def form_takes_problems(
+    form: forms.Form, error: ApplicationError, shown_at: Mapping[str, str] | None = None
+) -> bool:
+    """Put a service's problems next to the form's fields (`form_add_problems`); `shown_at` names the
+    field that shows a problem of another (a value the page chooses with it). False when the error
+    names no field (the caller then shows its message). A refusal of access is no problem of the form:
+    it goes on to the 403 and 404 pages."""
+    if isinstance(error, (NotFound, PermissionDenied)):
+        raise error
+    if not error.problems:
+        return False
+    moved = shown_at or {}
+    problems = [replace(p, field=moved[p.field]) if p.field in moved else p for p in error.problems]
+    form_add_problems(form, ApplicationError(error.message, error.code, problems))
+    return True

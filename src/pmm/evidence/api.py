@@ -8,7 +8,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pmm.assessments.selectors import assessment_access
-from pmm.core.api import ERROR_RESPONSES, actor_of
+from pmm.core.api import ERROR_RESPONSES, IsoText, actor_of
 from pmm.core.openapi import file_answer
 from pmm.cycles.selectors import cycle_get
 from pmm.evidence.download import DOWNLOAD_TYPES, evidence_response
@@ -32,7 +32,7 @@ class EvidenceOut(Schema):
     sha256: str
     description: str
     uploaded_by: str | None
-    uploaded_at: str
+    uploaded_at: IsoText
     download_url: str
 
     @staticmethod
@@ -50,10 +50,6 @@ class EvidenceOut(Schema):
     @staticmethod
     def resolve_uploaded_by(obj: Evidence) -> str | None:
         return obj.uploaded_by.username if obj.uploaded_by else None
-
-    @staticmethod
-    def resolve_uploaded_at(obj: Evidence) -> str:
-        return obj.uploaded_at.isoformat()
 
     @staticmethod
     def resolve_download_url(obj: Evidence) -> str:

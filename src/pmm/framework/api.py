@@ -3,7 +3,6 @@ Secretariat loads files and activates or retires versions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,33 +10,18 @@ from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, Input, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, IsoText, actor_of
 from pmm.core.openapi import file_answer
 from pmm.framework import selectors
 from pmm.framework.loader import YAML_CONTENT_TYPE
-from pmm.framework.models import DataElement, Dimension, Framework, Kpi
-from pmm.framework.selectors import framework_file
+from pmm.framework.models import DataElement, Framework, Kpi
+from pmm.framework.selectors import FrameworkTree, framework_file
 from pmm.framework.services import framework_change_status, framework_load
 from pmm.framework.workflow import FRAMEWORK_WORKFLOW
 
 router = Router(tags=["frameworks"])
 
 Text = dict[str, str]
-
-
-@dataclass(frozen=True)
-class FrameworkTree:
-    """A framework version with its catalogue read whole (the selectors' prefetched trees); every other
-    attribute is the version's own."""
-
-    framework: Framework
-    dimensions: list[Dimension]
-    data_elements: list[DataElement]
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "framework":  # not set yet (a copy being built): no recursion
-            raise AttributeError(name)
-        return getattr(self.framework, name)
 
 
 class Provenance(Schema):
@@ -149,13 +133,9 @@ class FrameworkSummary(Schema):
     status: str
     title: Text
     fingerprint: str
-    loaded_at: str
+    loaded_at: IsoText
     provenance: Provenance
     moves: list[str]  # the status changes the caller may make now ("activate", "retire")
-
-    @staticmethod
-    def resolve_loaded_at(obj: Framework) -> str:
-        return obj.loaded_at.isoformat()
 
     @staticmethod
     def resolve_moves(obj: Framework | FrameworkTree, context: dict[str, Any]) -> list[str]:
@@ -214,9 +194,7 @@ def get_framework(request: HttpRequest, code: str, version: str | None = None) -
     """The active version (or `?version=`): dimensions → outcomes → KPIs, data elements, rules, provenance."""
     require(actor_of(request), "framework.view")  # the selectors check no one
     framework = selectors.framework_get(code, version)
-    return FrameworkTree(
-        framework, selectors.framework_tree(framework), list(selectors.framework_elements(framework))
-    )
+    return selectors.framework_whole(framework)
 
 
 @router.get(

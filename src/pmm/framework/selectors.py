@@ -5,11 +5,14 @@ Every function here fetches a whole tree in a fixed number of queries, whatever 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpResponse
 
 from pmm.core.downloads import attachment
 from pmm.core.errors import NotFound
+from pmm.core.extended import Extending
 from pmm.framework.loader import YAML_CONTENT_TYPE, document_to_yaml
 from pmm.framework.models import DataElement, Dimension, Framework, FrameworkStatus, Kpi, Outcome
 
@@ -56,6 +59,21 @@ def framework_elements(framework: Framework) -> QuerySet[DataElement]:
     return framework.data_elements.prefetch_related(
         Prefetch("kpis", queryset=Kpi.objects.only("id", "code", "name"))
     )
+
+
+@dataclass(frozen=True)
+class FrameworkTree(Extending):
+    """A framework version with its catalogue read whole (`framework_tree`, `framework_elements`); every
+    other attribute is the version's own."""
+
+    framework: Framework
+    dimensions: list[Dimension]
+    data_elements: list[DataElement]
+
+
+def framework_whole(framework: Framework) -> FrameworkTree:
+    """The version with its dimensions → outcomes → KPIs and its data elements, each prefetched."""
+    return FrameworkTree(framework, framework_tree(framework), list(framework_elements(framework)))
 
 
 def kpi_get(framework: Framework, code: str) -> Kpi:

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import AliasChoices, AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AliasChoices, AliasPath, BaseModel, Field
 
 from pmm.assessments.selectors import assessment_access
-from pmm.core.api import ERROR_RESPONSES, Input, actor_of, json_content, json_response
+from pmm.core.api import ERROR_RESPONSES, AttributesOut, Input, TranslatedText, actor_of, json_content, json_response
 from pmm.core.downloads import CSV_TYPE, XLSX_TYPE, attachment
 from pmm.core.errors import NotFound
 from pmm.core.openapi import file_answer
-from pmm.core.translated import pick
 from pmm.cycles.selectors import cycle_get
 from pmm.disclosure.audience import audience_of
 from pmm.results.answer_cache import kept_answer
@@ -36,26 +35,6 @@ from pmm.results.selectors import (
 from pmm.results.services import publication_create
 
 router = Router(tags=["results"])
-
-
-def _in_reader_language(texts: Any) -> Any:
-    """A translated text ({language: text}) in the reader's language; a plain text as it is."""
-    return texts if isinstance(texts, str) else pick(texts)
-
-
-# A text stored in every language ({language: text}), answered in the reader's language.
-TranslatedText = Annotated[str, BeforeValidator(_in_reader_language)]
-
-
-class AttributesOut(BaseModel):
-    """The base of the plain pydantic answers (faster than ninja's Schema on long lists): read from
-    the attributes of the selectors' objects. A field with a default (an attribute that only some of
-    them have) is still declared required in the OpenAPI document, as it is always answered.
-
-    The answers' classes are described in comments: a docstring would become the description of
-    their component in the OpenAPI document."""
-
-    model_config = ConfigDict(from_attributes=True, json_schema_serialization_defaults_required=True)
 
 
 class ResultsQuery(Schema):

@@ -3,7 +3,6 @@ NCP) and a button to remove each. Read by whoever holds `target.view` for the me
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
@@ -18,8 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pmm.authz import can, require
-from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
-from pmm.core.forms import form_add_problems
+from pmm.core.errors import ApplicationError, NotFound
+from pmm.core.forms import form_takes_problems
 from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.core.translated import pick
 from pmm.cycles.models import Cycle
@@ -170,14 +169,7 @@ def _initial(request: HttpRequest, rows: list[TargetProgress], cycle: Cycle) -> 
 
 
 def _fits_form(form: TargetForm, error: ApplicationError) -> bool:
-    if isinstance(error, (NotFound, PermissionDenied)):
-        raise error
-    if not error.problems:
-        return False
-    # The component is chosen with the KPI on the page.
-    problems = [replace(p, field="kpi") if p.field == "component" else p for p in error.problems]
-    form_add_problems(form, ApplicationError(error.message, error.code, problems))
-    return True
+    return form_takes_problems(form, error, shown_at={"component": "kpi"})  # chosen with the KPI on the page
 
 
 @login_required

@@ -171,13 +171,12 @@ class _Writer:
 
     def _dimension(self, ws: Worksheet, code: str) -> None:
         spec, cycle = self.spec, self.assessment.cycle
-        ws["A1"] = safe_cell(f"{code} · {pick(spec.dimensions[code].name, self.language)}")
-        ws["A1"].font = TITLE
-        ws["A2"] = safe_cell(
+        self._heading(
+            ws,
+            f"{code} · {pick(spec.dimensions[code].name, self.language)}",
             _("%(member)s · enter data in the yellow cells; see the Instructions sheet.")
-            % {"member": self.assessment.member.display_name}
+            % {"member": self.assessment.member.display_name},
         )
-        ws["A2"].font = MUTED
         headers = {
             L.CODE: _("Code"),
             L.NAME: _("Data element"),
@@ -247,15 +246,14 @@ class _Writer:
             ws[value_ref].number_format = number_format(element)
 
     def _kpis(self, ws: Worksheet) -> None:
-        ws["A1"] = safe_cell(_("KPIs: applicability and disclosure"))
-        ws["A1"].font = TITLE
-        ws["A2"] = safe_cell(
+        self._heading(
+            ws,
+            _("KPIs: applicability and disclosure"),
             _(
                 "A KPI that does not apply to your administration needs a justification. The disclosure "
                 "level says who may see the KPI's results: Public, WCO, Union or Country."
-            )
+            ),
         )
-        ws["A2"].font = MUTED
         headers = {
             L.KPI_CODE: _("KPI"),
             L.KPI_NAME: _("Name"),
@@ -287,15 +285,14 @@ class _Writer:
         ws.protection = protection()
 
     def _warnings(self, ws: Worksheet) -> None:
-        ws["A1"] = safe_cell(_("Warnings: explain what is not a mistake"))
-        ws["A1"].font = TITLE
-        ws["A2"] = safe_cell(
+        self._heading(
+            ws,
+            _("Warnings: explain what is not a mistake"),
             _(
                 "Every warning the checks can raise. Column D shows those your figures raised when the "
                 "workbook was downloaded. Each warning must be explained before submission."
-            )
+            ),
         )
-        ws["A2"].font = MUTED
         headers = {
             L.WARNING_CODE: _("Code"),
             L.WARNING_KIND: _("Check"),
@@ -386,6 +383,11 @@ class _Writer:
                 ws[f"{column}{row}"] = safe_cell(text)
             self.lists[name] = f"'{L.LISTS}'!${column}$1:${column}${len(texts)}"
         return self.lists[name]
+
+    def _heading(self, ws: Worksheet, title: str, note: str) -> None:
+        """A data sheet's title (A1) and the note under it (A2)."""
+        ws["A1"], ws["A2"] = safe_cell(title), safe_cell(note)
+        ws["A1"].font, ws["A2"].font = TITLE, MUTED
 
     def _header(self, ws: Worksheet, headers: dict[str, str], widths: dict[str, int]) -> None:
         for column, text in headers.items():

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from pmm.accounts.models import User
 from pmm.accounts.selectors import user_get
 from pmm.assessments.selectors import assessment_access
 from pmm.authz import require
@@ -171,6 +172,13 @@ def review_move_post(request: HttpRequest, cycle: int, iso3: str, payload: MoveI
     return review_of(actor, cycle, iso3)
 
 
+def _reviewer_named(actor: Any, username: str) -> User:
+    """The account to assign or take off: the actor's right to is checked first, so that no one else can
+    probe usernames (403 whether or not the account exists)."""
+    require(actor, "review.assign")
+    return user_get(username)
+
+
 @router.put(
     ONE + "/reviewers/{username}",
     response={200: ReviewDetailOut, **ERROR_RESPONSES},
@@ -181,11 +189,10 @@ def review_assign_put(
 ) -> Review:
     actor = actor_of(request)
     review = review_of(actor, cycle, iso3)
-    require(actor, "review.assign")  # before looking the user up: no probing of usernames
     review_assign(
         actor=actor,
         review=review,
-        reviewer=user_get(username),
+        reviewer=_reviewer_named(actor, username),
         lead=payload.lead,
         accept_warnings=payload.accept_warnings,
     )
@@ -202,8 +209,7 @@ def review_unassign_delete(
 ) -> Review:
     actor = actor_of(request)
     review = review_of(actor, cycle, iso3)
-    require(actor, "review.assign")  # before looking the user up: no probing of usernames
-    review_unassign(actor=actor, review=review, reviewer=user_get(username), reason=reason)
+    review_unassign(actor=actor, review=review, reviewer=_reviewer_named(actor, username), reason=reason)
     return review_of(actor, cycle, iso3)
 
 

@@ -5,6 +5,7 @@ shows the review through `assessment_review`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +20,7 @@ from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import assessment_access
 from pmm.authz import actions_of, can, only_reviewer, require
 from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
-from pmm.core.forms import form_add_problems
+from pmm.core.forms import form_takes_problems
 from pmm.cycles.selectors import cycle_get
 from pmm.reviews import services
 from pmm.reviews.forms.review import (
@@ -80,15 +81,23 @@ def _may_request(user: Any, assessment: Assessment, review: Review | None) -> bo
     )
 
 
-def _fits_form(form: Any, error: ApplicationError) -> bool:
-    """Put the service's problems next to the form's fields; False when the error names no field (the
-    caller then shows its message). Access errors go on to the 403 and 404 pages."""
-    if isinstance(error, (NotFound, PermissionDenied)):
-        raise error
-    if not error.problems:
-        return False
-    form_add_problems(form, error)
-    return True
+def _written(
+    request: HttpRequest, assessment: Assessment, form: Any, write: Callable[[], object], done: str
+) -> HttpResponse | None:
+    """A form's write: when the form is valid, `write` runs, and the review's page follows with `done`
+    (or the refusal when it names no field) flashed. None: the form has problems to show next to its
+    fields, its own or the service's."""
+    if not form.is_valid():
+        return None
+    try:
+        write()
+    except ApplicationError as error:
+        if form_takes_problems(form, error):
+            return None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return _to_review(assessment)
 
 
 def assessment_review(user: Any, assessment: Assessment) -> dict[str, Any] | None:
@@ -191,94 +200,85 @@ def review_request(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespon
     assessment, review = _load(request, cycle_id, iso3)
     require(request.user, "review.request", assessment)
     form = RequestForm(request.POST, prefix="request")
-    if form.is_valid():
-        try:
-            services.review_request(actor=request.user, assessment=assessment, note=form.cleaned_data["note"])
-        except ApplicationError as error:
-            if not _fits_form(form, error):
-                messages.error(request, error.message)
-                return _to_review(assessment)
-        else:
-            messages.success(
-                request,
-                _(
-                    "Your request for a peer review was sent to the WCO Secretariat, which will accept or "
-                    "decline it."
-                ),
-            )
-            return _to_review(assessment)
-    return _render_review(request, assessment, review, request_form=form, status=400)
+    done = _(
+        "Your request for a peer review was sent to the WCO Secretariat, which will accept or decline it."
+    )
+
+    def write() -> object:
+        note = form.cleaned_data["note"]
+        return services.review_request(actor=request.user, assessment=assessment, note=note)
+
+    written = _written(request, assessment, form, write, done)
+    return written or _render_review(request, assessment, review, request_form=form, status=400)
 
 
-def _require_move(user: Any, action: str, review: Review) -> None:
-    """Who may make a move is the workflow's (checked here too, before the form is read)."""
-    REVIEW_WORKFLOW.require_allowed(user, review, action)
-
-
-def _move(
-    request: HttpRequest, assessment: Assessment, review: Review, action: str, form: MoveForm, done: str
-) -> HttpResponse | None:
-    """Make the move when the form is valid (then redirect); None: render the form with its problems."""
-    if not form.is_valid():
-        return None
-    try:
-        services.review_move(
+def _move_page(
+    request: HttpRequest,
+    cycle_id: int,
+    iso3: str,
+    action: str,
+    make_form: Callable[[Any], MoveForm],
+    done: str,
+    shown_as: str | None = None,
+) -> HttpResponse:
+    """A move of the review's workflow posted from its page. Who may make it is the workflow's, checked
+    before the form is read; a valid form makes the move (then redirects). A form with problems is shown
+    again on the review's page as its form `shown_as`, or, without one, the problems are flashed."""
+    assessment, review = review_located(request.user, cycle_id, iso3)
+    REVIEW_WORKFLOW.require_allowed(request.user, review, action)
+    form = make_form(request.POST)
+    written = _written(
+        request,
+        assessment,
+        form,
+        lambda: services.review_move(
             actor=request.user,
             review=review,
             action=action,
             reason=form.cleaned_data.get("reason", ""),
             version=form.cleaned_data["version"],
-        )
-    except ApplicationError as error:
-        if _fits_form(form, error):
-            return None
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
-    return _to_review(assessment)
+        ),
+        done,
+    )
+    if written is not None:
+        return written
+    if shown_as is None:
+        return _to_review(assessment)
+    return _render_review(request, assessment, review, **{shown_as: form}, status=400)
 
 
 @login_required
 @require_POST
 def review_decide(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = review_located(request.user, cycle_id, iso3)
     action = request.POST.get("action", "")
-    if action not in ("accept", "decline"):
+    if action == "accept":
+        done = _("The request was accepted: assign a lead reviewer, then start the review.")
+    elif action == "decline":
+        done = _("The request was declined; the member sees your reason.")
+    else:
+        assessment, _review = review_located(request.user, cycle_id, iso3)
         require(request.user, "review.decide", assessment)
         messages.error(request, _("Choose to accept or to decline the request."))
         return _to_review(assessment)
-    _require_move(request.user, action, review)
-    form = decision_form(request.POST, action=action)
-    done = (
-        _("The request was accepted: assign a lead reviewer, then start the review.")
-        if action == "accept"
-        else _("The request was declined; the member sees your reason.")
-    )
-    return _move(request, assessment, review, action, form, done) or _render_review(
-        request, assessment, review, decision=form, status=400
-    )
+
+    def make_form(data: Any) -> MoveForm:
+        return decision_form(data, action=action)
+
+    return _move_page(request, cycle_id, iso3, action, make_form, done, shown_as="decision")
 
 
 @login_required
 @require_POST
 def review_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = review_located(request.user, cycle_id, iso3)
-    _require_move(request.user, "start", review)
-    form = start_form(request.POST)
     done = _("The review has started: the reviewers are at work.")
-    return _move(request, assessment, review, "start", form, done) or _to_review(assessment)
+    return _move_page(request, cycle_id, iso3, "start", start_form, done)
 
 
 @login_required
 @require_POST
 def review_withdraw(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
-    assessment, review = review_located(request.user, cycle_id, iso3)
-    _require_move(request.user, "withdraw", review)
-    form = withdraw_form(request.POST)
     done = _("The request for a peer review was withdrawn.")
-    return _move(request, assessment, review, "withdraw", form, done) or _render_review(
-        request, assessment, review, withdraw=form, status=400
-    )
+    return _move_page(request, cycle_id, iso3, "withdraw", withdraw_form, done, shown_as="withdraw")
 
 
 @login_required
@@ -311,7 +311,7 @@ def review_assign(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
                 form = AssignForm(data, pool=pool, assigned=assigned, confirm=True)
                 form.is_valid()
                 form.add_error(None, _("Assigning this reviewer needs your confirmation: read the warnings."))
-            if not _fits_form(form, error):
+            if not form_takes_problems(form, error):
                 messages.error(request, error.message)
                 return _to_review(assessment)
         else:
@@ -337,22 +337,19 @@ def review_unassign(request: HttpRequest, cycle_id: int, iso3: str, username: st
     if assignment is None:
         raise NotFound(f"{username} is not assigned to this review.")
     form = UnassignForm(request.POST, prefix=f"remove-{username}")
-    if form.is_valid():
-        try:
-            services.review_unassign(
-                actor=request.user,
-                review=review,
-                reviewer=assignment.reviewer,
-                reason=form.cleaned_data["reason"],
-            )
-        except ApplicationError as error:
-            if not _fits_form(form, error):
-                messages.error(request, error.message)
-                return _to_review(assessment)
-        else:
-            messages.success(request, _("%(name)s was taken off the review.") % {"name": username})
-            return _to_review(assessment)
-    return _render_review(request, assessment, review, removal=(username, form), status=400)
+    written = _written(
+        request,
+        assessment,
+        form,
+        lambda: services.review_unassign(
+            actor=request.user,
+            review=review,
+            reviewer=assignment.reviewer,
+            reason=form.cleaned_data["reason"],
+        ),
+        _("%(name)s was taken off the review.") % {"name": username},
+    )
+    return written or _render_review(request, assessment, review, removal=(username, form), status=400)
 
 
 # --- the reviews a visitor may see ------------------------------------------------------------------
@@ -450,7 +447,7 @@ def reviewer_edit(request: HttpRequest, username: str) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ApplicationError as error:
-                if not _fits_form(form, error):
+                if not form_takes_problems(form, error):
                     form.add_error(None, error.message)
             else:
                 messages.success(request, _("The reviewer %(name)s was saved.") % {"name": username})

@@ -183,11 +183,18 @@ def _refused(request: HttpRequest, error: ApplicationError) -> None:
     messages.error(request, text)
 
 
-def _form_refused(request: HttpRequest, form: Any) -> None:
+def _form_refused(
+    request: HttpRequest, form: Any, assessment: Assessment, anchor: str
+) -> HttpResponse | None:
+    """None when the form is valid. Else nothing is saved: its problems are flashed and the review's page
+    shown again at `anchor`."""
+    if form.is_valid():
+        return None
     problems = [
         f"{form.fields[f].label if f in form.fields else ''}: {' '.join(e)}" for f, e in form.errors.items()
     ]
     messages.error(request, _("Nothing was saved. %(problems)s") % {"problems": "; ".join(problems)})
+    return _back(assessment, anchor)
 
 
 def _act(
@@ -207,9 +214,8 @@ def _act(
 def query_raise_view(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     assessment, review = review_located(request.user, cycle_id, iso3)
     form = RaiseForm(request.POST, spec=cycle_spec(assessment.cycle))
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _back(assessment, "raise")
+    if refused := _form_refused(request, form, assessment, "raise"):
+        return refused
     data = form.cleaned_data
     done = (
         _("The query was sent to the member.")
@@ -269,9 +275,8 @@ def query_correct_view(request: HttpRequest, cycle_id: int, iso3: str, number: i
     spec = cycle_spec(assessment.cycle)
     elements = {query.element} if query.element else spec.kpis[query.kpi].elements
     form = CorrectionForm(request.POST, prefix=f"correct-{number}", spec=spec, elements=elements)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _back(assessment, f"query-{number}")
+    if refused := _form_refused(request, form, assessment, f"query-{number}"):
+        return refused
     data = form.cleaned_data
     return _act(
         request,
@@ -292,9 +297,8 @@ def query_correct_view(request: HttpRequest, cycle_id: int, iso3: str, number: i
 def query_evidence_view(request: HttpRequest, cycle_id: int, iso3: str, number: int) -> HttpResponse:
     assessment, query = _one_query(request, cycle_id, iso3, number)
     form = EvidenceForm(request.POST, request.FILES, prefix=f"evidence-{number}")
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _back(assessment, f"query-{number}")
+    if refused := _form_refused(request, form, assessment, f"query-{number}"):
+        return refused
     return _act(
         request,
         assessment,
@@ -317,9 +321,8 @@ def review_step_view(request: HttpRequest, cycle_id: int, iso3: str, action: str
     due_date = None
     if action == "send_round":
         form = RoundForm(request.POST, prefix="round")
-        if not form.is_valid():
-            _form_refused(request, form)
-            return _back(assessment, "rounds")
+        if refused := _form_refused(request, form, assessment, "rounds"):
+            return refused
         due_date = form.cleaned_data["due_date"]
     elif action not in ("hand_back", "sign_off"):
         raise NotFound("No such move.")
@@ -343,9 +346,8 @@ def verdicts_view(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRespons
     assessment, review = review_located(request.user, cycle_id, iso3)
     current = _verdicts(request.user, review)
     form = VerdictsForm(request.POST, spec=cycle_spec(assessment.cycle), current=current)
-    if not form.is_valid():
-        _form_refused(request, form)
-        return _back(assessment, "verdicts")
+    if refused := _form_refused(request, form, assessment, "verdicts"):
+        return refused
     changed = form.changed_verdicts(current)
 
     def save() -> None:
