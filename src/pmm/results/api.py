@@ -12,7 +12,15 @@ from ninja import Query, Router, Schema, Status
 from pydantic import AliasChoices, AliasPath, BaseModel, Field
 
 from pmm.assessments.selectors import assessment_access
-from pmm.core.api import ERROR_RESPONSES, AttributesOut, Input, TranslatedText, actor_of, json_content, json_response
+from pmm.core.api import (
+    ERROR_RESPONSES,
+    AttributesOut,
+    Input,
+    TranslatedText,
+    actor_of,
+    json_content,
+    json_response,
+)
 from pmm.core.downloads import CSV_TYPE, XLSX_TYPE, attachment
 from pmm.core.errors import NotFound
 from pmm.core.openapi import file_answer
