@@ -15,7 +15,8 @@ Measured:
 - publishing the cycle (a snapshot of 187 members): the first publication; a second one, with its change
   log against the first; and one whose current results are all stale, so publishing recomputes them
   first (each publication is rolled back after it is measured, so every run publishes the same);
-- GET of the results endpoint (JSON, CSV, XLSX) as the public, as an NCP and as the Secretariat;
+- GET of the results endpoint (JSON, CSV, XLSX) as the public, as an NCP and as the Secretariat, cold and
+  once its answer is kept (`pmm.results.answer_cache`);
 - GET of the aggregates endpoint as the public, as an NCP and as the Secretariat.
 """
 
@@ -206,6 +207,9 @@ def main() -> None:
                 get()
             cold = timed(lambda: (cache.clear(), get()), runs)
             report(f"GET {path} as {label}", cold, len(queries))
+            if path.startswith("/results"):  # a publication's answers are kept per reader's selection
+                get()
+                report(f"GET {path} as {label}, answer kept", timed(get, runs))
     sys.stdout.flush()
 
 

@@ -177,6 +177,13 @@ ROWS = [
         _at_most(1000),
     ),
     Row(
+        "/results.xlsx for an NCP, downloaded again (answer kept)",
+        "results.py",
+        "GET /results.xlsx as NCP of Kenya, answer kept",
+        "",
+        lambda _f, _m: True,
+    ),
+    Row(
         "results API, a whole published cycle for an NCP (rows cached for the audience)",
         "results_api.py",
         "GET /results as NCP of Kenya, cached",

@@ -28,8 +28,9 @@ _ANSWER_FORM = 1
 def _names_digest(results: Results) -> str:
     """A digest of the members' codes and names the rows carry (read fresh on each request: a member's
     name may change after publication, and its answers must then change with it)."""
-    names = sorted({(r.member_id, r.iso3, json.dumps(r.member_name, sort_keys=True)) for r in results.rows})
-    return hashlib.sha256(json.dumps(names).encode()).hexdigest()
+    one_row_each = {row.member_id: row for row in results.rows}  # a member's rows all carry its names
+    names = sorted((pk, row.iso3, row.member_name) for pk, row in one_row_each.items())
+    return hashlib.sha256(json.dumps(names, sort_keys=True).encode()).hexdigest()
 
 
 def kept_answer(results: Results, kind: str, make: Callable[[], bytes], *options: Any) -> bytes:
