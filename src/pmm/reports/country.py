@@ -4,7 +4,12 @@ through `published_results_for`, earlier cycles through `member_history`, peer g
 `member_peer_groups`, which releases only the statistics the disclosure rules allow). A KPI whose
 value the audience may not see says so, and nothing about its value.
 
-Read in a fixed number of queries, whatever the number of KPIs.
+The sections that read these figures again (the instruments of the weakest outcomes, the SDG
+contribution, the data quality notes) are made from the report's own lines and rows
+(`country_sections`); the member's targets only for the full edition, with the reader's right to read
+them (`country_targets`: targets have no disclosure level).
+
+Read in a fixed number of queries, whatever the number of KPIs (and the targets' one read).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pmm.analytics.selectors.common import framework_links
 from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_spec
@@ -21,7 +27,17 @@ from pmm.disclosure.policy import Audience
 from pmm.framework.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.members.models import Member
 from pmm.reports.cells import change_text
-from pmm.reports.editions import edition_audience
+from pmm.reports.country_sections import (
+    DataQuality,
+    SdgTarget,
+    WeakOutcome,
+    data_quality,
+    sdg_contribution,
+    weak_outcome_instruments,
+)
+from pmm.reports.country_targets import TargetLine, report_targets, shown_values
+from pmm.reports.editions import FULL, edition_audience
+from pmm.results.aggregates import GroupStats
 from pmm.results.engine import COMPUTED
 from pmm.results.formatting import Figure, figure_of, kpi_definitions, unit_text, units_of, value_text
 from pmm.results.models import Publication
@@ -40,12 +56,15 @@ class PeerFigure:
     q3: str
     count: int
     position: str  # top, middle, bottom or none
+    stats: GroupStats | None = field(default=None, compare=False)  # the numbers, for the charts
 
 
 @dataclass
 class ReportLine:
     kpi: KpiSpec
     figure: Figure | None  # None: not shown in this edition
+    component: str = ""  # the component the line shows (the KPI's first)
+    value: float | None = None  # the computed value shown, for the charts
     previous: str = ""  # the value in the latest earlier cycle the audience may see
     previous_year: int | None = None
     trend: list[tuple[int, str]] = field(default_factory=list)  # every earlier cycle's value, oldest first
@@ -88,6 +107,12 @@ class CountryReport:
     shown: int  # KPI figures in this edition (values or statuses)
     hidden: int  # KPI figures this edition's audience may not see
     reviewed: bool  # at least one figure was checked by a peer review
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    instruments: list[WeakOutcome] = field(default_factory=list)  # of the weakest outcomes
+    sdgs: list[SdgTarget] = field(default_factory=list)
+    quality: DataQuality | None = None
+    values: dict[Key, list[tuple[int, float]]] = field(default_factory=dict)  # the values shown, by year
+    targets: list[TargetLine] | None = None  # None: not in this edition (full edition, `target.view`)
 
     @property
     def lines(self) -> list[ReportLine]:
@@ -133,9 +158,10 @@ def _line(
     """One KPI's line: its main component's figure (the first), beside its history and peer groups."""
     component = next(iter(kpi.formulas))
     row = next((r for r in rows if r.component == component), None)
-    line = ReportLine(kpi, figure_of(row, spec, units) if row is not None else None)
+    line = ReportLine(kpi, figure_of(row, spec, units) if row is not None else None, component)
     line.reviewed = kpi.code in reviewed
     value = row.value if row is not None and row.status == COMPUTED else None
+    line.value = value
     past = history.get((kpi.code, component), [])
     line.trend = [(year, value_text(v, kpi, spec, units)) for year, v in past]
     if past:
@@ -153,6 +179,7 @@ def _line(
                 value_text(stats.q3, kpi, spec, units),
                 stats.count,
                 position(value, stats.q1, stats.q3, standing_direction(kpi.kind, kpi.direction)),
+                stats,
             )
         )
     line.standing = standing(p.position for p in line.peers if p.position != NONE)
@@ -199,7 +226,7 @@ def country_report_for(
         for code, kpi in sorted(spec.kpis.items(), key=lambda item: item[1].position)
     ]
     shown = sum(1 for code in spec.kpis if by_kpi.get(code))
-    return CountryReport(
+    report = CountryReport(
         cycle=cycle,
         publication=publication,
         member=member,
@@ -211,7 +238,14 @@ def country_report_for(
         shown=shown,
         hidden=len(spec.kpis) - shown,
         reviewed=bool(reviewed),
+        units=units,
+        quality=data_quality(spec, units, rows, len(spec.kpis) - shown),
+        values=shown_values(history, rows, cycle.reporting_year),
     )
+    links = framework_links(cycle)
+    report.instruments = weak_outcome_instruments(spec, links, report.weakest_outcomes, report.lines)
+    report.sdgs = sdg_contribution(spec, links, report.lines)
+    return report
 
 
 def country_report(
@@ -220,4 +254,7 @@ def country_report(
     """The report of `member` in a publication of `cycle` (default: the latest), in the edition asked
     (the reader's own or a narrower one)."""
     audience = edition_audience(actor, edition)
-    return country_report_for(audience, edition, cycle, member, _publication(cycle, publication))
+    report = country_report_for(audience, edition, cycle, member, _publication(cycle, publication))
+    if edition == FULL:  # targets have no disclosure level: the full edition only, to who may read them
+        report.targets = report_targets(actor, member, cycle, report.spec, report.units, report.values)
+    return report

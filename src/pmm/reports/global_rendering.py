@@ -1,8 +1,9 @@
 """The global cycle report as a print page, a PDF (the same template and stylesheet as the country
-report, `rendering.pdf_of`) and a workbook annex with every table (`annex`). A PDF and a workbook are
-kept in the cache under the digest of everything the report shows (`GlobalReport.fingerprint`): per
-publication, edition audience and language, and made again when a figure it shows has changed
-(participation moves until the cycle closes; statistics when groups change)."""
+report, `rendering.pdf_of`; its charts inline as SVG, `global_charts`) and a workbook annex with every
+table (`annex`). A PDF and a workbook are kept in the cache under the digest of everything the report
+shows (`GlobalReport.fingerprint`): per publication, edition audience and language, and made again when
+a figure it shows has changed (participation moves until the cycle closes; statistics when groups
+change)."""
 
 from __future__ import annotations
 
@@ -15,21 +16,24 @@ from django.utils import translation
 from pmm.reports.annex import FORM as ANNEX_FORM
 from pmm.reports.annex import annex_xlsx
 from pmm.reports.editions import GLOBAL_EDITIONS
+from pmm.reports.global_charts import global_figures
 from pmm.reports.global_report import GlobalReport
 from pmm.reports.rendering import STYLESHEET, cached, pdf_of
 from pmm.reports.tables import NOT_SHOWN
 from pmm.results.formatting import WITHHELD_TEXTS
 
 # Change when the template or the stylesheet change what a cached PDF holds.
-_PDF_FORM = 1
+_PDF_FORM = 2
 
 
 def global_report_html(report: GlobalReport, *, toolbar: dict[str, Any] | None = None) -> str:
     with translation.override(report.language):
+        figures = global_figures(report)
         return render_to_string(
             "reports/global.html",
             {
                 "report": report,
+                "sections": [(section, figures.get(section.key, [])) for section in report.sections],
                 "edition_label": str(GLOBAL_EDITIONS[report.edition]),
                 "withheld_reasons": [str(text) for text in WITHHELD_TEXTS.values()],
                 "not_shown": NOT_SHOWN,

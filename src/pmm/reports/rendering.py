@@ -3,10 +3,11 @@
 The PDF is made by WeasyPrint from the HTML, tagged (PDF/UA-1: headings, tables and reading order
 for screen readers), with the document's language and title in its metadata, using the fonts of the
 machine (Debian's DejaVu): nothing is fetched while rendering (`_own_files_only` refuses any URL but
-the report's own stylesheet). A publication never changes, so a PDF is kept in the cache per publication,
-member, edition audience and language: a new publication makes new reports, and the old ones can be
-made again, identical in content, at any time. The global cycle report (`global_rendering`) shares
-`pdf_of` and `cached`.
+the report's own stylesheet); its charts are inline SVG (`country_charts`), drawn as vectors in the
+machine's fonts. A publication never changes, so a PDF is kept in the cache per publication, member,
+edition audience and language (and the member's targets, in a full edition: they can change): a new
+publication makes new reports, and the old ones can be made again, identical in
+content, at any time. The global cycle report (`global_rendering`) shares `pdf_of` and `cached`.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from django.utils import translation
 from pmm.core.errors import ApplicationError, FieldProblem
 from pmm.core.translated import pick
 from pmm.reports.country import CountryReport
+from pmm.reports.country_charts import country_figures
 from pmm.reports.editions import EDITIONS
+from pmm.results.formatting import WITHHELD_TEXTS
 
 STYLESHEET = Path(__file__).parent / "static" / "reports" / "report.css"
 # Change when the template, the stylesheet or the read model change what a cached PDF holds.
-_FORM = 1
+_FORM = 2
 PDF_TIMEOUT = 30 * 24 * 3600
 
 
@@ -48,11 +51,15 @@ def language_of(asked: str | None) -> str:
 
 def report_html(report: CountryReport, language: str, *, toolbar: dict[str, Any] | None = None) -> str:
     with translation.override(language):
+        member_name = pick(report.member.name)
         return render_to_string(
             "reports/country.html",
             {
                 "report": report,
-                "member_name": pick(report.member.name),
+                "member_name": member_name,
+                "dimensions": country_figures(report, member_name, language),
+                "withheld_reasons": [str(text) for text in WITHHELD_TEXTS.values()],
+                "min_members": settings.PMM_AGGREGATE_MIN_MEMBERS,
                 "edition_label": str(EDITIONS[report.edition]),
                 "stylesheet": static("reports/report.css") if toolbar is not None else STYLESHEET.as_uri(),
                 "toolbar": toolbar,
@@ -79,9 +86,19 @@ def _pdf_key(report: CountryReport, language: str) -> str:
     parts = (
         _FORM, "country", publication.pk, publication.number, publication.published_at.isoformat(),
         report.member.pk, report.member.name, report.edition, report.audience.key, language,
-        report.spec.fingerprint,
+        report.spec.fingerprint, _targets_shown(report),
     )  # fmt: skip
     return "pmm:report:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+
+
+def _targets_shown(report: CountryReport) -> Any:
+    """The targets the report shows (they change while a publication does not): part of its PDF's key."""
+    if report.targets is None:
+        return None
+    return [
+        (t.kpi.code, t.label, t.year, t.target, t.baseline, t.latest, t.status, t.note)
+        for t in report.targets
+    ]
 
 
 def report_pdf(report: CountryReport, language: str) -> bytes:
