@@ -1,5 +1,5 @@
-"""The country report's charts: per dimension, for each KPI with peer statistics released to the
-edition's audience, the member's value against its peer groups' medians and middle halves
+"""The country report's charts: per dimension, for each KPI the summary names as a strength or a
+weakness and with peer statistics released to the edition's audience, the member's value against its peer groups' medians and middle halves
 (`specs.peer_comparison`, the dashboard's chart). Drawn from the report's own lines: the statistics
 the tables show (released by `member_peer_groups` for the audience) and the member's value only when
 the edition shows it. Yes/no and ordinal KPIs, whose values are answers, have their table only.
@@ -18,7 +18,9 @@ from pmm.results.formatting import axis_unit
 
 
 def _charted(line: ReportLine) -> bool:
-    return not answers_kpi(line.kpi) and any(p.stats is not None for p in line.peers)
+    """A chart for each strength and weakness the summary names (a chart for each of the 50 KPIs made
+    the report's PDF take seconds more to draw, and a long row of look-alike charts is not read)."""
+    return bool(line.standing) and not answers_kpi(line.kpi) and any(p.stats is not None for p in line.peers)
 
 
 def _peers_figure(report: CountryReport, member: str, line: ReportLine, language: str) -> ReportFigure:
