@@ -30,6 +30,20 @@ def put_values(client, cycle, headers, version, values, iso3="KEN"):
     )
 
 
+def move(client, cycle, tail, headers, version, iso3="KEN", **body):
+    """POST a workflow move (`/submit`, `/reopen`) based on `version`."""
+    return client.post(
+        url(cycle, iso3, tail),
+        data={"version": version, **body},
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def current_version(cycle, iso3="KEN"):
+    return Assessment.objects.get(cycle=cycle, member__iso3=iso3).version
+
+
 @pytest.fixture
 def ncp(make_user, bearer):
     return bearer(make_user("ncp", "KEN"))
@@ -361,7 +375,7 @@ def test_contributors_edit_but_cannot_submit_nor_choose_disclosure(
     )
     assert disclosure.status_code == 403
     complete_assessment(open_cycle, "KEN")
-    assert client.post(url(open_cycle, tail="/submit"), headers=headers).status_code == 403
+    assert move(client, open_cycle, "/submit", headers, current_version(open_cycle)).status_code == 403
 
 
 @pytest.mark.django_db
@@ -369,28 +383,24 @@ def test_submit_needs_no_blocking_issue_then_locks_until_reopened(
     client, open_cycle, ncp, make_user, bearer, complete_assessment
 ):
     put_values(client, open_cycle, ncp, 0, [{"element": "DECL_TOTAL", "period": "T", "value": 1}])
-    refused = client.post(url(open_cycle, tail="/submit"), headers=ncp)
+    refused = move(client, open_cycle, "/submit", ncp, current_version(open_cycle))
     assert refused.status_code == 422
     assert any(f["field"].startswith("missing:") for f in refused.json()["error"]["fields"])
     Assessment.objects.filter(member__iso3="KEN").delete()
     complete_assessment(open_cycle, "KEN")
-    assert client.post(url(open_cycle, tail="/submit"), headers=ncp).json()["status"] == "submitted"
+    version = client.get(url(open_cycle), headers=ncp).json()["version"]
+    submitted = move(client, open_cycle, "/submit", ncp, version).json()
+    assert submitted == {"version": version + 1, "status": "submitted"}
     version = client.get(url(open_cycle), headers=ncp).json()["version"]
     locked = put_values(
         client, open_cycle, ncp, version, [{"element": "DECL_TOTAL", "period": "T", "value": 2}]
     )
     assert locked.status_code == 409 and "submitted" in locked.json()["error"]["message"]
     admin = bearer(make_user("secretariat_admin"))
-    no_reason = client.post(
-        url(open_cycle, tail="/reopen"), data={"reason": " "}, content_type="application/json", headers=admin
-    )
+    no_reason = move(client, open_cycle, "/reopen", admin, version, reason=" ")
     assert no_reason.status_code == 400
-    client.post(
-        url(open_cycle, tail="/reopen"),
-        data={"reason": "please check the seizure figures"},
-        content_type="application/json",
-        headers=admin,
-    )
+    reopened = move(client, open_cycle, "/reopen", admin, version, reason="please check the seizure figures")
+    assert reopened.json() == {"version": version + 1, "status": "in_progress"}
     body = client.get(url(open_cycle), headers=ncp).json()
     assert body["status"] == "in_progress" and body["reopened_reason"] == "please check the seizure figures"
 
@@ -412,7 +422,7 @@ def test_warnings_need_a_justification_before_submission(client, open_cycle, ncp
     body = client.get(url(open_cycle), headers=ncp).json()
     jump = next(i for i in body["issues"] if i["key"] == "jump:AEO_COUNT")
     assert jump["severity"] == "warning" and jump["blocking"] and "+200%" in jump["message"]
-    assert client.post(url(open_cycle, tail="/submit"), headers=ncp).status_code == 422
+    assert move(client, open_cycle, "/submit", ncp, body["version"]).status_code == 422
     explanation = url(open_cycle, tail="/justifications/jump:AEO_COUNT")
     version = body["version"]
     stale = client.put(
@@ -429,7 +439,69 @@ def test_warnings_need_a_justification_before_submission(client, open_cycle, ncp
         headers=ncp,
     )
     assert explained.json() == {"version": version + 1, "status": "in_progress"}
-    assert client.post(url(open_cycle, tail="/submit"), headers=ncp).status_code == 200
+    assert move(client, open_cycle, "/submit", ncp, version + 1).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("body", [None, {}, {"reason": "please check"}])
+@pytest.mark.parametrize("tail", ["/submit", "/reopen"])
+def test_a_move_without_the_version_read_is_refused_naming_it(
+    client, open_cycle, make_user, bearer, complete_assessment, tail, body
+):
+    """Old clients that post a move without `version` get 422 naming the field; nothing moves."""
+    from pmm.assessments.services import assessment_submit
+
+    assessment = complete_assessment(open_cycle, "KEN")
+    if tail == "/reopen":
+        assessment_submit(actor=SYSTEM, assessment=assessment)
+    status_before, version_before = Assessment.objects.values_list("status", "version").get(pk=assessment.pk)
+    headers = bearer(make_user("ncp", "KEN") if tail == "/submit" else make_user("secretariat_admin"))
+    if body is None:  # no body at all, as a move was posted before it carried the version
+        response = client.generic("POST", url(open_cycle, tail=tail), headers=headers)
+    else:
+        response = client.post(
+            url(open_cycle, tail=tail), data=body, content_type="application/json", headers=headers
+        )
+    assert response.status_code == 422, response.content
+    assert "version" in {f["field"] for f in response.json()["error"]["fields"]}
+    assert Assessment.objects.values_list("status", "version").get(pk=assessment.pk) == (
+        status_before,
+        version_before,
+    )
+
+
+@pytest.mark.django_db
+def test_a_move_on_a_stale_version_gets_409_and_changes_nothing(
+    client, open_cycle, ncp, make_user, bearer, complete_assessment
+):
+    complete_assessment(open_cycle, "KEN")
+    read = client.get(url(open_cycle), headers=ncp).json()["version"]
+    assert read > 1
+    # A colleague saves meanwhile: the version the NCP read is stale.
+    client.put(
+        url(open_cycle, tail="/kpis/D1.O1.K1"),
+        data={"disclosure": "country", "version": read},
+        content_type="application/json",
+        headers=ncp,
+    )
+    stale = move(client, open_cycle, "/submit", ncp, read)
+    assert stale.status_code == 409
+    assert stale.json()["error"]["fields"] == [
+        {"field": "version", "message": f"stale: {read}, current {read + 1}"}
+    ]
+    assert client.get(url(open_cycle), headers=ncp).json()["status"] == "in_progress"
+    assert move(client, open_cycle, "/submit", ncp, read + 1).json() == {
+        "version": read + 2,
+        "status": "submitted",
+    }
+    admin = bearer(make_user("secretariat_admin"))
+    stale = move(client, open_cycle, "/reopen", admin, read + 1, reason="recount")
+    assert stale.status_code == 409 and stale.json()["error"]["fields"][0]["field"] == "version"
+    assert Assessment.objects.values_list("status", "version").get(cycle=open_cycle) == (
+        "submitted",
+        read + 2,
+    )
+    assert not AuditEvent.objects.unrestricted().filter(verb="assessment.reopened").exists()
 
 
 @pytest.mark.django_db

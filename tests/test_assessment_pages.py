@@ -38,6 +38,17 @@ def url(cycle, rest: str = "", iso3: str = "KEN") -> str:
     return f"/cycles/{cycle.pk}/assessments/{iso3}/{rest}"
 
 
+def form_version(page: str) -> int:
+    """The version a page's workflow form (submit, reopen) posts."""
+    found = re.findall(r'<input type="hidden" name="version" value="(\d+)">', page)
+    assert len(found) == 1, found
+    return int(found[0])
+
+
+def current_version(cycle, iso3: str = "KEN") -> int:
+    return Assessment.objects.get(cycle=cycle, member__iso3=iso3).version
+
+
 def start(cycle, iso3: str = "KEN") -> Assessment:
     return assessment_start(actor=SYSTEM, assessment=assessment_access(SYSTEM, cycle, iso3))
 
@@ -451,7 +462,8 @@ def test_the_ncp_submits_a_complete_assessment(client, ncp, open_cycle, complete
     assert (
         "Submit the self-assessment</button>" in page and "disabled" not in page.split("Submit the")[1][:80]
     )
-    response = client.post(url(open_cycle, "submit/"))
+    confirmation = client.get(url(open_cycle, "submit/")).content.decode()
+    response = client.post(url(open_cycle, "submit/"), {"version": form_version(confirmation)})
     assert response.status_code == 302
     assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "submitted"
     page = text(client.get(url(open_cycle)))
@@ -464,7 +476,7 @@ def test_submission_is_refused_while_problems_remain(client, ncp, open_cycle):
     page = text(client.get(url(open_cycle)))
     assert re.search(r'<button type="submit" disabled aria-describedby="submit-why">', page)
     assert "You cannot submit yet." in page
-    response = client.post(url(open_cycle, "submit/"))
+    response = client.post(url(open_cycle, "submit/"), {"version": current_version(open_cycle)})
     assert response.status_code == 422
     body = text(response)
     assert "The self-assessment was not submitted" in body
@@ -489,11 +501,15 @@ def test_the_secretariat_reopens_with_a_reason_the_ncp_sees(
 ):
     assessment_submit(actor=SYSTEM, assessment=complete_assessment(open_cycle, "KEN"))
     client.force_login(make_user("secretariat_admin"))
-    assert "Reopen and send back to the member" in text(client.get(url(open_cycle)))
-    response = client.post(url(open_cycle, "reopen/"), {"reason": ""})
+    overview = text(client.get(url(open_cycle)))
+    assert "Reopen and send back to the member" in overview
+    version = form_version(overview)
+    response = client.post(url(open_cycle, "reopen/"), {"reason": "", "version": version})
     assert response.status_code == 400 and 'id="id_reason_error"' in response.content.decode()
     assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "submitted"
-    client.post(url(open_cycle, "reopen/"), {"reason": "The revenue figures look like thousands."})
+    client.post(
+        url(open_cycle, "reopen/"), {"reason": "The revenue figures look like thousands.", "version": version}
+    )
     assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "in_progress"
     client.force_login(make_user("ncp", "KEN"))
     for page in (url(open_cycle), url(open_cycle, "D2/"), "/due/"):
@@ -506,6 +522,33 @@ def test_an_analyst_cannot_reopen(client, make_user, open_cycle, complete_assess
     client.force_login(make_user("secretariat_analyst"))
     assert "Reopen and send back" not in text(client.get(url(open_cycle)))
     assert client.post(url(open_cycle, "reopen/"), {"reason": "x"}).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("posted", ["stale", "missing"])
+def test_a_reopen_form_overtaken_by_a_change_reopens_nothing(
+    client, make_user, open_cycle, complete_assessment, posted
+):
+    assessment_submit(actor=SYSTEM, assessment=complete_assessment(open_cycle, "KEN"))
+    client.force_login(make_user("secretariat_admin"))
+    read = form_version(text(client.get(url(open_cycle))))
+    # Meanwhile the NCP changes a KPI's disclosure level, which a submitted assessment allows.
+    kpi_update(
+        actor=SYSTEM,
+        assessment=Assessment.objects.get(cycle=open_cycle),
+        kpi_code="D1.O1.K1",
+        disclosure="country",
+    )
+    data = {"reason": "Recount the declarations."} | ({"version": read} if posted == "stale" else {})
+    response = client.post(url(open_cycle, "reopen/"), data)
+    assert response.status_code == 409
+    page = text(response)
+    assert "Nothing was done: the self-assessment changed since this page was opened." in page
+    assert "Recount the declarations." in page  # the reason typed is kept
+    assert form_version(page) == read + 1
+    assert Assessment.objects.get(cycle=open_cycle).status == "submitted"
+    client.post(url(open_cycle, "reopen/"), {"reason": "Recount the declarations.", "version": read + 1})
+    assert Assessment.objects.get(cycle=open_cycle).status == "in_progress"
 
 
 # --- read-only states ----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,6 +110,49 @@ def test_help_lists_the_commands(runner: CliRunner) -> None:
     assert result.exit_code == 0
     for command in ("migrate", "serve", "demo", "framework", "members", "user", "token"):
         assert command in result.stdout
+
+
+# What `pmm --help` imported, run in a fresh interpreter (this one has loaded everything already).
+HELP_IMPORTS = """
+import sys
+from pmm.cli import main
+sys.argv = ["pmm", "--help"]
+try:
+    main()
+except SystemExit:
+    pass
+loaded = ("django", "pmm.reports", "pmm.operations")
+print(sorted(m for m in sys.modules if any(m == p or m.startswith(p + ".") for p in loaded)))
+"""
+
+
+def test_help_lists_the_reports_and_the_backups_without_importing_them() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    done = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", HELP_IMPORTS], capture_output=True, text=True, timeout=120, env=env, check=True
+    )
+    *help_lines, imported = done.stdout.splitlines()
+    listed = [found[1] for line in help_lines if (found := re.match(r"│ ([a-z][a-z-]*) ", line))]
+    assert {"backup", "restore", "report"} <= set(listed)
+    assert (
+        listed.index("worker") < listed.index("backup") < listed.index("restore") < listed.index("framework")
+    )
+    assert imported == "[]"
+
+
+@pytest.mark.parametrize("name", [name for name, _help, _source in cli.APP_COMMANDS])
+def test_a_command_loaded_when_used_is_listed_with_its_own_help(runner: CliRunner, name: str) -> None:
+    listed = dict((n, h) for n, h, _source in cli.APP_COMMANDS)[name]
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert f"Usage: pmm {name} [OPTIONS]" in result.stdout
+    assert " ".join(result.stdout.split()).find(listed) > 0  # the command's own help starts the same
+
+
+def test_the_report_group_is_loaded_when_used(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["report", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "country" in result.stdout and "global" in result.stdout
 
 
 def test_main_sets_the_settings_module(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -232,6 +232,25 @@ def test_assessment_submit(
 
 
 @pytest.mark.django_db
+def test_assessment_submit_at_the_version_checked(
+    runner: CliRunner, open_cycle: Any, complete_assessment: Any
+) -> None:
+    checked = complete_assessment(open_cycle, "KEN").version
+    stale = _submit(runner, open_cycle, "--version", str(checked - 1))
+    assert stale.exit_code == 1
+    assert stale.stderr.splitlines() == [
+        f"Error: Someone else changed this assessment meanwhile (you had version {checked - 1}, it is now "
+        f"{checked}). Reload it and apply your changes again.",
+        f"  - version: stale: {checked - 1}, current {checked}",
+    ]
+    assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "in_progress"
+    result = _submit(runner, open_cycle, "--version", str(checked))
+    assert result.exit_code == 0, result.output
+    assert f"(version {checked + 1})" in result.stdout
+    assert Assessment.objects.get(cycle=open_cycle, member__iso3="KEN").status == "submitted"
+
+
+@pytest.mark.django_db
 def test_assessment_submit_lists_what_blocks_it(runner: CliRunner, open_cycle: Any, tmp_path: Path) -> None:
     path = tmp_path / "ken.xlsx"
     _export(runner, open_cycle, path)

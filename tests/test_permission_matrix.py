@@ -6,7 +6,7 @@ or a redirect to the sign-in page (web). Adding an action without a probe here f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from itertools import count
 from pathlib import Path
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from pmm.assessments.models import Assessment
 from pmm.assessments.services import assessment_submit
 from pmm.authz import ACTIONS, MATRIX
 from pmm.authz.matrix import ALL_MEMBERS_ROLES
@@ -40,6 +41,7 @@ class Probe:
     files: dict[str, str] | None = None  # field -> path of the file to upload
     member: str | None = None  # the probe acts on this member's assessment: no view right answers 404
     setup: str = ""  # "complete": the assessment can be submitted; "submitted": it has been
+    versioned: bool = False  # the body carries the version of the member's assessment after the setup
 
 
 def _new_name() -> str:
@@ -75,9 +77,17 @@ def api_probe(action: str, cycle: int = 0) -> Probe:
         "assessment.set_disclosure": Probe(
             "put", f"{kenya}/kpis/D1.O1.K1", 200, member="KEN", body={"disclosure": "country", "version": 0}
         ),
-        "assessment.submit": Probe("post", f"{kenya}/submit", 200, member="KEN", setup="complete"),
+        "assessment.submit": Probe(
+            "post", f"{kenya}/submit", 200, member="KEN", setup="complete", body={}, versioned=True
+        ),
         "assessment.reopen": Probe(
-            "post", f"{kenya}/reopen", 200, member="KEN", setup="submitted", body={"reason": "probe"}
+            "post",
+            f"{kenya}/reopen",
+            200,
+            member="KEN",
+            setup="submitted",
+            body={"reason": "probe"},
+            versioned=True,
         ),
         "result.publish": Probe(
             "post", f"/api/v1/cycles/{cycle}/publications", 201, setup="submitted", body={"note": "probe"}
@@ -244,6 +254,9 @@ def test_api_permission_matrix(
             reviewer_save(actor=SYSTEM, user=pool, accreditation="accredited")
         if probe.setup in ("review_started", "review_responding"):
             _start_with_lead(review, pool, responding=probe.setup == "review_responding")
+    if probe.versioned:
+        version = Assessment.objects.get(cycle=open_cycle, member__iso3=probe.member).version
+        probe = replace(probe, body={**probe.body, "version": version})
     response = _call(client, probe, actor_headers(role))
     allowed = action in MATRIX[role] and (
         probe.member is None or role in ALL_MEMBERS_ROLES or _acts_for(role, probe.member)

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pmm.assessments.models import Assessment
 from pmm.assessments.selectors import assessment_access
-from pmm.assessments.services import assessment_start
+from pmm.assessments.services import assessment_start, kpi_update
 from pmm.core.actors import SYSTEM
 
 
@@ -20,6 +20,14 @@ def url(cycle, rest: str = "") -> str:
 
 def status_of(cycle) -> str:
     return Assessment.objects.get(cycle=cycle, member__iso3="KEN").status
+
+
+def confirmation_version(page: str) -> int:
+    """The version the confirmation page's button posts."""
+    form = page.split('<form method="post"')[1].split("</form>")[0]
+    found = re.search(r'<input type="hidden" name="version" value="(\d+)">', form)
+    assert found, form
+    return int(found.group(1))
 
 
 @pytest.fixture
@@ -63,6 +71,30 @@ def test_the_confirmation_page_offers_no_submit_button_while_problems_remain(cli
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("posted", ["stale", "missing"])
+def test_a_confirmation_overtaken_by_a_save_submits_nothing_and_shows_the_assessment_now(
+    client, ncp, open_cycle, complete_assessment, posted
+):
+    complete_assessment(open_cycle, "KEN")
+    read = confirmation_version(client.get(url(open_cycle, "submit/")).content.decode())
+    # Meanwhile a colleague changes a KPI's disclosure level.
+    kpi_update(
+        actor=SYSTEM,
+        assessment=Assessment.objects.get(cycle=open_cycle),
+        kpi_code="D1.O1.K1",
+        disclosure="country",
+    )
+    response = client.post(url(open_cycle, "submit/"), {"version": read} if posted == "stale" else {})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Nothing was done: the self-assessment changed since this page was opened." in page
+    assert confirmation_version(page) == read + 1
+    assert status_of(open_cycle) == "in_progress"
+    assert client.post(url(open_cycle, "submit/"), {"version": read + 1}).status_code == 302
+    assert status_of(open_cycle) == "submitted"
+
+
+@pytest.mark.django_db
 def test_only_the_ncp_sees_the_confirmation_page(client, make_user, open_cycle, complete_assessment):
     complete_assessment(open_cycle, "KEN")
     client.force_login(make_user("contributor", "KEN"))
@@ -76,7 +108,8 @@ def test_after_submission_the_overview_shows_when_by_whom_and_which_version(
     complete_assessment(open_cycle, "KEN")
     before = client.get(url(open_cycle)).content.decode()
     assert "What is left to do" in before and "submitted-state" not in before
-    assert client.post(url(open_cycle, "submit/")).status_code == 302
+    version = confirmation_version(client.get(url(open_cycle, "submit/")).content.decode())
+    assert client.post(url(open_cycle, "submit/"), {"version": version}).status_code == 302
     assessment = Assessment.objects.get(cycle=open_cycle, member__iso3="KEN")
     assert assessment.status == "submitted"
     page = client.get(url(open_cycle)).content.decode()
@@ -124,8 +157,11 @@ def test_the_new_pages_are_structurally_accessible(
     client, ncp, open_cycle, complete_assessment, page_problems
 ):
     complete_assessment(open_cycle, "KEN")
-    assert page_problems(client.get(url(open_cycle, "submit/")).content.decode()) == []
+    confirmation = client.get(url(open_cycle, "submit/")).content.decode()
+    assert page_problems(confirmation) == []
     refused = client.post(url(open_cycle, "workbook/"), {"file": SimpleUploadedFile("ken.xlsx", b"hello")})
     assert page_problems(refused.content.decode()) == []
-    client.post(url(open_cycle, "submit/"))
+    moved = client.post(url(open_cycle, "submit/"), {"version": confirmation_version(confirmation) - 1})
+    assert moved.status_code == 409 and page_problems(moved.content.decode()) == []
+    client.post(url(open_cycle, "submit/"), {"version": confirmation_version(confirmation)})
     assert page_problems(client.get(url(open_cycle)).content.decode()) == []

@@ -4,33 +4,22 @@ from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema
 
-from pmm.assessments.messages import issue_text
 from pmm.assessments.models import Assessment, Change, KpiResponse
-from pmm.assessments.selectors import (
-    AssessmentState,
-    BoardRow,
-    assessment_access,
-    assessment_state,
-    editing_blocked,
-    status_board,
-    value_history,
-)
+from pmm.assessments.read_model import AssessmentRead, ValueRead, assessment_read
+from pmm.assessments.selectors import BoardRow, assessment_access, status_board, value_history
 from pmm.assessments.services import (
-    PublishedLevels,
     ValueInput,
     assessment_reopen,
     assessment_submit,
     justification_save,
     kpi_update,
-    published_levels,
     values_save,
 )
-from pmm.assessments.workflow import ASSESSMENT_WORKFLOW
 from pmm.authz import require
 from pmm.core.api import ERROR_RESPONSES, Input, actor_of
-from pmm.cycles.selectors import cycle_get, member_deadline
+from pmm.cycles.selectors import cycle_get
 
 router = Router(tags=["assessments"])
 
@@ -49,6 +38,10 @@ class ValueIn(Input):
 VERSION_READ = (
     "The assessment version the change is based on (`version` of GET …/assessments/{iso3}); a stale "
     "one gets 409 and nothing is saved. Required: a write without it is refused (422 naming `version`)."
+)
+MOVE_VERSION_READ = (
+    "The assessment version the move is based on (`version` of GET …/assessments/{iso3}); a stale "
+    "one gets 409 and nothing changes. Required: a move without it is refused (422 naming `version`)."
 )
 
 
@@ -96,6 +89,7 @@ class KpiStateOut(KpiChoiceOut):
     disclosure_note: str  # both levels in words when they differ, else ""
 
 
+# A stored value, read from the read model's ValueRead.
 class ValueOut(Schema):
     element: str
     period: str
@@ -105,6 +99,10 @@ class ValueOut(Schema):
     comment: str
     carried_forward: bool
     updated_at: str
+
+    @staticmethod
+    def resolve_updated_at(value: ValueRead) -> str:
+        return value.updated_at.isoformat()
 
 
 class IssueOut(Schema):
@@ -125,6 +123,8 @@ class CompletenessOut(Schema):
     total: int
 
 
+# A member's self-assessment, read from the read model (`read_model.AssessmentRead`, its selector
+# `assessment_read`); issues, KPIs and completeness are read from its IssueRead, KpiRead and Completeness.
 class AssessmentOut(Schema):
     cycle: int
     member: str
@@ -142,9 +142,24 @@ class AssessmentOut(Schema):
     completeness: CompletenessOut
     completeness_by_outcome: dict[str, CompletenessOut]
 
+    @staticmethod
+    def resolve_submitted_at(assessment: AssessmentRead) -> str | None:
+        return assessment.submitted_at.isoformat() if assessment.submitted_at else None
 
-class ReasonIn(Input):
+
+class AssessmentMoveIn(Input):
+    version: int = Field(description=MOVE_VERSION_READ)
+
+
+class ReopenIn(AssessmentMoveIn):
     reason: str
+
+
+# A move posted without any body, as `submit` was before moves carried the version, is read as `{}`:
+# its answer is the 422 of a body without `version`, naming the field (not a 422 naming nothing). The
+# document still states the body as required.
+MOVE_BODY: Any = Body({}, validate_default=True)
+MOVE_BODY_REQUIRED = {"requestBody": {"required": True}}
 
 
 class JustificationIn(Input):
@@ -172,76 +187,6 @@ class ChangeOut(Schema):
         return change.changed_by.username if change.changed_by else None
 
 
-def _completeness(c: Any) -> dict[str, int]:
-    return {"percent": c.percent, "filled": c.filled, "total": c.total}
-
-
-def _kpi_out(state: AssessmentState, published: PublishedLevels, code: str) -> dict[str, Any]:
-    """A KPI's choices; with the level of the latest publication, and both in words when they differ
-    (a level changed after publication applies from the next publication)."""
-    level = state.disclosure(code)
-    return {
-        "kpi": code,
-        "applicable": code not in state.not_applicable,
-        "justification": state.responses[code].justification if code in state.responses else "",
-        "disclosure": level,
-        "published_disclosure": published.level(code) or None,
-        "disclosure_note": published.note(code, level),
-    }
-
-
-def assessment_out(state: AssessmentState, actor: Any) -> dict[str, Any]:
-    a = state.assessment
-    deadline = member_deadline(a.cycle, a.member_id)
-    why = editing_blocked(a, deadline)
-    blocking = {i.key for i in state.blocking}
-    published = published_levels(a)
-    return {
-        "cycle": a.cycle_id,
-        "member": a.member.iso3,
-        "status": a.status,
-        "version": a.version,
-        "editable": not why,
-        "not_editable_because": why,
-        "deadline": deadline,
-        "reopened_reason": a.reopened_reason,
-        "submitted_at": a.submitted_at.isoformat() if a.submitted_at else None,
-        "moves": ASSESSMENT_WORKFLOW.available(actor, a),
-        "values": [
-            {
-                "element": code,
-                "period": period,
-                "value": v.value,
-                "state": v.state,
-                "reason": v.reason,
-                "comment": v.comment,
-                "carried_forward": v.carried_forward,
-                "updated_at": v.updated_at.isoformat(),
-            }
-            for (code, period), v in sorted(
-                state.values.items(), key=lambda kv: (state.spec.elements[kv[0][0]].position, kv[0][1])
-            )
-        ],
-        "kpis": [_kpi_out(state, published, code) for code in state.spec.kpis],
-        "issues": [
-            {
-                "key": i.key,
-                "kind": i.kind,
-                "severity": i.severity,
-                "message": issue_text(i),
-                "element": i.element,
-                "period": i.period,
-                "rule": i.rule,
-                "blocking": i.key in blocking,
-                "justification": state.justifications[i.key].text if i.key in state.justifications else "",
-            }
-            for i in state.issues
-        ],
-        "completeness": _completeness(state.overall),
-        "completeness_by_outcome": {code: _completeness(c) for code, c in state.per_outcome.items()},
-    }
-
-
 def _assessment(actor: Any, cycle: int, iso3: str) -> Assessment:
     """The member's assessment in the cycle, if the actor may see it (else 404)."""
     return assessment_access(actor, cycle_get(cycle), iso3)
@@ -252,9 +197,9 @@ def _assessment(actor: Any, cycle: int, iso3: str) -> Assessment:
     response={200: AssessmentOut, **ERROR_RESPONSES},
     summary="A member's self-assessment",
 )
-def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> dict[str, Any]:
+def get_assessment(request: HttpRequest, cycle: int, iso3: str) -> AssessmentRead:
     actor = actor_of(request)
-    return assessment_out(assessment_state(_assessment(actor, cycle, iso3), actor), actor)
+    return assessment_read(_assessment(actor, cycle, iso3), actor)
 
 
 @router.put(
@@ -318,22 +263,31 @@ def put_justification(
 @router.post(
     "/cycles/{cycle}/assessments/{iso3}/submit",
     response={200: VersionOut, **ERROR_RESPONSES},
-    summary="Submit the self-assessment (NCP)",
+    summary="Submit the self-assessment (NCP; carries the version read, a stale version gets 409)",
+    openapi_extra=MOVE_BODY_REQUIRED,
 )
-def submit(request: HttpRequest, cycle: int, iso3: str) -> Assessment:
+def submit(request: HttpRequest, cycle: int, iso3: str, payload: AssessmentMoveIn = MOVE_BODY) -> Assessment:
     actor = actor_of(request)
-    return assessment_submit(actor=actor, assessment=_assessment(actor, cycle, iso3), path="api")
+    return assessment_submit(
+        actor=actor, assessment=_assessment(actor, cycle, iso3), path="api", version=payload.version
+    )
 
 
 @router.post(
     "/cycles/{cycle}/assessments/{iso3}/reopen",
     response={200: VersionOut, **ERROR_RESPONSES},
-    summary="Reopen a submitted self-assessment (Secretariat)",
+    summary="Reopen a submitted self-assessment (Secretariat; carries the version read, a stale version "
+    "gets 409)",
+    openapi_extra=MOVE_BODY_REQUIRED,
 )
-def reopen(request: HttpRequest, cycle: int, iso3: str, payload: ReasonIn) -> Assessment:
+def reopen(request: HttpRequest, cycle: int, iso3: str, payload: ReopenIn = MOVE_BODY) -> Assessment:
     actor = actor_of(request)
     return assessment_reopen(
-        actor=actor, assessment=_assessment(actor, cycle, iso3), reason=payload.reason, path="api"
+        actor=actor,
+        assessment=_assessment(actor, cycle, iso3),
+        reason=payload.reason,
+        path="api",
+        version=payload.version,
     )
 
 

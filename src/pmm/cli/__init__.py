@@ -10,10 +10,11 @@ This root lists the commands in the order `pmm --help` shows them and imports no
 Django, so `pmm --help` is fast and answers before the platform is configured:
 
 - the commands at the root (migrate, serve, demo, demo-code, worker, backup, restore) set Django up
-  when they run (pmm.cli.django_setup);
+  when they run (pmm.cli.django_setup); those of another app (backup and restore, of
+  pmm.operations) are declared here with their help and imported when used (pmm.cli.domain_groups);
 - each group of a domain is declared here with its help; its module is imported when the group is
   first used, right after the set-up (pmm.cli.domain_groups), and imports the models and services
-  its commands call at its top.
+  its commands call at its top (the reports' too: `pmm report`).
 """
 
 from __future__ import annotations
@@ -23,12 +24,9 @@ import os
 import typer
 
 from pmm.cli import demo, server, worker
-from pmm.cli.django_setup import SETTINGS_MODULE, setup
-from pmm.cli.domain_groups import domain_group
+from pmm.cli.django_setup import SETTINGS_MODULE
+from pmm.cli.domain_groups import add_domain_command, domain_group
 from pmm.cli.errors import report_errors_of
-from pmm.core.actors import SYSTEM, SystemActor
-from pmm.operations.cli import register as register_operations
-from pmm.reports.cli import register as register_reports
 
 app = typer.Typer(
     name="pmm",
@@ -54,6 +52,22 @@ DOMAIN_GROUPS = (
     ("reviewer", "The pool of peer reviewers.", "reviews:reviewer_app"),
     ("target", "Members' KPI targets: set, remove, list with progress.", "targets:target_app"),
     ("notifications", "In-app notifications and their e-mails.", "notifications:notifications_app"),
+    ("report", "Reports: a member's country report and the global cycle report.", "reports:report_app"),
+)
+
+# The commands of the root that another app declares: their name, their help (as `pmm --help` shows
+# it: the first line of the command's own), and the Typer that holds them, imported when one is used.
+APP_COMMANDS = (
+    (
+        "backup",
+        "Back up the database and the evidence files into a new folder, with a manifest of checksums.",
+        "operations:operations_app",
+    ),
+    (
+        "restore",
+        "Restore a backup into the configured, empty, database and put its evidence files in place.",
+        "operations:operations_app",
+    ),
 )
 
 
@@ -62,26 +76,14 @@ def _add_commands(root: typer.Typer) -> None:
     root.add_typer(server.commands)  # migrate, serve
     root.add_typer(demo.commands)  # demo, demo-code
     root.add_typer(worker.commands)  # worker
-    operations = typer.Typer()
-    register_operations(operations, setup=setup, system=_system)
-    root.add_typer(operations)  # backup, restore
+    app_commands = typer.Typer()
+    for name, help_text, commands in APP_COMMANDS:
+        add_domain_command(app_commands, name, help_text, f"{__name__}.{commands}")
+    root.add_typer(app_commands)  # backup, restore
     for name, help_text, commands in DOMAIN_GROUPS:
         group = domain_group(f"{__name__}.{commands}")
         root.add_typer(typer.Typer(), name=name, help=help_text, no_args_is_help=True, cls=group)
-    register_reports(root, setup=setup, actor=_acting_user)  # report
     report_errors_of(root)
-
-
-def _system() -> SystemActor:
-    """The system actor, for `pmm backup` and `pmm restore`."""
-    return SYSTEM
-
-
-def _acting_user(username: str | None) -> object:
-    """The user named by `--as`, else the system actor, for `pmm report`."""
-    from pmm.cli.acting import actor  # on use: it reads the accounts, which only load after the set-up
-
-    return actor(username)
 
 
 _add_commands(app)

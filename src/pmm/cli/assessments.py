@@ -89,11 +89,24 @@ def workbook_import(
         typer.echo(f"  {changed.cell}: {changed.subject}")
 
 
+VersionOption = Annotated[
+    int | None,
+    typer.Option(
+        "--version",
+        help="The version you checked (the assessment page, the API or the exported workbook show it): "
+        "if the assessment has changed since, nothing is submitted. Default: as it is now.",
+        show_default=False,
+    ),
+]
+
+
 @assessment_app.command("submit")
-def assessment_submit(cycle: CycleOption, member: MemberOption, as_user: AsOption = None) -> None:
+def assessment_submit(
+    cycle: CycleOption, member: MemberOption, as_user: AsOption = None, version: VersionOption = None
+) -> None:
     """Submit a member's self-assessment (refused while errors or unexplained warnings remain)."""
     acting = actor(as_user)
-    saved = submit(actor=acting, assessment=assessment(acting, cycle, member), path="cli")
+    saved = submit(actor=acting, assessment=assessment(acting, cycle, member), path="cli", version=version)
     typer.echo(
         _("Submitted the self-assessment of %(member)s in cycle %(cycle)s (version %(version)s).")
         % {"member": saved.member.iso3, "cycle": cycle, "version": saved.version}

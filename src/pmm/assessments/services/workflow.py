@@ -1,4 +1,10 @@
-"""Start, submit and reopen an assessment; T-1 values carried forward when it starts."""
+"""Start, submit and reopen an assessment; T-1 values carried forward when it starts.
+
+Submitting and reopening carry the version the mover read, as the writes of data do (decision 0014):
+a stale one changes nothing and answers 409. None: the mover holds no version (the system, a command,
+the demo) and the move applies to the assessment as it is. Starting takes none: it only ever makes a
+not-started assessment (version 0) start, and starting one that has started changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from pmm.assessments.services.common import (
     bump_version,
     history_entries,
     history_record,
+    stale_version,
 )
 from pmm.assessments.signals import assessment_submitted
 from pmm.assessments.workflow import ASSESSMENT_WORKFLOW
@@ -95,16 +102,27 @@ def _carry_forward(actor: Any, assessment: Assessment, path: str) -> int:
     return len(found)
 
 
+def _require_read_version(assessment: Assessment, version: int | None) -> None:
+    """Refuse (409) a move based on a version other than the assessment's as this request read it; the
+    compare-and-swap of the move (`bump_version`) then refuses one that another writer overtakes."""
+    if version is not None and version != assessment.version:
+        raise stale_version(version, assessment.version)
+
+
 @transaction.atomic
-def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form") -> Assessment:
-    """The NCP submits: refused outside the editing window (the workflow's guard) and while errors or
-    unexplained warnings remain."""
+def assessment_submit(
+    *, actor: Any, assessment: Assessment, path: str = "form", version: int | None = None
+) -> Assessment:
+    """The NCP submits the assessment at `version` (the one read; None: as it is): refused outside the
+    editing window (the workflow's guard), when the version is stale, and while errors or unexplained
+    warnings remain."""
 
     def started() -> None:
         if not assessment.pk:
             raise ApplicationError("This assessment has not started yet.", code="illegal_transition")
 
     new_status = ASSESSMENT_WORKFLOW.require(actor, assessment, "submit", checks=[started])
+    _require_read_version(assessment, version)
     state = assessment_state(assessment, actor)
     if state.blocking:
         raise ApplicationError(
@@ -112,7 +130,7 @@ def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form")
             code="invalid_values",
             problems=[FieldProblem(i.key, i.text()) for i in state.blocking],
         )
-    bump_version(assessment, None)
+    bump_version(assessment, version)
     assessment.status, assessment.submitted_at, assessment.submitted_by = (
         new_status,
         timezone.now(),
@@ -135,8 +153,11 @@ def assessment_submit(*, actor: Any, assessment: Assessment, path: str = "form")
 
 
 @transaction.atomic
-def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str, path: str = "form") -> Assessment:
-    """The Secretariat sends a submitted assessment back to the member, saying why."""
+def assessment_reopen(
+    *, actor: Any, assessment: Assessment, reason: str, path: str = "form", version: int | None = None
+) -> Assessment:
+    """The Secretariat sends a submitted assessment back to the member, saying why; at `version` (the
+    one read; None: as it is), refused when it is stale."""
 
     def reason_given() -> None:
         if not reason.strip():
@@ -145,10 +166,11 @@ def assessment_reopen(*, actor: Any, assessment: Assessment, reason: str, path: 
                 problems=[FieldProblem("reason", "is required")],
             )
 
-    assessment.status = ASSESSMENT_WORKFLOW.require(actor, assessment, "reopen", checks=[reason_given])
-    assessment.reopened_reason = reason.strip()
+    new_status = ASSESSMENT_WORKFLOW.require(actor, assessment, "reopen", checks=[reason_given])
+    _require_read_version(assessment, version)
+    bump_version(assessment, version)
+    assessment.status, assessment.reopened_reason = new_status, reason.strip()
     assessment.save(update_fields=["status", "reopened_reason"])
-    bump_version(assessment, None)
     history_record(
         assessment,
         "assessment",

@@ -23,6 +23,7 @@ from pmm.assessments.selectors import (
 from pmm.assessments.services import PublishedLevels, published_levels
 from pmm.assessments.workflow import ASSESSMENT_WORKFLOW
 from pmm.authz import can
+from pmm.core.errors import ApplicationError
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_get, member_deadline
 from pmm.members.models import Member
@@ -59,6 +60,19 @@ class Page:
     def published(self) -> PublishedLevels:
         """The levels of the member's latest publication in the cycle (read when a page needs them)."""
         return published_levels(self.assessment)
+
+
+def moved_since_read(error: ApplicationError) -> bool:
+    """Whether a move was refused because the version its page posted is no longer the assessment's."""
+    return any(problem.field == "version" for problem in error.problems)
+
+
+def moved_text() -> str:
+    """What a page says when a workflow move was refused because someone saved meanwhile."""
+    return _(
+        "Nothing was done: the self-assessment changed since this page was opened. Check it as it is now, "
+        "then try again."
+    )
 
 
 def blocked_reason(assessment: Assessment, may_edit: bool, deadline: date) -> str:

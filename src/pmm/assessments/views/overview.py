@@ -1,5 +1,6 @@
 """The overview of an assessment (its dimensions, data-quality summary and workflow buttons) and the
-workflow moves made from it: start and reopen (submitting has its own confirmation page, `submission`)."""
+workflow moves made from it: start and reopen (submitting has its own confirmation page, `submission`).
+The reopen form posts the version the page showed: if the assessment changed since, nothing is done."""
 
 from __future__ import annotations
 
@@ -14,11 +15,18 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from pmm.assessments import services
-from pmm.assessments.forms import IssueView, PageBuilder, ReopenForm, WorkbookForm, dimension_completeness
+from pmm.assessments.forms import (
+    IssueView,
+    PageBuilder,
+    ReopenForm,
+    WorkbookForm,
+    dimension_completeness,
+    posted_version,
+)
 from pmm.assessments.messages import issue_text
 from pmm.assessments.models import AssessmentStatus
 from pmm.assessments.peer_reviews import assessment_review
-from pmm.assessments.views.common import Page, load_page, may_start, page_urls
+from pmm.assessments.views.common import Page, load_page, may_start, moved_since_read, moved_text, page_urls
 from pmm.assessments.views.error_summary import error_summary
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
@@ -178,12 +186,27 @@ def assessment_reopen(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
     form = ReopenForm(request.POST)
     if not form.is_valid():
         return render_overview(request, page, reopen_form=form, status=400)
+    version = posted_version(request.POST)
+    if version is None:  # a page from before the form posted the version
+        return _moved(request, page, form)
     try:
         services.assessment_reopen(
-            actor=request.user, assessment=page.assessment, reason=form.cleaned_data["reason"], path="form"
+            actor=request.user,
+            assessment=page.assessment,
+            reason=form.cleaned_data["reason"],
+            path="form",
+            version=version,
         )
-    except ApplicationError:
+    except ApplicationError as error:
+        if moved_since_read(error):
+            return _moved(request, page, form)
         messages.error(request, _("Only a submitted self-assessment can be reopened."))
     else:
         messages.success(request, _("The self-assessment was reopened; the member can change it again."))
     return _to_overview(page)
+
+
+def _moved(request: HttpRequest, page: Page, form: ReopenForm) -> HttpResponse:
+    """The overview again, as the assessment is now, with the reason kept: someone saved meanwhile."""
+    messages.error(request, moved_text())
+    return render_overview(request, page, reopen_form=form, status=409)

@@ -1,5 +1,7 @@
 """Submitting a self-assessment from the pages: a GET shows what submitting means and what will be
-submitted (the confirmation page); the POST of its button submits, as the API and CLI do at once."""
+submitted (the confirmation page); the POST of its button submits, as the API and CLI do at once.
+The button posts the version the page showed: if the assessment changed since, nothing is submitted
+and the page shows it as it is now (409)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pmm.assessments import services
+from pmm.assessments.forms import posted_version
 from pmm.assessments.messages import issue_text
-from pmm.assessments.views.common import Page, load_page
+from pmm.assessments.views.common import Page, load_page, moved_since_read, moved_text
 from pmm.assessments.views.overview import render_overview, submit_block
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
 
 
-def render_confirmation(request: HttpRequest, page: Page) -> HttpResponse:
+def render_confirmation(request: HttpRequest, page: Page, status: int = 200) -> HttpResponse:
     """The confirmation page: the consequences, the completeness and the warnings with their explanations."""
     state = page.state
     warnings = [
@@ -41,6 +44,7 @@ def render_confirmation(request: HttpRequest, page: Page) -> HttpResponse:
             "warnings": warnings,
             "submit_block": submit_block(page),
         },
+        status=status,
     )
 
 
@@ -51,9 +55,16 @@ def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
     require(request.user, "assessment.submit", page.assessment)
     if request.method == "GET":
         return render_confirmation(request, page)
+    version = posted_version(request.POST)
+    if version is None:  # a confirmation page from before its button posted the version
+        return _moved(request, page)
     try:
-        services.assessment_submit(actor=request.user, assessment=page.assessment, path="form")
+        services.assessment_submit(
+            actor=request.user, assessment=page.assessment, path="form", version=version
+        )
     except ApplicationError as error:
+        if moved_since_read(error):
+            return _moved(request, page)
         if error.code == "invalid_values":
             problems = [issue_text(i) for i in page.state.blocking]
             return render_overview(request, page, submit_problems=problems, status=422)
@@ -61,3 +72,9 @@ def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpRes
     else:
         messages.success(request, _("The self-assessment was submitted to the WCO Secretariat. Thank you."))
     return redirect("assessments:assessment_detail", cycle_id=page.cycle.pk, iso3=page.member.iso3)
+
+
+def _moved(request: HttpRequest, page: Page) -> HttpResponse:
+    """The confirmation page again, showing the assessment as it is now: someone saved meanwhile."""
+    messages.error(request, moved_text())
+    return render_confirmation(request, page, status=409)
