@@ -1,8 +1,9 @@
 """The country report's charts: per dimension, for each KPI the summary names as a strength or a
-weakness and with peer statistics released to the edition's audience, the member's value against its peer groups' medians and middle halves
-(`specs.peer_comparison`, the dashboard's chart). Drawn from the report's own lines: the statistics
-the tables show (released by `member_peer_groups` for the audience) and the member's value only when
-the edition shows it. Yes/no and ordinal KPIs, whose values are answers, have their table only.
+weakness and with peer statistics released to the edition's audience, the member's value against its
+peer groups' medians and middle halves (`specs.peer_comparison`, the dashboard's chart). Drawn from
+the report's own lines: the statistics the tables show (released by `member_peer_groups` for the
+audience) and the member's value only when the edition shows it. Yes/no and ordinal KPIs, whose
+values are answers, have their table only.
 """
 
 from __future__ import annotations
