@@ -38,6 +38,7 @@ def peak_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="repetitions of each measure")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one cold country report")
     args = parser.parse_args()
     runs = max(3, args.runs)
 
@@ -54,6 +55,16 @@ def main() -> None:
         clear_process_memory()
         get(url, headers)
 
+    if args.profile:
+        import cProfile
+        import pstats
+
+        url = f"/api/v1/cycles/{cycle.pk}/members/KEN/report.pdf?edition=full&lang=en"
+        headers = readers["NCP of Kenya"]
+        get(url, headers)
+        cProfile.runctx("cold(url, headers)", globals(), locals(), "/tmp/pmm-report.prof")
+        pstats.Stats("/tmp/pmm-report.prof").sort_stats("cumulative").print_stats(40)
+        return
     me = "/api/v1/me"
     get(me, readers["Secretariat"])
     report("GET /api/v1/me", timed(lambda: get(me, readers["Secretariat"]), 20))

@@ -67,8 +67,6 @@ def _peers_figure(report: CountryReport, member: str, line: ReportLine, language
         member_value=line.value if shown else None,
         description=description,
     )
-    header = [_("Peer group"), _("First quartile"), _("Median"), _("Third quartile"), _("Members")]
-    table = [[pick(p.name), p.q1, p.median, p.q3, str(p.count)] for p in peers]
     title = _("%(kpi)s: %(member)s and its peer groups") % {"kpi": name, "member": member}
     return report_figure(
         figure_id(report.member.iso3, line.kpi.code, "peers"),
@@ -76,8 +74,8 @@ def _peers_figure(report: CountryReport, member: str, line: ReportLine, language
         description,
         spec,
         language,
-        header,
-        table,
+        [],  # its figures are the KPI's row in the table above the charts: not printed twice
+        [],
     )
 
 
