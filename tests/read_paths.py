@@ -377,6 +377,9 @@ ROUTES: dict[str, Read] = {
         queries=("", "?edition=public", "?edition=wco", "?publication={publication}"), first_only=True
     ),
     "reports:country_pdf": Read(queries=("", "?edition=wco&lang=fr"), first_only=True),
+    # A PDF not made yet: the page that follows its job, and the job's status (JSON); each edition.
+    "reports:country_preparing": Read(queries=("", "?edition=public&lang=fr"), first_only=True),
+    "reports:country_status": Read(queries=("", "?edition=wco"), first_only=True),
     "GET /api/v1/cycles/{cycle}/members/{iso3}/report.pdf": Read(
         queries=("?edition=public", ""), first_only=True
     ),
@@ -388,6 +391,8 @@ ROUTES: dict[str, Read] = {
     # other cycles hold the same report): the reader's widest edition, and the public one in French.
     "reports:global_pdf": Read(axes={"cycle_id": "current_cycle"}),
     "reports:global_xlsx": Read(queries=("", "?edition=wco&publication={publication}"), first_only=True),
+    "reports:global_preparing": Read(axes={"cycle_id": "current_cycle"}, queries=("", "?edition=public")),
+    "reports:global_status": Read(axes={"cycle_id": "current_cycle"}, queries=("", "?edition=wco")),
     "GET /api/v1/cycles/{cycle}/report.pdf": Read(
         axes={"cycle": "current_cycle"}, queries=("?edition=public&lang=fr",)
     ),

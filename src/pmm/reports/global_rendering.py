@@ -43,10 +43,14 @@ def global_report_html(report: GlobalReport, *, toolbar: dict[str, Any] | None =
         )
 
 
+def global_report_pdf_key(report: GlobalReport) -> str:
+    """The cache key of the report's PDF: the digest of everything it shows, and of whom it is for."""
+    return f"pmm:report:global:pdf:{_PDF_FORM}:{report.fingerprint}"
+
+
 def global_report_pdf(report: GlobalReport) -> bytes:
-    """The report as a tagged PDF, from the cache when it was made before."""
-    key = f"pmm:report:global:pdf:{_PDF_FORM}:{report.fingerprint}"
-    return cached(key, lambda: pdf_of(global_report_html(report)))
+    """The report as a tagged PDF, from the cache when it was made before (else made, and kept, now)."""
+    return cached(global_report_pdf_key(report), lambda: pdf_of(global_report_html(report)))
 
 
 def global_report_xlsx(report: GlobalReport) -> bytes:

@@ -81,7 +81,8 @@ def _own_files_only() -> Any:
     return OwnFilesOnly(allowed_protocols=("file",))
 
 
-def _pdf_key(report: CountryReport, language: str) -> str:
+def report_pdf_key(report: CountryReport, language: str) -> str:
+    """The cache key of the report's PDF: per publication, member, edition audience and language."""
     publication = report.publication
     parts = (
         _FORM, "country", publication.pk, publication.number, publication.published_at.isoformat(),
@@ -102,18 +103,24 @@ def _targets_shown(report: CountryReport) -> Any:
 
 
 def report_pdf(report: CountryReport, language: str) -> bytes:
-    """The report as a tagged PDF, from the cache when it was made before."""
-    return cached(_pdf_key(report, language), lambda: pdf_of(report_html(report, language)))
+    """The report as a tagged PDF, from the cache when it was made before (else made, and kept, now)."""
+    return cached(report_pdf_key(report, language), lambda: pdf_of(report_html(report, language)))
 
 
 def cached(key: str, make: Callable[[], bytes]) -> bytes:
     """The file kept in the cache under `key`, or made (and kept) now."""
-    found = cache.get(key)
-    if isinstance(found, bytes):
+    found = cached_file(key)
+    if found is not None:
         return found
     made = make()
     cache.set(key, made, timeout=PDF_TIMEOUT)
     return made
+
+
+def cached_file(key: str) -> bytes | None:
+    """The file kept in the cache under `key`, if it is there (nothing is made)."""
+    found = cache.get(key)
+    return found if isinstance(found, bytes) else None
 
 
 def pdf_of(html: str) -> bytes:
