@@ -194,3 +194,13 @@ def test_the_dashboard_and_the_public_member_page_lead_to_the_report(world, clie
     client.force_login(make_user("ncp", "KEN"))
     board = client.get(f"/cycles/{world.pk}/members/KEN/dashboard/").content.decode()
     assert f"/cycles/{world.pk}/members/KEN/report/?publication=1" in board
+
+
+@pytest.mark.parametrize(("query", "field"), [("?lang=de", "lang"), ("?edition=secret", "edition")])
+@pytest.mark.parametrize("page", ["report/", "report.pdf"])
+def test_the_print_pages_refuse_a_bad_parameter_in_plain_words(world, client, query, field, page):
+    """A wrong language or edition on the pages: a 400 page that names the parameter, never a 500."""
+    response = client.get(f"/cycles/{world.pk}/members/KEN/{page}{query}")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Bad request" in text and f"<code>{field}</code>" in text

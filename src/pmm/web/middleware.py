@@ -2,7 +2,7 @@
 
 - `DatabaseOutageMiddleware`: a database that cannot be reached answers 503 with Retry-After.
 - `ApplicationErrorMiddleware`: the services' NotFound and PermissionDenied become 404, 403 or a
-  sign-in redirect on web pages.
+  sign-in redirect on web pages; any other refusal a 400 page (409 for a conflict) that says why.
 - `SecurityHeadersMiddleware`: the Content-Security-Policy and Permissions-Policy headers.
 """
 
@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from pmm.core.api import error_body
-from pmm.core.errors import NotFound, PermissionDenied
+from pmm.core.errors import ApplicationError, NotFound, PermissionDenied
 from pmm.core.input_hygiene import is_api, logged, plain_page
 
 logger = logging.getLogger("pmm.web")
@@ -90,6 +90,10 @@ class ApplicationErrorMiddleware:
                 return redirect_to_login(request.get_full_path())
             response = TemplateResponse(request, "403.html", status=403)
             return response.render()
+        if isinstance(exception, ApplicationError):  # a page asked with a wrong parameter, say a language
+            status = 409 if exception.code == "conflict" else 400
+            context = {"problem": exception.message, "problems": exception.problems}
+            return TemplateResponse(request, "400.html", context, status=status).render()
         return None
 
 
