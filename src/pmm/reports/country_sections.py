@@ -83,6 +83,14 @@ class SdgTarget:
     def weaknesses(self) -> int:
         return sum(1 for e in self.entries if e.line.standing == WEAKNESS)
 
+    @property
+    def strength_entries(self) -> list[SdgEntry]:
+        return [e for e in self.entries if e.line.standing == STRENGTH]
+
+    @property
+    def weakness_entries(self) -> list[SdgEntry]:
+        return [e for e in self.entries if e.line.standing == WEAKNESS]
+
 
 def sdg_contribution(spec: FrameworkSpec, links: Links, lines: Iterable[ReportLine]) -> list[SdgTarget]:
     """Each SDG target of the framework with the member's KPIs related to it (directly, or through

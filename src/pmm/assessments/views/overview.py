@@ -30,6 +30,7 @@ from pmm.assessments.views.common import Page, load_page, may_start, moved_since
 from pmm.assessments.views.error_summary import error_summary
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
+from pmm.core.input_hygiene import refuse_bad_posted_text
 from pmm.cycles.selectors import closed_reason
 
 
@@ -180,6 +181,7 @@ def assessment_start(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResp
 
 @login_required
 @require_POST
+@refuse_bad_posted_text
 def assessment_reopen(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
     require(request.user, "assessment.reopen", page.assessment)

@@ -19,6 +19,7 @@ from pmm.assessments.views.common import Page, load_page, moved_since_read, move
 from pmm.assessments.views.overview import render_overview, submit_block
 from pmm.authz import require
 from pmm.core.errors import ApplicationError
+from pmm.core.input_hygiene import refuse_bad_posted_text
 
 
 def render_confirmation(request: HttpRequest, page: Page, status: int = 200) -> HttpResponse:
@@ -50,6 +51,7 @@ def render_confirmation(request: HttpRequest, page: Page, status: int = 200) -> 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@refuse_bad_posted_text
 def assessment_submit(request: HttpRequest, cycle_id: int, iso3: str) -> HttpResponse:
     page = load_page(request, cycle_id, iso3)
     require(request.user, "assessment.submit", page.assessment)
