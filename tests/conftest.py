@@ -418,3 +418,14 @@ def set_cells(data: bytes, cells: dict[tuple[str, str], Any]) -> bytes:
     out = BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+@pytest.fixture
+def reports_laid_out_as_html(monkeypatch):
+    """Reports "laid out" as their HTML instead of WeasyPrint's PDF (read_paths.html_layout): the sweeps
+    ask for reports as every reader, and a real layout takes seconds each; they search the same text."""
+    import read_paths
+    from pmm.reports import global_rendering, rendering
+
+    monkeypatch.setattr(rendering, "pdf_of", read_paths.html_layout)
+    monkeypatch.setattr(global_rendering, "pdf_of", read_paths.html_layout)
