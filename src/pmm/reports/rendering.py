@@ -33,7 +33,7 @@ from pmm.results.formatting import WITHHELD_TEXTS
 
 STYLESHEET = Path(__file__).parent / "static" / "reports" / "report.css"
 # Change when the template, the stylesheet or the read model change what a cached PDF holds.
-_FORM = 2
+_FORM = 3
 PDF_TIMEOUT = 30 * 24 * 3600
 
 
