@@ -300,3 +300,39 @@ def test_the_country_report_names_the_cycle_once_and_writes_figures_in_its_langu
         with translation.override(language):
             figure = _text(world, world.kpis["public"], PUBLIC_NOW[0]).replace("\xa0", " ")
         assert figure in text, (language, figure)
+
+
+def test_a_reader_of_another_audience_gets_only_the_statistics_released_to_both(
+    world, make_user, monkeypatch
+):
+    """A member's people asking for the WCO edition: a statistic released to the WCO audience but not to
+    their own is withheld (set side by side with their own release, it could single out a value)."""
+    from dataclasses import replace
+
+    from pmm.disclosure.audience import audience_of
+    from pmm.reports.global_report import global_report
+    from pmm.results.aggregates import Suppressed
+
+    ncp = make_user("ncp", "KEN")
+    mine = audience_of(ncp).key
+    real = global_report_module.aggregates_for
+
+    def withheld_from_the_reader(audience, cycle, publication, **filters):
+        found = real(audience, cycle, publication, **filters)
+        if audience.key != mine:
+            return found
+        return [replace(a, result=Suppressed("differencing")) if a.group == "global" else a for a in found]
+
+    monkeypatch.setattr(global_report_module, "aggregates_for", withheld_from_the_reader)
+    public_median = _text(world, world.kpis["public"], statistics.median(PUBLIC_NOW))
+    with translation.override("en"):
+        shared = global_report(ncp, world, edition="wco", language="en")
+        wco_reader = global_report(make_user("secretariat_analyst"), world, edition="wco", language="en")
+
+    def shown(report) -> str:  # the statistics of all members (the "global" group)
+        (section,) = [s for s in report.sections if s.key == "statistics"]
+        return " ".join(c.text for p in section.parts for row in p.rows for c in row)
+
+    assert public_median in shown(wco_reader)  # released to the WCO audience
+    assert public_median not in shown(shared)  # but not to the NCP's own: withheld in what they get
+    assert shared.fingerprint != wco_reader.fingerprint  # and cached apart

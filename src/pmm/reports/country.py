@@ -23,6 +23,7 @@ from pmm.core.errors import NotFound
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_spec
 from pmm.dashboards.positions import NONE, STRENGTH, WEAKNESS, position, standing, standing_direction
+from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
 from pmm.framework.spec import DimensionSpec, FrameworkSpec, KpiSpec, OutcomeSpec
 from pmm.members.models import Member
@@ -113,6 +114,7 @@ class CountryReport:
     quality: DataQuality | None = None
     values: dict[Key, list[tuple[int, float]]] = field(default_factory=dict)  # the values shown, by year
     targets: list[TargetLine] | None = None  # None: not in this edition (full edition, `target.view`)
+    reader_key: str = ""  # the reader's audience when not the edition's: its statistics are released to both
 
     @property
     def lines(self) -> list[ReportLine]:
@@ -187,9 +189,15 @@ def _line(
 
 
 def country_report_for(
-    audience: Audience, edition: str, cycle: Cycle, member: Member, publication: Publication
+    audience: Audience,
+    edition: str,
+    cycle: Cycle,
+    member: Member,
+    publication: Publication,
+    reader: Audience | None = None,
 ) -> CountryReport:
-    """The report of `member` in `publication` built from what `audience` may see."""
+    """The report of `member` in `publication` built from what `audience` may see; for a `reader` of
+    another audience, with only the group statistics released to both (`released_to_both`)."""
     spec = cycle_spec(cycle)
     units = units_of(cycle.framework.document)
     rows = published_results_for(audience, cycle, publication, ResultFilters(member=member.iso3)).rows
@@ -202,7 +210,7 @@ def country_report_for(
         by_kpi[row.kpi].append(row)
     earlier = [p for p in latest_publications(cycle) if p.cycle_id != cycle.pk]
     history = member_history(audience, member.pk, earlier) if earlier else {}
-    groups = member_peer_groups(audience, member.pk, cycle, publication)
+    groups = member_peer_groups(audience, member.pk, cycle, publication, reader=reader)
     reviewed = {kpi for member_id, kpi in reviewed_kpis(cycle) if member_id == member.pk} & set(by_kpi)
     dimensions = []
     for dimension in spec.dimensions.values():
@@ -241,6 +249,7 @@ def country_report_for(
         units=units,
         quality=data_quality(spec, units, rows, len(spec.kpis) - shown),
         values=shown_values(history, rows, cycle.reporting_year),
+        reader_key="" if reader is None or reader.key == audience.key else reader.key,
     )
     links = framework_links(cycle)
     report.instruments = weak_outcome_instruments(spec, links, report.weakest_outcomes, report.lines)
@@ -254,7 +263,9 @@ def country_report(
     """The report of `member` in a publication of `cycle` (default: the latest), in the edition asked
     (the reader's own or a narrower one)."""
     audience = edition_audience(actor, edition)
-    report = country_report_for(audience, edition, cycle, member, _publication(cycle, publication))
+    report = country_report_for(
+        audience, edition, cycle, member, _publication(cycle, publication), reader=audience_of(actor)
+    )
     if edition == FULL:  # targets have no disclosure level: the full edition only, to who may read them
         report.targets = report_targets(actor, member, cycle, report.spec, report.units, report.values)
     return report

@@ -32,6 +32,7 @@ from pmm.analytics.selectors.sdg import sdg_view_for
 from pmm.core.errors import FieldProblem, NotFound
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_spec
+from pmm.disclosure.audience import audience_of
 from pmm.disclosure.policy import Audience
 from pmm.framework.spec import FrameworkSpec
 from pmm.members.models import Group
@@ -42,7 +43,7 @@ from pmm.reports.global_statistics import detail_section, everyone_section, medi
 from pmm.reports.tables import Section
 from pmm.results.aggregates import GroupStats, Result
 from pmm.results.formatting import number_text, units_of
-from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_for
+from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, GroupAggregate, aggregates_for, released_to_both
 from pmm.results.models import Publication
 from pmm.results.participation import cycle_participation
 from pmm.results.selectors import publication_get, published_results_for
@@ -143,17 +144,34 @@ def _glance(
     return found
 
 
+def _statistics(
+    audience: Audience, reader: Audience | None, cycle: Cycle, publication: Publication, group: str = ""
+) -> list[GroupAggregate]:
+    """The group statistics released to the edition's audience; for a reader of another audience, only
+    those released to both (`released_to_both`)."""
+    found = aggregates_for(audience, cycle, publication, group=group)
+    if reader is not None and reader.key != audience.key:
+        found = released_to_both(found, aggregates_for(reader, cycle, publication, group=group))
+    return [a for a in found if not a.reviewed_only]
+
+
 def global_report_for(
-    audience: Audience, edition: str, cycle: Cycle, publication: Publication, language: str
+    audience: Audience,
+    edition: str,
+    cycle: Cycle,
+    publication: Publication,
+    language: str,
+    reader: Audience | None = None,
 ) -> GlobalReport:
-    """The global report of `publication`, built in `language` from what `audience` may see."""
+    """The global report of `publication`, built in `language` from what `audience` may see (for a
+    `reader` of another audience, with only the group statistics released to both)."""
     with translation.override(language):
         spec = cycle_spec(cycle)
         units = units_of(cycle.framework.document)
         groups = list(Group.objects.filter(kind__in=PREDEFINED_KINDS))
         counted = cycle_participation(cycle, publication, PREDEFINED_KINDS)
         rows = published_results_for(audience, cycle, publication).rows
-        aggregates = [a for a in aggregates_for(audience, cycle, publication) if not a.reviewed_only]
+        aggregates = _statistics(audience, reader, cycle, publication)
         everyone = {(a.kpi, a.component): a.result for a in aggregates if a.group == GLOBAL}
         sections = [
             participation_section(counted, groups),
@@ -165,8 +183,7 @@ def global_report_for(
         if previous is not None:
             before = {
                 (a.kpi, a.component): a.result
-                for a in aggregates_for(audience, previous.cycle, previous, group=GLOBAL)
-                if not a.reviewed_only
+                for a in _statistics(audience, reader, previous.cycle, previous, group=GLOBAL)
             }
             years = (previous.cycle.reporting_year, cycle.reporting_year)
             sections.append(comparison_section(spec, units, years, everyone, before))
@@ -194,4 +211,5 @@ def global_report(
     """The global report of a publication of `cycle` (default: the latest), in the edition asked (one
     the actor may have: PermissionDenied otherwise, before anything is read)."""
     audience = global_edition_audience(actor, edition)
-    return global_report_for(audience, edition, cycle, chosen_publication(cycle, publication), language)
+    chosen = chosen_publication(cycle, publication)
+    return global_report_for(audience, edition, cycle, chosen, language, reader=audience_of(actor))

@@ -86,8 +86,8 @@ def report_pdf_key(report: CountryReport, language: str) -> str:
     publication = report.publication
     parts = (
         _FORM, "country", publication.pk, publication.number, publication.published_at.isoformat(),
-        report.member.pk, report.member.name, report.edition, report.audience.key, language,
-        report.spec.fingerprint, _targets_shown(report),
+        report.member.pk, report.member.name, report.edition, report.audience.key, report.reader_key,
+        language, report.spec.fingerprint, _targets_shown(report),
     )  # fmt: skip
     return "pmm:report:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
 

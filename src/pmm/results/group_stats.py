@@ -27,7 +27,7 @@ import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Collection, Iterable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -436,6 +436,20 @@ def aggregates_for(
         if (not group_type or a.group_type == group_type)
         and (not group or a.group == group)
         and a.reviewed_only == reviewed_only
+    ]
+
+
+def released_to_both(edition: list[GroupAggregate], reader: list[GroupAggregate]) -> list[GroupAggregate]:
+    """The statistics of an edition made for one audience and read by another (a member's people asking
+    for the WCO edition of a report, to share it): only those released to both audiences, the others
+    withheld. Each audience's release is safe for that audience alone (docs/disclosure.md); a reader who
+    also had another audience's release could set the two side by side and single out a value."""
+    mine = {(a.kpi, a.component, a.group, a.reviewed_only) for a in reader if a.released}
+    return [
+        a
+        if not a.released or (a.kpi, a.component, a.group, a.reviewed_only) in mine
+        else replace(a, result=Suppressed("differencing"))
+        for a in edition
     ]
 
 
