@@ -188,7 +188,7 @@ def global_report_for(
             years = (previous.cycle.reporting_year, cycle.reporting_year)
             sections.append(comparison_section(spec, units, years, everyone, before))
         sections += instruments_sections(instruments_for(audience, cycle, publication), units)
-        sections += sdg_sections(sdg_view_for(audience, cycle, publication), units)
+        sections += sdg_sections(sdg_view_for(audience, cycle, publication, reader=reader), units)
         sections.append(detail_section(spec, units, aggregates))
         glance = _glance(publication, counted.total.invited, spec, everyone, sections, previous)
     return GlobalReport(
