@@ -219,7 +219,7 @@ def test_the_job_makes_the_report_for_the_audience_the_reader_was_granted(
     assert client.get(url, headers=own).status_code == 202
     assert client.get(country_pdf(world, "?edition=wco"), headers=other).status_code == 202
     # KEN's own people asking for the WCO edition get a file of their own: its group statistics are
-    # those released to both the WCO audience and theirs (`released_to_both`), which FRA's may not be.
+    # those released to both the WCO audience and theirs (`aggregates_for(..., reader=)`): FRA's may differ.
     assert client.get(country_pdf(world, "?edition=wco"), headers=own).status_code == 202
     assert client.get(country_pdf(world, "?edition=wco"), headers=own).status_code == 202  # the same job
     assert ReportJob.objects.count() == 3 and jobs_queued() == 3  # one file per edition and reader's audience

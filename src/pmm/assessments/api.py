@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Body, Field, Router, Schema
 
 from pmm.assessments.models import Assessment, Change, KpiResponse
-from pmm.assessments.read_model import AssessmentRead, ValueRead, assessment_read
+from pmm.assessments.read_model import AssessmentRead, assessment_read
 from pmm.assessments.selectors import BoardRow, assessment_access, status_board, value_history
 from pmm.assessments.services import (
     ValueInput,
@@ -18,7 +18,7 @@ from pmm.assessments.services import (
     values_save,
 )
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, Input, actor_of
+from pmm.core.api import ERROR_RESPONSES, Input, IsoText, actor_of
 from pmm.cycles.selectors import cycle_get
 
 router = Router(tags=["assessments"])
@@ -98,11 +98,7 @@ class ValueOut(Schema):
     reason: str
     comment: str
     carried_forward: bool
-    updated_at: str
-
-    @staticmethod
-    def resolve_updated_at(value: ValueRead) -> str:
-        return value.updated_at.isoformat()
+    updated_at: IsoText
 
 
 class IssueOut(Schema):
@@ -134,17 +130,13 @@ class AssessmentOut(Schema):
     not_editable_because: str
     deadline: date
     reopened_reason: str
-    submitted_at: str | None
+    submitted_at: IsoText | None
     moves: list[str]  # the workflow moves the caller may make now ("start", "submit", "reopen")
     values: list[ValueOut]
     kpis: list[KpiStateOut]
     issues: list[IssueOut]
     completeness: CompletenessOut
     completeness_by_outcome: dict[str, CompletenessOut]
-
-    @staticmethod
-    def resolve_submitted_at(assessment: AssessmentRead) -> str | None:
-        return assessment.submitted_at.isoformat() if assessment.submitted_at else None
 
 
 class AssessmentMoveIn(Input):

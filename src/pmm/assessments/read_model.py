@@ -88,10 +88,6 @@ class AssessmentRead:
 def assessment_read(assessment: Assessment, reader: Any) -> AssessmentRead:
     """The assessment as `reader` may read it (found with `assessment_access`, which checked the right)."""
     state = assessment_state(assessment, reader)
-    return _read(state, reader)
-
-
-def _read(state: AssessmentState, reader: Any) -> AssessmentRead:
     a = state.assessment
     deadline = member_deadline(a.cycle, a.member_id)
     why = editing_blocked(a, deadline)

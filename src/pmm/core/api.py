@@ -156,6 +156,18 @@ def error_response(
 
 
 TOO_LARGE = "The request body is larger than the server accepts."
+SIGN_IN_FIRST = "Sign in first: send an API token as 'Authorization: Bearer <token>'."
+
+
+def refusal(
+    exc: ApplicationError, *, signed_in: bool, sign_in: str = SIGN_IN_FIRST
+) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of a refused request: 401 asking a visitor to sign in (`sign_in`) for
+    what needs more than the public, else the error's own status by its code. The one mapping, for the
+    API and the pages' JSON answers (a report's status)."""
+    if isinstance(exc, PermissionDenied) and not signed_in:
+        return 401, error_body("not_authenticated", sign_in)
+    return STATUS_BY_CODE.get(exc.code, 400), error_body(exc.code, exc.message, exc.problems)
 
 
 def _loc_to_path(loc: Any) -> str:
@@ -169,16 +181,8 @@ def _loc_to_path(loc: Any) -> str:
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
-        if isinstance(exc, PermissionDenied) and not actor_of(request).is_authenticated:
-            return error_response(
-                api,
-                request,
-                401,
-                "not_authenticated",
-                "Sign in first: send an API token as 'Authorization: Bearer <token>'.",
-            )
-        status = STATUS_BY_CODE.get(exc.code, 400)
-        return error_response(api, request, status, exc.code, exc.message, exc.problems)
+        status, body = refusal(exc, signed_in=actor_of(request).is_authenticated)
+        return api.create_response(request, body, status=status)
 
     @api.exception_handler(NinjaValidationError)
     def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -197,7 +197,7 @@ def country_report_for(
     reader: Audience | None = None,
 ) -> CountryReport:
     """The report of `member` in `publication` built from what `audience` may see; for a `reader` of
-    another audience, with only the group statistics released to both (`released_to_both`)."""
+    another audience, with only the group statistics released to both (`aggregates_for(..., reader=)`)."""
     spec = cycle_spec(cycle)
     units = units_of(cycle.framework.document)
     rows = published_results_for(audience, cycle, publication, ResultFilters(member=member.iso3)).rows

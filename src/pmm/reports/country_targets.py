@@ -23,8 +23,7 @@ from pmm.results.engine import COMPUTED
 from pmm.results.formatting import component_label, value_text
 from pmm.results.selectors import ResultRow
 from pmm.targets.progress import Point
-from pmm.targets.selectors import progress_rows, targets_of
-from pmm.targets.views import status_label
+from pmm.targets.selectors import progress_rows, status_label, targets_of
 
 Key = tuple[str, str]
 

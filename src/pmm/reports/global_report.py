@@ -43,7 +43,7 @@ from pmm.reports.global_statistics import detail_section, everyone_section, medi
 from pmm.reports.tables import Section
 from pmm.results.aggregates import GroupStats, Result
 from pmm.results.formatting import number_text, units_of
-from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, GroupAggregate, aggregates_for, released_to_both
+from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, GroupAggregate, aggregates_for
 from pmm.results.models import Publication
 from pmm.results.participation import cycle_participation
 from pmm.results.selectors import publication_get, published_results_for
@@ -147,11 +147,9 @@ def _glance(
 def _statistics(
     audience: Audience, reader: Audience | None, cycle: Cycle, publication: Publication, group: str = ""
 ) -> list[GroupAggregate]:
-    """The group statistics released to the edition's audience; for a reader of another audience, only
-    those released to both (`released_to_both`)."""
-    found = aggregates_for(audience, cycle, publication, group=group)
-    if reader is not None and reader.key != audience.key:
-        found = released_to_both(found, aggregates_for(reader, cycle, publication, group=group))
+    """The group statistics of the report (not the peer-reviewed ones): released to the edition's
+    audience, and to the reader's too when it is another (`aggregates_for`)."""
+    found = aggregates_for(audience, cycle, publication, group=group, reader=reader)
     return [a for a in found if not a.reviewed_only]
 
 

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pmm.core.api import STATUS_BY_CODE, error_body
+from pmm.core.api import refusal
 from pmm.core.downloads import PDF_TYPE, XLSX_TYPE, attachment
 from pmm.core.errors import ApplicationError
 from pmm.core.translated import pick
@@ -194,12 +194,8 @@ def _status(request: HttpRequest, asked: Callable[[], ReportOrder]) -> HttpRespo
     try:
         order = asked()
     except ApplicationError as error:
-        signed_in = request.user.is_authenticated
-        if error.code == "forbidden" and not signed_in:
-            return JsonResponse(error_body("not_authenticated", error.message), status=401)
-        return JsonResponse(
-            error_body(error.code, error.message, error.problems), status=STATUS_BY_CODE.get(error.code, 400)
-        )
+        status, body = refusal(error, signed_in=request.user.is_authenticated, sign_in=error.message)
+        return JsonResponse(body, status=status)
     found = prepared(request.user, order)
     progress = READY_PROGRESS if isinstance(found, bytes) else found
     response = JsonResponse(

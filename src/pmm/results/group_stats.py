@@ -415,7 +415,15 @@ def aggregates_for(
     group_type: str = "",
     group: str = "",
     reviewed_only: bool = False,
+    reader: Audience | None = None,
 ) -> list[GroupAggregate]:
+    """The statistics released to `audience`; for a `reader` of another audience (a report's edition
+    made for `audience`), only those released to both (`_released_to_both`)."""
+    if reader is not None and reader.key != audience.key:
+        return _released_to_both(
+            aggregates_for(audience, cycle, publication, kpi, group_type, group, reviewed_only),
+            aggregates_for(reader, cycle, publication, kpi, group_type, group, reviewed_only),
+        )
     spec = cycle_spec(cycle)
     _check(spec, kpi, group_type, group)
     if publication is None:
@@ -439,7 +447,7 @@ def aggregates_for(
     ]
 
 
-def released_to_both(edition: list[GroupAggregate], reader: list[GroupAggregate]) -> list[GroupAggregate]:
+def _released_to_both(edition: list[GroupAggregate], reader: list[GroupAggregate]) -> list[GroupAggregate]:
     """The statistics of an edition made for one audience and read by another (a member's people asking
     for the WCO edition of a report, to share it): only those released to both audiences, the others
     withheld. Each audience's release is safe for that audience alone (docs/disclosure.md); a reader who
@@ -459,15 +467,21 @@ def aggregates_of_groups(
     publication: Publication | None,
     groups: Iterable[str],
     reviewed_only: bool = False,
+    reader: Audience | None = None,
 ) -> list[GroupAggregate]:
     """`aggregates_for` every KPI, of the predefined `groups` only (codes): what a member's dashboard
     shows. The slice is cached beside the audience's whole answer, under a key made from that
     answer's key (the same publication, audience, k and generation), so a reader unpickles its few
     groups rather than every group of the cycle; it is cut from the whole answer, never computed
-    apart from it."""
+    apart from it. For a `reader` of another audience, only the statistics released to both."""
     if publication is None:
         return []
     codes = set(groups)
+    if reader is not None and reader.key != audience.key:
+        return _released_to_both(
+            aggregates_of_groups(audience, cycle, publication, codes, reviewed_only),
+            aggregates_of_groups(reader, cycle, publication, codes, reviewed_only),
+        )
     spec = cycle_spec(cycle)
     kpis = sorted(spec.kpis, key=lambda code: spec.kpis[code].position)
     key = _slice_key(_cache_key(publication, audience.in_cycle(cycle.pk), kpis), codes, reviewed_only)

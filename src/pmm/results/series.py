@@ -24,7 +24,7 @@ from pmm.framework.models import Framework
 from pmm.members.models import Group
 from pmm.results.aggregates import KIND_ORDER, GroupStats
 from pmm.results.engine import COMPUTED
-from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_of_groups, released_to_both
+from pmm.results.group_stats import GLOBAL, PREDEFINED_KINDS, aggregates_of_groups
 from pmm.results.models import Publication, PublishedResult
 
 Key = tuple[str, str]  # (KPI code, component)
@@ -85,7 +85,7 @@ def member_peer_groups(
 ) -> dict[Key, list[PeerGroup]]:
     """The statistics released to the audience of the groups the member belongs to (of their
     peer-reviewed values only, with `reviewed_only`); with a `reader` of another audience (a report's
-    edition made for `audience`), only those released to both (`released_to_both`)."""
+    edition made for `audience`), only those released to both."""
     if reference is None:
         return {}
     reference_cycle = cycle if reference.cycle_id == cycle.pk else reference.cycle
@@ -94,13 +94,10 @@ def member_peer_groups(
     )
     mine.add(GLOBAL)
     found: dict[Key, list[PeerGroup]] = defaultdict(list)
-    found_for = aggregates_of_groups(audience, reference_cycle, reference, mine, reviewed_only=reviewed_only)
-    if reader is not None and reader.key != audience.key:
-        found_for = released_to_both(
-            found_for,
-            aggregates_of_groups(reader, reference_cycle, reference, mine, reviewed_only=reviewed_only),
-        )
-    for a in found_for:
+    released = aggregates_of_groups(
+        audience, reference_cycle, reference, mine, reviewed_only=reviewed_only, reader=reader
+    )
+    for a in released:
         if isinstance(a.result, GroupStats):
             found[(a.kpi, a.component)].append(PeerGroup(a.group, a.group_type, a.group_name, a.result))
     order = len(KIND_ORDER)

@@ -15,6 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from pmm.authz import can
 from pmm.core.actors import is_system
 from pmm.core.errors import NotFound, PermissionDenied
@@ -27,7 +29,28 @@ from pmm.results.engine import COMPUTED
 from pmm.results.selectors import ResultFilters, current_results, may_read_current
 from pmm.results.series import Key, latest_publications, member_history
 from pmm.targets.models import Target
-from pmm.targets.progress import Point, Progress, baseline_and_latest, progress
+from pmm.targets.progress import (
+    ACHIEVED,
+    NO_DATA,
+    OFF_TRACK,
+    ON_TRACK,
+    Point,
+    Progress,
+    baseline_and_latest,
+    progress,
+)
+
+# A target's status in words: the targets page and the country report write it the same way.
+STATUS_LABELS = {
+    ACHIEVED: gettext_lazy("Achieved"),
+    ON_TRACK: gettext_lazy("On track"),
+    OFF_TRACK: gettext_lazy("Off track"),
+    NO_DATA: gettext_lazy("No data"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
 
 
 def _may_view(actor: Any, member: Member | None, iso3: str = "") -> Member:

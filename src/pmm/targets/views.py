@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.formats import get_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from pmm.authz import can, require
@@ -28,15 +27,17 @@ from pmm.members.models import Member
 from pmm.results.formatting import component_label, number_text, units_of, value_text
 from pmm.targets.forms import CycleForm, TargetForm, kpi_choice
 from pmm.targets.progress import ACHIEVED, NO_DATA, OFF_TRACK, ON_TRACK, Point
-from pmm.targets.selectors import TargetProgress, target_get, target_progress, targets_cycle, targets_member
+from pmm.targets.selectors import (
+    STATUS_LABELS,
+    TargetProgress,
+    status_label,
+    target_get,
+    target_progress,
+    targets_cycle,
+    targets_member,
+)
 from pmm.targets.services import target_remove, target_set
 
-STATUS_LABELS = {
-    ACHIEVED: gettext_lazy("Achieved"),
-    ON_TRACK: gettext_lazy("On track"),
-    OFF_TRACK: gettext_lazy("Off track"),
-    NO_DATA: gettext_lazy("No data"),
-}
 # The project's badge colours: green for achieved and on track, red for off track, grey for no data.
 STATUS_CLASSES = {
     ACHIEVED: "status-submitted",
@@ -44,10 +45,6 @@ STATUS_CLASSES = {
     OFF_TRACK: "status-late",
     NO_DATA: "badge-neutral",
 }
-
-
-def status_label(status: str) -> str:
-    return str(STATUS_LABELS.get(status, status))
 
 
 def _cycle_of(request: HttpRequest) -> Cycle:

@@ -25,7 +25,7 @@ from pmm.results.aggregates import (
     Result,
 )
 from pmm.results.engine import COMPUTED
-from pmm.results.group_stats import GLOBAL, aggregates_for, released_to_both
+from pmm.results.group_stats import GLOBAL, aggregates_for
 from pmm.results.models import Publication, PublishedResult
 from pmm.results.selectors import publication_get
 from pmm.results.series import latest_publications, member_history
@@ -136,7 +136,7 @@ def sdg_view_for(
 ) -> SdgView:
     """`sdg_view` of the publication `chosen` (None: nothing published) for an audience: what the global
     cycle report shows its edition's readers (without a member); for a `reader` of another audience,
-    with only the statistics released to both (`released_to_both`)."""
+    with only the statistics released to both."""
     _check_target(cycle, target)
     spec = cycle_spec(cycle)
     links = framework_links(cycle)
@@ -151,9 +151,7 @@ def sdg_view_for(
             .order_by()
         )
         reporting = {(kpi, component): n for kpi, component, n in counts}
-        released = aggregates_for(audience, cycle, chosen, group=GLOBAL)
-        if reader is not None and reader.key != audience.key:
-            released = released_to_both(released, aggregates_for(reader, cycle, chosen, group=GLOBAL))
+        released = aggregates_for(audience, cycle, chosen, group=GLOBAL, reader=reader)
         global_stats = {(a.kpi, a.component): a.result for a in released}
     history: dict[Key, list[tuple[int, float]]] = {}
     years: tuple[int, ...] = ()
