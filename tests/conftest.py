@@ -429,3 +429,14 @@ def reports_laid_out_as_html(monkeypatch):
 
     monkeypatch.setattr(rendering, "pdf_of", read_paths.html_layout)
     monkeypatch.setattr(global_rendering, "pdf_of", read_paths.html_layout)
+
+
+@pytest.fixture
+def charts_drawn_as_data(monkeypatch):
+    """The reports' charts "drawn" as their Vega-Lite spec (read_paths.chart_as_data) instead of
+    vl-convert's SVG (a tenth of a second each): the disclosure sweeps search what a chart is drawn
+    from, every number of it; the real drawings are checked by tests/test_charts.py and the reports'."""
+    import read_paths
+    from pmm.reports import figures
+
+    monkeypatch.setattr(figures, "to_svg", read_paths.chart_as_data)

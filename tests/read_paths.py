@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import html
 import io
+import json
 import re
 import string
 from collections.abc import Iterable, Iterator, Mapping
@@ -626,6 +627,12 @@ PDF_STAND_IN = b"%PDF-stand-in: the report's HTML\n"
 
 def html_layout(html: str) -> bytes:
     return PDF_STAND_IN + html.encode()
+
+
+def chart_as_data(spec: dict[str, Any], language: str | None) -> str:
+    """A chart "drawn" as its spec (`charts_drawn_as_data`): the SVG holds every number it is drawn from."""
+    data = html.escape(json.dumps(spec, ensure_ascii=False, sort_keys=True))
+    return f'<svg xmlns="http://www.w3.org/2000/svg"><desc>{data}</desc></svg>'
 
 
 def pdf_text(body: bytes) -> str:

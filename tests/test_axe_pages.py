@@ -107,7 +107,13 @@ def show(page: Any, url: str, answer: Any) -> None:
     page.unroute(url)
 
 
-def test_axe_finds_no_violation_on_any_page_in_english_and_french(browser, live_server, world):  # noqa: F811
+def test_axe_finds_no_violation_on_any_page_in_english_and_french(
+    browser,  # noqa: F811
+    live_server,
+    world,
+    reports_laid_out_as_html,
+):
+    """A report's PDF is not a page: it is \"laid out\" as its HTML (its print page is checked)."""
     started = time.perf_counter()
     problems: list[str] = []
     checked = 0

@@ -408,7 +408,7 @@ def _sampled(data, urls: dict[str, list[read_paths.SweptUrl]], seed: str) -> lis
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), phases=PHASES)
 @given(world=worlds(), data=st.data())
 def test_no_read_path_shows_a_value_to_someone_its_level_excludes(
-    open_cycle, world, data, reports_laid_out_as_html
+    open_cycle, world, data, reports_laid_out_as_html, charts_drawn_as_data
 ):
     translation.activate("en")
     cache.clear()  # examples roll back, so their publications' ids come back: forget their statistics

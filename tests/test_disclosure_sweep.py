@@ -783,7 +783,9 @@ READERS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", READERS)
-def test_no_route_shows_a_reader_what_the_rule_withholds(world, name, reports_laid_out_as_html):
+def test_no_route_shows_a_reader_what_the_rule_withholds(
+    world, name, reports_laid_out_as_html, charts_drawn_as_data
+):
     """Every swept URL as this reader: no 5xx, no secret it must not see, no change log entry of a figure
     it may see neither before nor after; and every secret it may see shows somewhere (the sweep is not
     blind: signed in, reaching the pages that show them)."""

@@ -167,7 +167,13 @@ def _asked(urls: dict[str, list[str]], reader: str) -> Iterator[tuple[str, str]]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("reader", READERS)
-def test_no_page_shows_template_syntax_or_internal_codes(world: SweepWorld, admin_user, reader):  # noqa: F811
+def test_no_page_shows_template_syntax_or_internal_codes(
+    world: SweepWorld,  # noqa: F811
+    admin_user,
+    reader,
+    reports_laid_out_as_html,
+):
+    """A report's PDF is not a page: it is \"laid out\" as its HTML (its print page is checked)."""
     user = admin_user if reader == "admin" else world.users[reader]
     clients = {}
     for language in LANGUAGES:

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pmm.authz.scope import RoleScopedQuerySet, RowScope
+from pmm.core.fields import user_link
 
 
 class AssessmentStatus(models.TextChoices):
@@ -53,13 +53,9 @@ class Assessment(models.Model):
     )
     version = models.PositiveIntegerField(default=1, help_text="Incremented by every write; writes carry it.")
     started_at = models.DateTimeField(null=True, blank=True)
-    started_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    started_by = user_link()
     submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    submitted_by = user_link()
     reopened_reason = models.TextField(blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
 
@@ -84,9 +80,7 @@ class DataValue(models.Model):
     comment = models.TextField(_("comment"), blank=True)
     carried_forward = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = user_link()
     objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
@@ -125,9 +119,7 @@ class WarningJustification(models.Model):
     issue_key = models.CharField(max_length=120)
     text = models.TextField()
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    updated_by = user_link(blank=False)
     objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:
@@ -150,9 +142,7 @@ class Change(models.Model):
     path = models.CharField(max_length=10, choices=EntryPath.choices)
     reason = models.TextField(blank=True)
     changed_at = models.DateTimeField(auto_now_add=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = user_link(blank=False)
     objects = AssessmentDataQuerySet.as_manager()
 
     class Meta:

@@ -10,7 +10,7 @@ from pmm.assessments.models import Assessment, AssessmentStatus
 from pmm.assessments.selectors import editing_blocked
 from pmm.authz import allowed_to
 from pmm.core.errors import ApplicationError
-from pmm.core.workflow import Guard, Workflow
+from pmm.core.workflow import Guard, Workflow, illegal
 from pmm.cycles.selectors import closed_reason
 
 # (status, action) -> new status
@@ -34,10 +34,7 @@ def _data_may_change(_actor: Any, assessment: Assessment) -> None:
 
 
 def _refusal(assessment: Assessment, action: str, _allowed: list[str]) -> ApplicationError:
-    return ApplicationError(
-        f"A {assessment.get_status_display().lower()} assessment cannot be asked to {action}.",
-        code="illegal_transition",
-    )
+    return illegal(f"A {assessment.get_status_display().lower()} assessment cannot be asked to {action}.")
 
 
 ASSESSMENT_WORKFLOW = Workflow(

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pmm.authz.scope import RoleScopedQuerySet
 from pmm.core.append_only import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
+from pmm.core.fields import user_link
 
 __all__ = ["AppendOnlyError", "AuditEvent"]
 
@@ -19,9 +19,7 @@ class AuditEvent(AppendOnlyModel):
     and after hold members' values: only those who may browse the audit log read it (`visible_to`)."""
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = user_link()
     actor_label = models.CharField(_("who"), max_length=200)
     verb = models.CharField(_("what"), max_length=100, db_index=True)
     target_type = models.CharField(max_length=100, blank=True, db_index=True)

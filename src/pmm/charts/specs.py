@@ -175,6 +175,44 @@ def _continuous(shorthand: str, title: str) -> dict[str, Any]:
 # --- the charts -------------------------------------------------------------------------------------
 
 
+def _box_layers(
+    data: list[dict[str, Any]],
+    *,
+    values: str,
+    groups: dict[str, Any],
+    value_title: str,
+    series: tuple[str, str],
+    colour: dict[str, Any],
+    tips: list[dict[str, Any]],
+    bar: dict[str, Any],
+    tick: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """A box per group (rows with `group`, `q1`, `median`, `q3`): a bar from the first to the third
+    quartile (named `series[0]`) and a tick at the median (`series[1]`). The values run along the
+    `values` axis ("x" or "y", titled `value_title`), the groups (`groups`) along the other one; `bar`
+    and `tick` complete the marks (their size)."""
+    across = "y" if values == "x" else "x"
+    iqr, median = series
+    return [
+        {
+            "data": _series(data, iqr),
+            "mark": {"type": "bar", **bar, "stroke": BLUE, "strokeWidth": 1},
+            "encoding": {
+                across: groups,
+                values: _continuous("q1:Q", value_title),
+                f"{values}2": {"field": "q3"},
+                "color": colour,
+                "tooltip": tips,
+            },
+        },
+        {
+            "data": _series(data, median),
+            "mark": {"type": "tick", "thickness": 3, **tick},
+            "encoding": {across: groups, values: field("median:Q"), "color": colour, "tooltip": tips},
+        },
+    ]
+
+
 def peer_comparison(
     rows: Iterable[Mapping[str, Any]],
     *,
@@ -194,26 +232,17 @@ def peer_comparison(
     value = number(member_value)
     entries = [(iqr, SKY), (median, INK)] + ([(member_label, VERMILLION)] if value is not None else [])
     colour = _legend_colour(entries)
-    y = field("group:N", sort=None, title=group_label)
-    tips = _group_tooltip(group_label)
-    layers: list[dict[str, Any]] = [
-        {
-            "data": _series(data, iqr),
-            "mark": {"type": "bar", "height": {"band": 0.55}, "stroke": BLUE, "strokeWidth": 1},
-            "encoding": {
-                "y": y,
-                "x": _continuous("q1:Q", with_unit(value_label, unit)),
-                "x2": {"field": "q3"},
-                "color": colour,
-                "tooltip": tips,
-            },
-        },
-        {
-            "data": _series(data, median),
-            "mark": {"type": "tick", "thickness": 3, "size": round(STEP * 0.7)},
-            "encoding": {"y": y, "x": field("median:Q"), "color": colour, "tooltip": tips},
-        },
-    ]
+    layers = _box_layers(
+        data,
+        values="x",
+        groups=field("group:N", sort=None, title=group_label),
+        value_title=with_unit(value_label, unit),
+        series=(iqr, median),
+        colour=colour,
+        tips=_group_tooltip(group_label),
+        bar={"height": {"band": 0.55}},
+        tick={"size": round(STEP * 0.7)},
+    )
     if value is not None:
         layers.append(
             {
@@ -373,26 +402,17 @@ def distribution(
     data = _group_rows(rows)
     iqr, median = _("Middle half (first to third quartile)"), _("Median")
     colour = _legend_colour([(iqr, SKY), (median, INK)])
-    x = field("group:N", sort=None, title=group_label, axis={"labelAngle": 0, "labelLimit": 140})
-    tips = _group_tooltip(group_label)
-    layers = [
-        {
-            "data": _series(data, iqr),
-            "mark": {"type": "bar", "width": {"band": 0.5}, "stroke": BLUE, "strokeWidth": 1},
-            "encoding": {
-                "x": x,
-                "y": _continuous("q1:Q", with_unit(value_label, unit)),
-                "y2": {"field": "q3"},
-                "color": colour,
-                "tooltip": tips,
-            },
-        },
-        {
-            "data": _series(data, median),
-            "mark": {"type": "tick", "thickness": 3, "width": {"band": 0.5}, "orient": "horizontal"},
-            "encoding": {"x": x, "y": field("median:Q"), "color": colour, "tooltip": tips},
-        },
-    ]
+    layers = _box_layers(
+        data,
+        values="y",
+        groups=field("group:N", sort=None, title=group_label, axis={"labelAngle": 0, "labelLimit": 140}),
+        value_title=with_unit(value_label, unit),
+        series=(iqr, median),
+        colour=colour,
+        tips=_group_tooltip(group_label),
+        bar={"width": {"band": 0.5}},
+        tick={"width": {"band": 0.5}, "orient": "horizontal"},
+    )
     default = _(
         "For each group, the middle half of the values of %(value)s (first to third quartile) and the median."
     ) % {"value": value_label}

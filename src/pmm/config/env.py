@@ -8,12 +8,14 @@ start (ImproperlyConfigured), never later in a request, and never silently as it
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off"})
+N = TypeVar("N", int, float)
 
 
 def _raw(name: str) -> str | None:
@@ -37,6 +39,14 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false (or 1/0, yes/no, on/off), not {raw!r}")
 
 
+def _parsed(name: str, raw: str, parse: Callable[[str], N], kind: str) -> N:
+    """`raw` read by `parse` (int or float); `kind` names what it must be when it cannot be read."""
+    try:
+        return parse(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be {kind}, not {raw!r}") from None
+
+
 def _bounds(name: str, value: float, minimum: float | None, maximum: float | None) -> None:
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
@@ -48,10 +58,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     raw = _raw(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    value = _parsed(name, raw, int, "a whole number")
     _bounds(name, value, minimum, maximum)
     return value
 
@@ -62,10 +69,7 @@ def env_float(
     raw = _raw(name)
     if raw is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+    value = _parsed(name, raw, float, "a number")
     if value != value or value in (float("inf"), float("-inf")):
         raise ImproperlyConfigured(f"{name} must be a finite number, not {raw!r}")
     _bounds(name, value, minimum, maximum)

@@ -21,8 +21,8 @@ Two dangers, one place:
 Numbers, booleans, dates and empty cells pass unchanged (a negative number stays a number, -3.5).
 
 API: `safe_cell` (a value for an openpyxl cell, normal or write-only), `safe_csv_field` (a value
-for `csv.writer`), `clean_text` (the character rule alone) and `unguard_text` (the guard taken off,
-for the workbook import).
+for `csv.writer`), `clean_text` (the character rule alone), `unguard_text` (the guard taken off,
+for the workbook import) and `whole_number` (a whole number read back from a cell).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from django.utils.functional import Promise
 
 from pmm.core.text import REPLACEMENT, neutralised
 
-__all__ = ["REPLACEMENT", "clean_text", "safe_cell", "safe_csv_field", "unguard_text"]
+__all__ = ["REPLACEMENT", "clean_text", "safe_cell", "safe_csv_field", "unguard_text", "whole_number"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
@@ -80,3 +80,17 @@ def safe_csv_field(value: Any) -> Any:
     if isinstance(value, bool | int | float | Decimal):
         return value
     return _safe_text(str(value))
+
+
+def whole_number(value: Any) -> int | None:
+    """A whole number read from a cell (or a field of a file): an int, a float with no fraction, or
+    text of digits; None for anything else (a boolean included, though Python counts it an int)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pmm.core.errors import ApplicationError
+from pmm.core.errors import ApplicationError, FieldProblem
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class Guard:
 
     def __call__(self, actor: Any, obj: Any) -> None:
         self.check(actor, obj)
+
+
+def illegal(text: str, problems: list[FieldProblem] | None = None) -> ApplicationError:
+    """A move refused by a workflow (409, `illegal_transition`), naming what is missing."""
+    return ApplicationError(text, code="illegal_transition", problems=problems or [])
 
 
 # The app's refusal of a move its table does not allow: given the object, the move asked for and the

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from pmm.core.fields import user_link
 
 
 class CycleStatus(models.TextChoices):
@@ -24,9 +25,7 @@ class Cycle(models.Model):
     closes_on = models.DateField(_("closes on"))
     status = models.CharField(_("status"), max_length=10, choices=CycleStatus.choices)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = user_link()
 
     class Meta:
         ordering = ["-reporting_year", "-opens_on"]
@@ -49,9 +48,7 @@ class DeadlineExtension(models.Model):
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
     extended_to = models.DateField(_("extended to"))
     reason = models.TextField(_("reason"))
-    granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    granted_by = user_link(blank=False)
     granted_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pmm.authz import allowed_to
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.core.workflow import Workflow
+from pmm.core.workflow import Workflow, illegal
 from pmm.cycles.models import Cycle, CycleStatus
 
 # (status, action) -> new status
@@ -18,10 +18,9 @@ CYCLE_TRANSITIONS: dict[tuple[str, str], str] = {
 
 
 def _refusal(cycle: Cycle, action: str, allowed: list[str]) -> ApplicationError:
-    return ApplicationError(
+    return illegal(
         f"A {cycle.status} cycle cannot {action}.",
-        code="illegal_transition",
-        problems=[FieldProblem("action", f"allowed: {', '.join(allowed) or 'none'}")],
+        [FieldProblem("action", f"allowed: {', '.join(allowed) or 'none'}")],
     )
 
 

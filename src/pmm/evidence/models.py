@@ -7,13 +7,13 @@ the file stay for the history and the audit log, but the file is no longer liste
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.models import AssessmentDataQuerySet
 from pmm.authz.scope import RowScope
+from pmm.core.fields import user_link
 
 
 class Evidence(models.Model):
@@ -36,13 +36,9 @@ class Evidence(models.Model):
     storage_name = models.CharField(max_length=80, unique=True, help_text="Relative to PMM_EVIDENCE_DIR.")
     description = models.TextField(_("description"), blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = user_link()
     deleted_at = models.DateTimeField(null=True, blank=True)
-    deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    deleted_by = user_link()
     deleted_reason = models.TextField(blank=True)
     objects = AssessmentDataQuerySet.as_manager()
 

@@ -6,10 +6,10 @@ normalised document is kept on `Framework.document`, so an export gives back the
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from pmm.core.fields import user_link
 from pmm.core.translated import pick
 from pmm.framework.kinds import ELEMENT_TYPE_LABELS
 
@@ -31,9 +31,7 @@ class Framework(models.Model):
     document = models.JSONField()
     fingerprint = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(auto_now=True)
-    loaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    loaded_by = user_link()
 
     class Meta:
         ordering = ["code", "-loaded_at"]

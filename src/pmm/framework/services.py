@@ -104,6 +104,17 @@ def _store(*, actor: Any, checked: CheckedFramework, reason: str) -> FrameworkLo
     return FrameworkLoadResult(framework, "created" if before is None else "replaced")
 
 
+def _described(item: dict[str, Any], position: int, default_provenance: Any) -> dict[str, Any]:
+    """The fields a dimension and an outcome share, from the file's item at its position."""
+    return {
+        "code": item["code"],
+        "name": item["name"],
+        "description": item.get("description", {}),
+        "provenance": item.get("provenance", default_provenance),
+        "position": position,
+    }
+
+
 def _store_catalogue(framework: Framework, checked: CheckedFramework) -> None:
     doc = checked.document
     default_provenance = doc["framework"]["provenance"]
@@ -159,23 +170,9 @@ def _store_catalogue(framework: Framework, checked: CheckedFramework) -> None:
     )
     position = 0
     for d_pos, d in enumerate(doc["dimensions"]):
-        dimension = Dimension.objects.create(
-            framework=framework,
-            code=d["code"],
-            name=d["name"],
-            description=d.get("description", {}),
-            provenance=d.get("provenance", default_provenance),
-            position=d_pos,
-        )
+        dimension = Dimension.objects.create(framework=framework, **_described(d, d_pos, default_provenance))
         for o_pos, o in enumerate(d["outcomes"]):
-            outcome = Outcome.objects.create(
-                dimension=dimension,
-                code=o["code"],
-                name=o["name"],
-                description=o.get("description", {}),
-                provenance=o.get("provenance", default_provenance),
-                position=o_pos,
-            )
+            outcome = Outcome.objects.create(dimension=dimension, **_described(o, o_pos, default_provenance))
             outcome.instruments.set([instruments[c] for c in o.get("instruments") or []])
             outcome.sdg_targets.set([sdgs[c] for c in o.get("sdg_targets") or []])
             for k in o["kpis"]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pmm.authz import allowed_to
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.core.workflow import Workflow
+from pmm.core.workflow import Workflow, illegal
 from pmm.framework.kinds import FRAMEWORK_STATUSES
 from pmm.framework.models import Framework, FrameworkStatus
 
@@ -19,10 +19,9 @@ STATUS_TRANSITIONS: dict[tuple[str, str], str] = {
 
 
 def _refusal(framework: Framework, action: str, allowed: list[str]) -> ApplicationError:
-    return ApplicationError(
+    return illegal(
         f"A {framework.status} framework cannot be asked to {action}.",
-        code="illegal_transition",
-        problems=[FieldProblem("action", f"allowed from {framework.status}: " + ", ".join(allowed))],
+        [FieldProblem("action", f"allowed from {framework.status}: " + ", ".join(allowed))],
     )
 
 

@@ -65,6 +65,18 @@ def members_cell(result: Result | None) -> Cell:
     return count(result.count) if isinstance(result, GroupStats) else text("")
 
 
+def statistics_headings() -> tuple[str, ...]:
+    """The headings of the columns `statistics_cells` fills, in their order."""
+    return (
+        _("Members"),
+        _("Mean"),
+        _("Median"),
+        _("First quartile"),
+        _("Third quartile"),
+        _("Members per answer"),
+    )
+
+
 def statistics_cells(stats: GroupStats, kpi: KpiSpec, spec: FrameworkSpec, units: Units) -> tuple[Cell, ...]:
     """Members, mean, median, first and third quartiles, and the members per answer (a yes/no or
     ordinal KPI has the answers only: a median of answers means little)."""

@@ -77,14 +77,9 @@ def global_edition_audience(actor: Any, edition: str) -> Audience:
     """The audience an edition of the global report is built for, once the reader is allowed it
     (PermissionDenied if not): the public, every holder of a PMM role, or the Secretariat's (every
     published value) for the holders of `cycle.status_board`."""
-    _known(edition)
-    if edition == PUBLIC:
-        return PUBLIC_AUDIENCE
-    reader = audience_of(actor)
-    if not reader.pmm_role:
-        raise PermissionDenied("Only the public edition is available without a PMM role: sign in.")
-    if edition == WCO:
-        return WCO_AUDIENCE
+    reader = edition_audience(actor, edition)
+    if edition != FULL:
+        return reader
     if not can(actor, SECRETARIAT_ACTION) or not reader.everything:
         raise PermissionDenied(
             "The full edition of the global report is the Secretariat's: ask for the wco or public edition."

@@ -45,6 +45,19 @@ def components(spec: FrameworkSpec) -> Iterable[tuple[KpiSpec, str]]:
             yield kpi, component
 
 
+def add_by_dimension(
+    section: Section, spec: FrameworkSpec, rows: Iterable[tuple[KpiSpec, tuple[Cell, ...]]]
+) -> None:
+    """Add each KPI's row to the section under its dimension's name, the dimensions in the framework's
+    order (a dimension without a row is left out), the rows in the order given."""
+    by_dimension: dict[str, list[tuple[Cell, ...]]] = defaultdict(list)
+    for kpi, row in rows:
+        by_dimension[kpi.dimension].append(row)
+    for code, dimension in spec.dimensions.items():
+        if by_dimension[code]:
+            section.add(pick(dimension.name), by_dimension[code])
+
+
 def _percent(part: int, whole: int) -> Cell:
     share = 100 * part / whole if whole else 0.0
     return number(_("%(number)s%%") % {"number": number_text(share, 0)}, round(share, 1))
@@ -128,24 +141,21 @@ def coverage_section(
             "groups and unions) the group statistics are released to them."
         ),
     )
-    by_dimension: dict[str, list[tuple[Cell, ...]]] = defaultdict(list)
-    for kpi, component in components(spec):
+
+    def kpi_row(kpi: KpiSpec, component: str) -> tuple[Cell, ...]:
         with_value = statuses[(kpi.code, component, COMPUTED)]
-        by_dimension[kpi.dimension].append(
-            (
-                kpi_cell(kpi, component),
-                count(with_value),
-                _percent(with_value, members),
-                count(statuses[(kpi.code, component, NOT_APPLICABLE)]),
-                count(statuses[(kpi.code, component, NOT_COMPUTABLE)]),
-                count(statuses[(kpi.code, component, MISSING)]),
-                count(released[(kpi.code, component)]),
-                count(held[(kpi.code, component)]),
-            )
+        return (
+            kpi_cell(kpi, component),
+            count(with_value),
+            _percent(with_value, members),
+            count(statuses[(kpi.code, component, NOT_APPLICABLE)]),
+            count(statuses[(kpi.code, component, NOT_COMPUTABLE)]),
+            count(statuses[(kpi.code, component, MISSING)]),
+            count(released[(kpi.code, component)]),
+            count(held[(kpi.code, component)]),
         )
-    for code, dimension in spec.dimensions.items():
-        if by_dimension[code]:
-            section.add(pick(dimension.name), by_dimension[code])
+
+    add_by_dimension(section, spec, ((kpi, kpi_row(kpi, component)) for kpi, component in components(spec)))
     return section
 
 
@@ -191,21 +201,17 @@ def comparison_section(
         )
         % {"dash": NOT_SHOWN},
     )
-    by_dimension: dict[str, list[tuple[Cell, ...]]] = defaultdict(list)
-    for kpi, component in components(spec):
-        key = (kpi.code, component)
-        then, today = before.get(key), now.get(key)
-        by_dimension[kpi.dimension].append(
-            (
-                kpi_cell(kpi, component),
-                members_cell(then),
-                middle_cell(then, kpi, spec, units),
-                members_cell(today),
-                middle_cell(today, kpi, spec, units),
-                _change_cell(today, then, kpi, spec, units),
-            )
+
+    def kpi_row(kpi: KpiSpec, component: str) -> tuple[Cell, ...]:
+        then, today = before.get((kpi.code, component)), now.get((kpi.code, component))
+        return (
+            kpi_cell(kpi, component),
+            members_cell(then),
+            middle_cell(then, kpi, spec, units),
+            members_cell(today),
+            middle_cell(today, kpi, spec, units),
+            _change_cell(today, then, kpi, spec, units),
         )
-    for code, dimension in spec.dimensions.items():
-        if by_dimension[code]:
-            section.add(pick(dimension.name), by_dimension[code])
+
+    add_by_dimension(section, spec, ((kpi, kpi_row(kpi, component)) for kpi, component in components(spec)))
     return section

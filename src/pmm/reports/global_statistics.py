@@ -22,8 +22,16 @@ from pmm.core.translated import pick
 from pmm.framework.spec import FrameworkSpec, KpiSpec
 from pmm.members.models import Group, GroupKind
 from pmm.members.selectors import name_key
-from pmm.reports.cells import Units, figure_cell, kpi_cell, kpi_label, not_released, statistics_cells
-from pmm.reports.global_figures import components
+from pmm.reports.cells import (
+    Units,
+    figure_cell,
+    kpi_cell,
+    kpi_label,
+    not_released,
+    statistics_cells,
+    statistics_headings,
+)
+from pmm.reports.global_figures import add_by_dimension, components
 from pmm.reports.tables import NOT_SHOWN, Cell, Section, not_shown, text
 from pmm.results.aggregates import KIND_ORDER, GroupStats, Result
 from pmm.results.answers import AnswerStats, answers_kpi, shares
@@ -48,12 +56,7 @@ def everyone_section(spec: FrameworkSpec, units: Units, everyone: Mapping[Key, R
         _("Dimension"),
         (
             _("KPI"),
-            _("Members"),
-            _("Mean"),
-            _("Median"),
-            _("First quartile"),
-            _("Third quartile"),
-            _("Members per answer"),
+            *statistics_headings(),
             _("Not released because"),
         ),
         intro=_(
@@ -62,18 +65,16 @@ def everyone_section(spec: FrameworkSpec, units: Units, everyone: Mapping[Key, R
             "answer instead: a median of answers means little."
         ),
     )
-    by_dimension: dict[str, list[tuple[Cell, ...]]] = defaultdict(list)
-    for kpi, component in components(spec):
+
+    def kpi_row(kpi: KpiSpec, component: str) -> tuple[Cell, ...]:
         result = everyone.get((kpi.code, component))
-        named = (kpi_cell(kpi, component),)
         if isinstance(result, GroupStats):
             cells = (*statistics_cells(result, kpi, spec, units), text(""))
         else:
             cells = (*(text("") for _i in range(6)), text(not_released(result)))
-        by_dimension[kpi.dimension].append(named + cells)
-    for code, dimension in spec.dimensions.items():
-        if by_dimension[code]:
-            section.add(pick(dimension.name), by_dimension[code])
+        return (kpi_cell(kpi, component), *cells)
+
+    add_by_dimension(section, spec, ((kpi, kpi_row(kpi, component)) for kpi, component in components(spec)))
     return section
 
 
@@ -118,16 +119,14 @@ def medians_sections(
             % {"dash": NOT_SHOWN},
             wide=len(of_kind) > WIDE,
         )
-        by_dimension: dict[str, list[tuple[Cell, ...]]] = defaultdict(list)
+        rows = []
         for kpi, component in components(spec):
             found = [
                 _summary_cell(results.get((kpi.code, component, g.code)), kpi, spec, units) for g in of_kind
             ]
             if any(not cell.empty for cell in found):  # a KPI with no median released here is left out
-                by_dimension[kpi.dimension].append((kpi_cell(kpi, component), *found))
-        for code, dimension in spec.dimensions.items():
-            if by_dimension[code]:
-                section.add(pick(dimension.name), by_dimension[code])
+                rows.append((kpi, (kpi_cell(kpi, component), *found)))
+        add_by_dimension(section, spec, rows)
         if section.parts:
             sections.append(section)
     return sections
@@ -152,12 +151,7 @@ def detail_section(spec: FrameworkSpec, units: Units, aggregates: list[GroupAggr
         (
             _("Group"),
             _("Kind of group"),
-            _("Members"),
-            _("Mean"),
-            _("Median"),
-            _("First quartile"),
-            _("Third quartile"),
-            _("Members per answer"),
+            *statistics_headings(),
         ),
         annex_only=True,
     )

@@ -8,9 +8,10 @@ It holds no figure: the file itself is kept in the cache, under `file_key`.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from pmm.core.fields import user_link
 
 
 class ReportJob(models.Model):
@@ -38,9 +39,7 @@ class ReportJob(models.Model):
     publication = models.PositiveIntegerField()  # its number in the cycle
     language = models.CharField(max_length=8)
     audience = models.TextField()  # the key of the audience the reader was granted (`Audience.key`)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = user_link()
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     failure = models.CharField(max_length=10, choices=Failure.choices, blank=True)

@@ -9,13 +9,13 @@ changed: a correction is a new publication, with a change log against the previo
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pmm.assessments.models import AssessmentDataQuerySet
 from pmm.authz.scope import RowScope
 from pmm.core.append_only import AppendOnlyModel, AppendOnlyQuerySet
+from pmm.core.fields import user_link
 from pmm.disclosure.rows import DisclosedQuerySet
 
 
@@ -74,9 +74,7 @@ class Publication(AppendOnlyModel):
     cycle = models.ForeignKey("cycles.Cycle", on_delete=models.PROTECT, related_name="publications")
     number = models.PositiveIntegerField()
     published_at = models.DateTimeField()
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    published_by = user_link()
     note = models.TextField(_("note"), blank=True)
     framework_code = models.CharField(max_length=60)
     framework_version = models.CharField(max_length=40)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pmm.authz.scope import RoleScopedQuerySet, RowScope
+from pmm.core.fields import user_link
 
 
 class ReviewStatus(models.TextChoices):
@@ -60,19 +61,13 @@ class Review(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=ReviewStatus.choices)
     request_note = models.TextField(_("what the member wants from the review"), blank=True)
     requested_at = models.DateTimeField()
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = user_link(blank=False)
     decision_reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_link()
     version = models.PositiveIntegerField(default=1)
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    signed_off_by = user_link()
     certificate = models.JSONField(
         null=True, blank=True, help_text="The certificate computed at sign-off (see reviews/certificate.py)"
     )
@@ -93,9 +88,7 @@ class ReviewAssignment(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     lead = models.BooleanField(_("lead reviewer"), default=False)
     assigned_at = models.DateTimeField(auto_now_add=True)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    assigned_by = user_link(blank=False)
     warnings = models.JSONField(default=list, help_text="The warnings accepted when assigning")
 
     class Meta:
@@ -120,13 +113,9 @@ class ReviewRound(models.Model):
     number = models.PositiveSmallIntegerField()
     due_date = models.DateField(_("due date"))
     sent_at = models.DateTimeField()
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    sent_by = user_link(blank=False)
     returned_at = models.DateTimeField(null=True, blank=True)
-    returned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    returned_by = user_link()
 
     class Meta:
         ordering = ["review", "number"]
@@ -163,9 +152,7 @@ class ReviewQuery(models.Model):
         _("status"), max_length=10, choices=QueryStatus.choices, default=QueryStatus.OPEN
     )
     raised_at = models.DateTimeField()
-    raised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    raised_by = user_link(blank=False)
     round = models.ForeignKey(
         ReviewRound,
         null=True,
@@ -217,9 +204,7 @@ class QueryMessage(models.Model):
     query = models.ForeignKey(ReviewQuery, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=10, choices=MessageKind.choices)
     text = models.TextField(blank=True)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    author = user_link(blank=False)
     at = models.DateTimeField()
     round = models.ForeignKey(
         ReviewRound,
@@ -264,9 +249,7 @@ class KpiVerdict(models.Model):
     verdict = models.CharField(_("verdict"), max_length=14, choices=Verdict.choices)
     reason = models.TextField(_("reason"), blank=True)
     decided_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    decided_by = user_link(blank=False)
     objects = ReviewDataQuerySet.as_manager()
 
     class Meta:

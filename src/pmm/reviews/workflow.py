@@ -13,8 +13,8 @@ from typing import Any
 
 from pmm.authz import allowed_to
 from pmm.core.actors import is_system
-from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.core.workflow import Guard, Workflow
+from pmm.core.errors import ApplicationError
+from pmm.core.workflow import Guard, Workflow, illegal
 from pmm.reviews.models import Review
 from pmm.reviews.models import ReviewStatus as S
 from pmm.reviews.selectors import is_lead
@@ -45,11 +45,6 @@ MOVES: dict[str, tuple[str, bool]] = {
 
 # Moves only the lead reviewer makes (the others assigned may prepare them).
 LEAD_MOVES = frozenset({"send_round", "sign_off"})
-
-
-def illegal(text: str, problems: list[FieldProblem] | None = None) -> ApplicationError:
-    """A move refused by the workflow (409, `illegal_transition`), naming what is missing."""
-    return ApplicationError(text, code="illegal_transition", problems=problems or [])
 
 
 def _assessment_of(review: Review) -> Any:

@@ -7,11 +7,11 @@ the audit log keeps what it was.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from pmm.authz.scope import RoleScopedQuerySet, RowScope
+from pmm.core.fields import user_link
 
 
 class TargetQuerySet(RoleScopedQuerySet):
@@ -27,9 +27,7 @@ class Target(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), help_text="The reporting year the target is for")
     value = models.FloatField(_("target value"))
     note = models.TextField(_("note"), blank=True)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    set_by = user_link()
     set_at = models.DateTimeField()
     objects = TargetQuerySet.as_manager()
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from pmm.audit.services import audit_record
 from pmm.authz import require
 from pmm.core.errors import ApplicationError, FieldProblem
+from pmm.core.spreadsheet import whole_number
 from pmm.cycles.models import Cycle
 from pmm.cycles.selectors import cycle_spec
 from pmm.framework.spec import KpiSpec
@@ -49,18 +50,6 @@ def _fields(target: Target) -> dict[str, Any]:
 
 def _number(value: float) -> str:
     return f"{value:g}"
-
-
-def _whole_year(year: Any) -> int | None:
-    if isinstance(year, bool):
-        return None
-    if isinstance(year, int):
-        return year
-    if isinstance(year, float) and year.is_integer():
-        return int(year)
-    if isinstance(year, str) and year.strip().isdigit():
-        return int(year.strip())
-    return None
 
 
 def value_bounds(kpi: KpiSpec) -> tuple[float | None, float | None]:
@@ -111,7 +100,7 @@ def _check(
                 else f'{kpi} has a single value: leave the component out (or use "value")',
             )
         )
-    number_year = _whole_year(year)
+    number_year = whole_number(year)
     if number_year is None:
         problems.append(FieldProblem("year", "must be a whole year, e.g. 2028"))
     else:

@@ -23,7 +23,7 @@ from pmm.assessments.models import Assessment, Disclosure
 from pmm.assessments.validation import coerce
 from pmm.assessments.workbook import layout as L
 from pmm.core.errors import ApplicationError, FieldProblem
-from pmm.core.spreadsheet import unguard_text
+from pmm.core.spreadsheet import unguard_text, whole_number
 from pmm.core.text import text_problem
 from pmm.framework.names import named_element
 from pmm.framework.spec import ElementSpec, FrameworkSpec
@@ -145,7 +145,7 @@ def read_meta(book: Workbook, assessment: Assessment) -> Meta:
         ),
         (
             "cycle",
-            _whole(values.get("cycle")),
+            whole_number(values.get("cycle")),
             assessment.cycle_id,
             _("this workbook is for cycle %(found)s, not cycle %(expected)s."),
         ),
@@ -172,7 +172,7 @@ def read_meta(book: Workbook, assessment: Assessment) -> Meta:
                     },
                 )
             )
-    version = _whole(values.get("assessment_version"))
+    version = whole_number(values.get("assessment_version"))
     if "assessment_version" in values and (version is None or version < 0):
         problems.append(FieldProblem(cells["assessment_version"], _("is not a version number.")))
     if problems:
@@ -209,18 +209,6 @@ def check_sheets(book: Workbook, spec: FrameworkSpec) -> None:
 
 # --------------------------------------------------------------------------------------------
 # Cells
-
-
-def _whole(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
 
 
 def _unguarded(cell: Cell | MergedCell) -> Any:
