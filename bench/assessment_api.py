@@ -94,7 +94,7 @@ def profiled(label: str, action: Callable[[], object], limit: int = 25) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15, help="repetitions of each measure (at least 10)")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of each write")
+    parser.add_argument("--profile", action="store_true", help="profile each write and 20 reads")
     args = parser.parse_args()
     runs = max(10, args.runs)
 
@@ -199,6 +199,7 @@ def main() -> None:
         profiled(
             "PUT values, values changed", lambda: put(client, url(target.iso3, "/values"), body, headers)
         )
+        profiled("GET assessment", lambda: [client.get(url(target.iso3), headers=headers) for _ in range(20)])
 
 
 if __name__ == "__main__":

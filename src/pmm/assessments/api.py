@@ -18,7 +18,7 @@ from pmm.assessments.services import (
     values_save,
 )
 from pmm.authz import require
-from pmm.core.api import ERROR_RESPONSES, Input, IsoText, actor_of
+from pmm.core.api import ERROR_RESPONSES, AttributesOut, Input, IsoText, actor_of
 from pmm.cycles.selectors import cycle_get
 
 router = Router(tags=["assessments"])
@@ -84,13 +84,19 @@ class KpiSavedOut(KpiChoiceOut):
         return response.assessment.version
 
 
-class KpiStateOut(KpiChoiceOut):
+# The assessment's answer is read from the read model's dataclasses by plain pydantic (AttributesOut):
+# a few hundred values, about ten times faster than ninja's Schema, the same OpenAPI document.
+class KpiStateOut(AttributesOut):
+    kpi: str
+    applicable: bool
+    justification: str
+    disclosure: str
     published_disclosure: str | None  # the level in the latest publication (null: never published)
     disclosure_note: str  # both levels in words when they differ, else ""
 
 
 # A stored value, read from the read model's ValueRead.
-class ValueOut(Schema):
+class ValueOut(AttributesOut):
     element: str
     period: str
     value: Scalar
@@ -101,7 +107,7 @@ class ValueOut(Schema):
     updated_at: IsoText
 
 
-class IssueOut(Schema):
+class IssueOut(AttributesOut):
     key: str
     kind: str
     severity: str
@@ -113,7 +119,7 @@ class IssueOut(Schema):
     justification: str
 
 
-class CompletenessOut(Schema):
+class CompletenessOut(AttributesOut):
     percent: int
     filled: int
     total: int
@@ -121,7 +127,7 @@ class CompletenessOut(Schema):
 
 # A member's self-assessment, read from the read model (`read_model.AssessmentRead`, its selector
 # `assessment_read`); issues, KPIs and completeness are read from its IssueRead, KpiRead and Completeness.
-class AssessmentOut(Schema):
+class AssessmentOut(AttributesOut):
     cycle: int
     member: str
     status: str
