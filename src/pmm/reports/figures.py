@@ -6,6 +6,12 @@ Each chart is made from figures its report already shows in a table, for the sam
 so it shows nothing the tables do not; its text alternative is its caption, its description (the SVG's
 label) and the table of the figures it draws, printed under it. Its texts are set in the report's
 font (DejaVu Sans, a font of the machine): nothing is fetched while rendering.
+
+A chart costs the PDF twice, once to vl-convert (which measures every text it places) and once to
+WeasyPrint (which parses every element of the SVG and draws its texts glyph by glyph): a report may ask
+for fewer texts and marks (`config`, e.g. no legend when the page prints it once, no grid), and the
+drawing is kept to what shows (`_SILENT`: no per-mark ARIA, the SVG being one labelled image; no empty
+or hidden paths, no attributes that change nothing).
 """
 
 from __future__ import annotations
@@ -22,6 +28,13 @@ from pmm.charts.render import to_svg
 
 FONT = '"DejaVu Sans", sans-serif'  # the report's own font (report.css), of the machine
 _ID = re.compile(r"[^a-z0-9]+")
+# vl-convert's marks of no effect in a printed drawing: attributes at their default (or for pointers
+# and CSS, which the SVG has none of) and the empty or hidden paths of each group's background and
+# foreground.
+_SILENT = (
+    re.compile(r' (?:pointer-events="none"|opacity="1"|aria-hidden="true"|class="[^"]*")'),
+    re.compile(r'<path d="(?:M0,0h0v0h0Z)?"(?: display="none")?/>'),
+)
 
 
 def figure_id(*parts: str) -> str:
@@ -41,20 +54,32 @@ class ReportFigure:
     rows: list[list[str]]
 
 
-def for_print(spec: dict[str, Any], description: str) -> dict[str, Any]:
-    """The spec in the report's font, with its description (the drawing's text alternative)."""
+def for_print(spec: dict[str, Any], description: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The spec in the report's font, with its description (the drawing's text alternative), without
+    ARIA on each mark (the drawing is one image, labelled), and with the report's own `config`
+    (merged into the spec's, one level deep: {"axis": {"grid": False}} keeps the axes' other settings)."""
     printed = copy.deepcopy(spec)
     printed["description"] = description
-    config = printed.setdefault("config", {})
-    config["font"] = FONT
+    merged = printed.setdefault("config", {})
+    merged["font"] = FONT
+    merged["aria"] = False
+    for name, value in (config or {}).items():
+        if isinstance(value, dict) and isinstance(merged.get(name), dict):
+            merged[name] = {**merged[name], **value}
+        else:
+            merged[name] = value
     return printed
 
 
-def inline_svg(spec: dict[str, Any], language: str, figure: str, description: str) -> SafeString:
+def inline_svg(
+    spec: dict[str, Any], language: str, figure: str, description: str, config: dict[str, Any] | None = None
+) -> SafeString:
     """The chart as an `<svg>` element to put in the HTML: one image for screen readers, labelled by
     its description and its figure's caption."""
-    svg = to_svg(for_print(spec, description), language)
+    svg = to_svg(for_print(spec, description, config), language)
     svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", svg)
+    for silent in _SILENT:
+        svg = silent.sub("", svg)
     label = f' role="img" aria-label="{escape(description)}" aria-describedby="{figure}-title"'
     return mark_safe(svg.replace("<svg ", "<svg" + label + " ", 1))  # noqa: S308 - vl-convert's SVG, texts escaped by it
 
@@ -67,5 +92,7 @@ def report_figure(
     language: str,
     header: list[str],
     rows: list[list[str]],
+    config: dict[str, Any] | None = None,
 ) -> ReportFigure:
-    return ReportFigure(id, title, description, inline_svg(spec, language, id, description), header, rows)
+    svg = inline_svg(spec, language, id, description, config)
+    return ReportFigure(id, title, description, svg, header, rows)
