@@ -21,9 +21,11 @@ from pmm.reports.figures import ReportFigure, figure_id, report_figure
 from pmm.results.answers import answers_kpi
 from pmm.results.formatting import axis_unit
 
-# The charts' width in the report, in the drawing's pixels: two charts share a line of about 170 mm, so
-# at the pages' 640 their 10-pixel labels printed at about 4.5 pt; at 300 they print at about 7 pt.
+# The charts' size in the report, in the drawing's pixels: two charts share a line of about 170 mm, so
+# at the pages' width of 640 their 10-pixel labels printed at about 4.5 pt; at 300 they print at about
+# 7 pt. Each peer group's band is lower than on a screen, so that a chart stays as short on the page.
 PRINTED_WIDTH = 300
+PRINTED_STEP = 20
 # The charts' look in the report (`figures.for_print`): the legend is the page's; names are not cut
 # short (cutting measures them again and again); no grid, fewer ticks.
 PRINTED = {
@@ -87,7 +89,7 @@ def _peers_figure(report: CountryReport, member: str, line: ReportLine, language
         figure_id(report.member.iso3, line.kpi.code, "peers"),
         title,
         description,
-        {**spec, "width": PRINTED_WIDTH},
+        {**spec, "width": PRINTED_WIDTH, "height": PRINTED_STEP * max(len(rows), 1)},
         language,
         [],  # its figures are the KPI's row in the table above the charts: not printed twice
         [],
