@@ -29,10 +29,15 @@ from pmm.charts.render import to_svg
 FONT = '"DejaVu Sans", sans-serif'  # the report's own font (report.css), of the machine
 _ID = re.compile(r"[^a-z0-9]+")
 # vl-convert's marks of no effect in a printed drawing: attributes at their default (or for pointers
-# and CSS, which the SVG has none of) and the empty or hidden paths of each group's background and
+# and CSS, which the SVG has none of), the roles of its groups and marks (the drawing is one image,
+# labelled as a whole: a role of a part without its own label is an image without a text alternative
+# to a screen reader and to axe), and the empty or hidden paths of each group's background and
 # foreground.
 _SILENT = (
-    re.compile(r' (?:pointer-events="none"|opacity="1"|aria-hidden="true"|class="[^"]*")'),
+    re.compile(
+        r' (?:pointer-events="none"|opacity="1"|aria-hidden="true"|class="[^"]*"'
+        r'|role="graphics-[a-z]+"|aria-roledescription="[^"]*")'
+    ),
     re.compile(r'<path d="(?:M0,0h0v0h0Z)?"(?: display="none")?/>'),
 )
 
